@@ -1,0 +1,109 @@
+# ctyun.cce_migration — developer entry points. `make demo` and `make test` are the two
+# commands a new user needs; every other target is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+COLLECTIONS := $(CURDIR)/.collections
+BUILD := $(CURDIR)/.build
+LAB_DIR ?= $(CURDIR)/.lab
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD)/ctyun-cce_migration-$(VERSION).tar.gz
+SANITY_ROOT := $(BUILD)/sanity/ansible_collections/ctyun/cce_migration
+PYTEST_ARGS ?=
+SANITY_ARGS ?=
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# Run pytest; "no tests collected" (exit 5) is a failure, not a success.
+define pytest
+	@set +e; $(BIN)/pytest $(1) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests in $(1): failing"; exit 1; fi; exit $$rc
+endef
+
+.PHONY: help venv install build lint ruff ansible-lint sanity units lab-tests integration test demo \
+        bench reliability lab-up lab-down lab-status docs-check changelog clean system-deps
+
+help:
+	@echo "make demo   - create the venv, install the collection, start the lab, run the whole migration"
+	@echo "make test   - everything CI runs (ruff, ansible-lint, sanity, unit, lab, integration, build)"
+	@echo "other: venv install build lint sanity units lab-tests integration bench reliability lab-up lab-down lab-status clean"
+
+$(VENV)/.stamp: requirements-dev.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# Debian packages some integration tests need (real registry, skopeo); installed when missing.
+system-deps:
+	@bash tests/integration/setup_system_deps.sh
+
+build: venv
+	@mkdir -p $(BUILD)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) .
+	@if tar -tzf $(TARBALL) | grep -E '(^|/)(tests/lab|\.venv|\.lab|\.build|\.collections)/' ; then \
+		echo "build: tarball contains lab/venv files" ; exit 1 ; fi
+
+install: build
+	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	@echo "installed ctyun.cce_migration $(VERSION) into $(COLLECTIONS)"
+
+ruff: venv
+	$(BIN)/ruff check .
+
+ansible-lint: install
+	$(BIN)/ansible-lint --offline --profile production
+
+lint: ruff ansible-lint
+
+# ansible-test needs the collection laid out as ansible_collections/<ns>/<name>.
+sanity: venv
+	@rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
+	@git ls-files -co --exclude-standard | grep -v -E '^(tests/lab/|\.ci/)' | \
+		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | \
+		tar -cf - -T - | tar -xf - -C $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && git init -q && git add -A >/dev/null && \
+		$(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
+
+units: venv
+	$(call pytest,tests/unit -q)
+
+lab-tests: venv
+	$(call pytest,tests/lab/tests -q)
+
+integration: venv
+	$(call pytest,tests/integration -q)
+
+test: ruff build sanity units lab-tests integration ansible-lint
+
+lab-up: venv
+	$(PY) tests/lab/labctl.py up --dir $(LAB_DIR)
+
+lab-down: venv
+	$(PY) tests/lab/labctl.py down --dir $(LAB_DIR)
+
+lab-status: venv
+	$(PY) tests/lab/labctl.py status --dir $(LAB_DIR)
+
+demo: install
+	@bash tests/demo/run_demo.sh
+
+bench: install
+	$(PY) tests/bench/run_all.py
+
+reliability: install
+	$(call pytest,tests/reliability -q)
+
+changelog: venv
+	$(BIN)/antsibull-changelog lint
+
+clean:
+	-$(PY) tests/lab/labctl.py down --dir $(LAB_DIR) 2>/dev/null
+	rm -rf $(BUILD) $(COLLECTIONS) .pytest_cache .ruff_cache tests/output

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Module base shared by every module of the collection.
+
+A module builds a :class:`CceMigrationModule`, then calls :meth:`run` with a
+function doing the work. The base:
+
+* turns :class:`~.errors.CceMigrationError` into ``fail_json`` with a clear
+  ``msg`` and the error's details (never a traceback for expected errors);
+* keeps results consistent: ``changed``, ``diff`` (only with ``--diff``),
+  per-object ``results`` with a ``counts`` summary when a module handles many
+  objects.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+
+from .errors import CceMigrationError
+
+# Per-object outcomes used in ``results[*].outcome`` across modules.
+OUTCOMES = ("created", "updated", "promoted", "unchanged", "deleted", "conflict", "skipped", "failed")
+
+
+class CceMigrationModule(object):
+    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
+        self.module = AnsibleModule(argument_spec=argument_spec,
+                                    supports_check_mode=supports_check_mode, **kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.diff_mode = self.module._diff
+        self.result = dict(changed=False)
+        self._diffs = []
+
+    # -- result helpers -------------------------------------------------
+    def changed(self, value=True):
+        if value:
+            self.result["changed"] = True
+
+    def add_diff(self, before, after, header=None):
+        """Record a before/after pair; only returned when ``--diff`` is on."""
+        entry = dict(before=before, after=after)
+        if header:
+            entry["before_header"] = header
+            entry["after_header"] = header
+        self._diffs.append(entry)
+
+    def warn(self, msg):
+        self.module.warn(msg)
+
+    def log(self, msg):
+        self.module.debug(msg)
+
+    @staticmethod
+    def count_outcomes(results):
+        counts = dict((o, 0) for o in OUTCOMES)
+        for item in results:
+            outcome = item.get("outcome")
+            counts[outcome] = counts.get(outcome, 0) + 1
+        counts["total"] = len(results)
+        return counts
+
+    def _finalise(self, extra):
+        result = dict(self.result)
+        if extra:
+            result.update(extra)
+        if "results" in result and "counts" not in result:
+            result["counts"] = self.count_outcomes(result["results"])
+        if self.diff_mode and self._diffs:
+            result["diff"] = self._diffs if len(self._diffs) > 1 else self._diffs[0]
+        return result
+
+    # -- entry point ------------------------------------------------------
+    def run(self, func):
+        """Run ``func(self)``; it returns a dict merged into the result."""
+        try:
+            extra = func(self) or {}
+        except CceMigrationError as exc:
+            result = self._finalise(getattr(exc, "partial_result", None))
+            result.update(exc.details)
+            self.module.fail_json(msg=exc.msg, **result)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.module.fail_json(msg="Unexpected error: %s: %s" % (type(exc).__name__, exc),
+                                  exception=traceback.format_exc(), **self._finalise(None))
+        result = self._finalise(extra)
+        failed = result.pop("failed_msg", None)
+        if failed:
+            self.module.fail_json(msg=failed, **result)
+        self.module.exit_json(**result)
