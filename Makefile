@@ -63,8 +63,14 @@ ansible-lint: install
 
 lint: ruff ansible-lint
 
-# ansible-test needs the collection laid out as ansible_collections/<ns>/<name>.
+# ansible-test needs the collection laid out as ansible_collections/<ns>/<name>, and a pip
+# bootstrap script that works without reaching hosts other than the package index.
 sanity: venv
+	@pipver=$$($(PY) -c "from ansible_test._internal.python_requirements import get_venv_packages; \
+		from ansible_test._internal.host_configs import NativePythonConfig as C; \
+		print(get_venv_packages(C(version='3.11', path='$(PY)'))['pip'])" 2>/dev/null || echo 24.2); \
+	 mkdir -p $$HOME/.ansible/test/cache; \
+	 cp tests/sanity/get_pip_offline.py $$HOME/.ansible/test/cache/get_pip_$${pipver//./_}.py
 	@rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
 	@git ls-files -co --exclude-standard | grep -v -E '^(tests/lab/|\.ci/)' | \
 		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | \
@@ -81,7 +87,7 @@ lab-tests: venv
 integration: venv
 	$(call pytest,tests/integration -q)
 
-test: ruff build sanity units lab-tests integration ansible-lint
+test: system-deps ruff build sanity units lab-tests integration ansible-lint
 
 lab-up: venv
 	$(PY) tests/lab/labctl.py up --dir $(LAB_DIR)
