@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""CTyun OpenAPI client: signs (``signer``), sends (``transport``), unwraps the envelope.
+
+Stable API used by every CTyun area of the collection (``cce``, ``cceone``, data transfer)::
+
+    client = CtyunClient(module.params)          # access_key, secret_key, region_id, endpoint,
+                                                 # validate_certs, ca_path, timeout
+    obj = client.call("GET", "/v2/cce/clusters/page", query={"pageNow": 1, "pageSize": 50})
+    obj = client.call("PUT", path, body={...})   # returns the envelope's ``returnObj``
+    answer, existing = client.create(path, body, lookup=lambda: find_by_name(client, name))
+
+``call(method, path, query=None, body=None, idempotent=None, headers=None)``
+
+* ``query``: dict (``None`` values dropped), signed and sent as the canonical query string;
+* ``body``: a JSON-serialisable object (sent compact, UTF-8) or ``None``;
+* ``idempotent``: whether the call may be replayed on any failure; default: True for
+  GET/HEAD/OPTIONS/PUT/DELETE, False for POST. Pass ``True`` for a POST that sets an absolute
+  state (for example a node pool scale to N nodes). Never pass ``True`` for a create: use
+  :meth:`create`, which looks the object up by name before trying again;
+* returns ``returnObj`` (``None`` when absent); raises :class:`ApiError` (or
+  :class:`NotFoundError`) with ``status`` (HTTP), ``code`` (the envelope's ``error``),
+  ``msg`` (with the envelope's ``message``) and ``request_id``; raises
+  :class:`~.transport.TransportError` (an ``ApiError``) when no answer came back.
+
+The envelope is checked even on HTTP 200: ``statusCode`` 800 is success, anything else
+(``900``) a failure; older endpoints use ``code`` instead. Secrets never appear in logs,
+exceptions or results: only method, path, HTTP status, error code and request id do.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from ..common.arg_spec import DEFAULT_CTYUN_ENDPOINT, require_ctyun_credentials
+from ..common.errors import ApiError, NotFoundError
+from ..common.retry import IDEMPOTENT_METHODS, MAX_RETRY_AFTER
+from . import signer
+from .transport import DEFAULT_MAX_TOTAL, Transport, TransportError
+
+SUCCESS = ("800", 800)
+RETRYABLE_STATUS = (429, 500, 502, 503, 504)
+NOT_FOUND_MARKERS = ("NOTFOUND", "NOT_FOUND", "NOTEXIST", "NOT_EXIST")
+
+
+def _is_success(envelope):
+    if "statusCode" in envelope:
+        return envelope["statusCode"] in SUCCESS
+    if "code" in envelope:
+        return envelope["code"] in SUCCESS
+    return False
+
+
+def _is_not_found(status, code):
+    if status == 404:
+        return True
+    flat = (code or "").upper().replace(".", "_")
+    return any(marker in flat for marker in NOT_FOUND_MARKERS)
+
+
+class CtyunClient(object):
+    """Signed calls to the CTyun OpenAPI for one region. See the module docstring."""
+
+    def __init__(self, params, log=None, transport=None, max_total=DEFAULT_MAX_TOTAL, sleeper=time.sleep):
+        require_ctyun_credentials(params)
+        self._ak = params["access_key"]
+        self._sk = params["secret_key"]
+        self.region_id = params["region_id"]
+        self.endpoint = (params.get("endpoint") or DEFAULT_CTYUN_ENDPOINT).rstrip("/")
+        self._log = log or (lambda msg: None)
+        self._sleep = sleeper
+        self.max_total = max_total
+        self.last_request_id = None
+        validate = params.get("validate_certs")
+        self.transport = transport or Transport(
+            self.endpoint, validate_certs=True if validate is None else validate,
+            ca_path=params.get("ca_path"), timeout=params.get("timeout") or 30, max_total=max_total)
+
+    def __repr__(self):
+        return "CtyunClient(endpoint=%r, region_id=%r)" % (self.endpoint, self.region_id)
+
+    # -- one call -----------------------------------------------------------
+    def call(self, method, path, query=None, body=None, idempotent=None, headers=None):
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        query_string = signer.canonical_query(query)
+        raw = b"" if body is None else json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        send_headers = {"Content-Type": "application/json", "Accept": "application/json",
+                        "regionId": self.region_id}
+        if headers:
+            send_headers.update(headers)
+        send_headers.update(signer.sign_headers(self._ak, self._sk, query_string, raw))
+        request_id = send_headers[signer.HEADER_REQUEST_ID]
+        self.last_request_id = request_id
+        try:
+            resp = self.transport.send(method, path, query_string, send_headers, raw or None, safe=idempotent)
+        except TransportError as exc:
+            exc.request_id = request_id
+            exc.details["request_id"] = request_id
+            self._log("ctyun %s %s: no answer (request id %s)" % (method, path, request_id))
+            raise
+        request_id = resp.headers.get(signer.HEADER_REQUEST_ID) or request_id
+        self.last_request_id = request_id
+        return self._unwrap(method, path, resp, request_id)
+
+    def _unwrap(self, method, path, resp, request_id):
+        try:
+            envelope = json.loads(resp.content.decode("utf-8")) if resp.content else {}
+        except ValueError:
+            envelope = None
+        self._log("ctyun %s %s -> HTTP %s (request id %s)" % (method, path, resp.status, request_id))
+        if not isinstance(envelope, dict):
+            text = resp.content[:200].decode("utf-8", "replace") if resp.content else ""
+            raise ApiError("CTyun %s %s answered HTTP %s without a JSON envelope: %s"
+                           % (method, path, resp.status, text), status=resp.status, request_id=request_id,
+                           retry_after=resp.headers.get("Retry-After"))
+        if 200 <= resp.status < 300 and _is_success(envelope):
+            return envelope.get("returnObj")
+        code = envelope.get("error") or envelope.get("errorCode") or (
+            None if envelope.get("statusCode", envelope.get("code")) in SUCCESS
+            else str(envelope.get("statusCode", envelope.get("code", ""))) or None)
+        message = envelope.get("message") or envelope.get("msg") or envelope.get("description") or ""
+        cls = NotFoundError if _is_not_found(resp.status, code) else ApiError
+        raise cls("CTyun %s %s failed: %s%s (HTTP %s, request id %s)"
+                  % (method, path, "[%s] " % code if code else "", message or "no message", resp.status, request_id),
+                  status=resp.status, code=code, request_id=request_id, api_message=message,
+                  retry_after=resp.headers.get("Retry-After"))
+
+    # -- creates -----------------------------------------------------------
+    def create(self, path, body, lookup, attempts=4, query=None):
+        """POST a create that must happen at most once.
+
+        Returns ``(answer, None)`` when the create answered, or ``(None, existing)`` when an
+        attempt got no usable answer (connection lost, 429, 5xx) and ``lookup()`` found that
+        the object exists after all. Only when ``lookup()`` returns ``None`` is the create sent
+        again, after a backoff with jitter (``Retry-After`` honoured), at most ``attempts``
+        times in all and within the client's time budget.
+        """
+        deadline = time.monotonic() + self.max_total
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.call("POST", path, query=query, body=body, idempotent=False), None
+            except TransportError as exc:
+                error, retry_after = exc, None
+                if not exc.maybe_applied:
+                    # Nothing reached the server; still bounded by attempts/deadline below.
+                    pass
+            except ApiError as exc:
+                if exc.status not in RETRYABLE_STATUS:
+                    raise
+                error, retry_after = exc, exc.details.get("retry_after")
+            existing = lookup()
+            if existing is not None:
+                self._log("ctyun POST %s: the create took effect although its answer was lost" % path)
+                return None, existing
+            if attempt >= attempts or time.monotonic() >= deadline:
+                raise error
+            self._sleep(self._backoff(attempt, retry_after, deadline))
+
+    @staticmethod
+    def _backoff(attempt, retry_after, deadline):
+        delay = min(8.0, 0.3 * (2 ** (attempt - 1))) + random.uniform(0, 0.3)
+        if retry_after:
+            try:
+                delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
+            except ValueError:
+                pass
+        return max(0.0, min(delay, deadline - time.monotonic()))
+
+    def close(self):
+        self.transport.close()

@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The one HTTP layer of the CTyun client: ``requests`` with the collection's urllib3 retry policy.
+
+* Retries (``common/retry.py``): exponential backoff with jitter on 429/5xx and connection
+  errors, ``Retry-After`` honoured (capped); here additionally bounded in total time: once
+  ``max_total`` seconds have passed since the first failure no further attempt is made.
+* Calls marked safe to repeat (reads, absolute updates) are retried on every failure.
+  Calls that are not (a create) are only retried when the request provably never left
+  (connection refused); everything else is handed back to the caller, which must check
+  whether the first attempt took effect before trying again (see ``client.create``).
+* TLS verification is on by default; ``ca_path`` names a CA bundle.
+
+Nothing here logs or raises headers, so the signature never leaves this module.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..common.errors import ApiError
+from ..common.retry import IDEMPOTENT_METHODS, build_retry
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import MaxRetryError
+    HAS_REQUESTS = True
+except ImportError:  # pragma: no cover - checked by the modules
+    HAS_REQUESTS = False
+    HTTPAdapter = object
+    MaxRetryError = Exception
+
+try:
+    from urllib3.util.retry import Retry as _Retry
+except ImportError:  # pragma: no cover
+    _Retry = object
+
+# Seconds after the first failure of one call during which retries may still happen.
+DEFAULT_MAX_TOTAL = 120.0
+SAFE_METHODS = frozenset(IDEMPOTENT_METHODS) | frozenset(["POST"])
+
+
+class TransportError(ApiError):
+    """No usable HTTP answer (connection refused/reset, timeout, TLS failure).
+
+    ``maybe_applied`` is False only when the request certainly never reached the server.
+    """
+
+    def __init__(self, msg, maybe_applied=True, **details):
+        super().__init__(msg, code="TransportError", **details)
+        self.maybe_applied = maybe_applied
+
+
+class Response(object):
+    """An HTTP answer: status, headers, raw body bytes."""
+
+    def __init__(self, status, headers, content):
+        self.status = status
+        self.headers = headers
+        self.content = content
+
+
+def _bounded(base, max_total):
+    """A copy of the Retry ``base`` that stops retrying ``max_total`` seconds after the first failure."""
+    retry = base.new()
+    retry.__class__ = BoundedRetry
+    retry.max_total = max_total
+    retry.deadline = None
+    return retry
+
+
+class BoundedRetry(_Retry):
+    """Retry with a total time budget; the budget starts at the first failure of a call."""
+
+    max_total = DEFAULT_MAX_TOTAL
+    deadline = None
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.max_total = self.max_total
+        retry.deadline = self.deadline
+        return retry
+
+    def _remaining(self):
+        if self.deadline is None:
+            return self.max_total
+        return self.deadline - time.monotonic()
+
+    def is_retry(self, method, status_code, has_retry_after=False):
+        if self._remaining() <= 0:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if self._remaining() <= 0:
+            raise MaxRetryError(_pool, url, error)
+        retry = super().increment(method=method, url=url, response=response, error=error,
+                                  _pool=_pool, _stacktrace=_stacktrace)
+        if retry.deadline is None:
+            retry.deadline = time.monotonic() + self.max_total
+        return retry
+
+    def get_backoff_time(self):
+        return max(0.0, min(super().get_backoff_time(), self._remaining()))
+
+    def get_retry_after(self, response):
+        value = super().get_retry_after(response)
+        if value is None:
+            return None
+        return max(0.0, min(value, self._remaining()))
+
+
+def _adapter(methods, max_total, pool_maxsize=4):
+    return HTTPAdapter(max_retries=_bounded(build_retry(methods=methods), max_total), pool_maxsize=pool_maxsize)
+
+
+def _reason(exc):
+    """A short reason for a requests exception (the innermost cause), without headers."""
+    inner = exc
+    for _ in range(6):
+        nxt = getattr(inner, "reason", None)
+        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
+            nxt = inner.args[0]
+        if not isinstance(nxt, BaseException) or nxt is inner:
+            break
+        inner = nxt
+    return "%s: %s" % (type(inner).__name__, inner)
+
+
+class Transport(object):
+    """Send prepared (signed) requests to one endpoint.
+
+    Two sessions share the same policy and differ only in what may be replayed:
+    ``safe`` replays on any failure, ``unsafe`` only when nothing was sent.
+    """
+
+    def __init__(self, endpoint, validate_certs=True, ca_path=None, timeout=30, max_total=DEFAULT_MAX_TOTAL):
+        if not HAS_REQUESTS:
+            raise ApiError("The python 'requests' library is required for the CTyun OpenAPI")
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.verify = (ca_path or True) if validate_certs else False
+        self._sessions = {}
+        for name, methods in (("safe", SAFE_METHODS), ("unsafe", IDEMPOTENT_METHODS - frozenset(["POST"]))):
+            session = requests.Session()
+            session.trust_env = False
+            adapter = _adapter(methods, max_total)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            self._sessions[name] = session
+
+    def url(self, path, query_string=""):
+        return "%s%s%s" % (self.endpoint, path, ("?" + query_string) if query_string else "")
+
+    def send(self, method, path, query_string, headers, body, safe):
+        """Send one request (with retries per ``safe``); returns a :class:`Response`.
+
+        Raises :class:`TransportError` when no answer came back.
+        """
+        session = self._sessions["safe" if safe else "unsafe"]
+        url = self.url(path, query_string)
+        try:
+            resp = session.request(method, url, headers=headers, data=body, timeout=self.timeout,
+                                   verify=self.verify, allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise TransportError("TLS verification of %s failed (%s). Set ca_path (CTYUN_CA_BUNDLE) to the CA "
+                                 "bundle of the endpoint." % (self.endpoint, _reason(exc)), maybe_applied=False)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransportError("Timed out connecting to %s: %s" % (self.endpoint, _reason(exc)), maybe_applied=False)
+        except requests.exceptions.RetryError as exc:
+            raise TransportError("%s %s still failing after retries: %s" % (method, path, _reason(exc)))
+        except requests.exceptions.ConnectionError as exc:
+            refused = "NewConnectionError" in repr(exc) or "ConnectionRefused" in repr(exc)
+            raise TransportError("%s %s: connection to %s failed: %s" % (method, path, self.endpoint, _reason(exc)),
+                                 maybe_applied=not refused)
+        except requests.exceptions.Timeout as exc:
+            raise TransportError("%s %s: no answer from %s within %ss: %s"
+                                 % (method, path, self.endpoint, self.timeout, _reason(exc)))
+        except requests.exceptions.RequestException as exc:
+            raise TransportError("%s %s failed: %s" % (method, path, _reason(exc)))
+        return Response(resp.status_code, resp.headers, resp.content)
+
+    def close(self):
+        for session in self._sessions.values():
+            session.close()
