@@ -125,8 +125,13 @@ class CtyunClient(object):
             else str(envelope.get("statusCode", envelope.get("code", ""))) or None)
         message = envelope.get("message") or envelope.get("msg") or envelope.get("description") or ""
         cls = NotFoundError if _is_not_found(resp.status, code) else ApiError
-        raise cls("CTyun %s %s failed: %s%s (HTTP %s, request id %s)"
-                  % (method, path, "[%s] " % code if code else "", message or "no message", resp.status, request_id),
+        hint = ""
+        if resp.status in (401, 403) or "AUTH" in (code or "").upper() or "SIGN" in (code or "").upper():
+            hint = (". The request was refused as unauthenticated: check access_key and secret_key "
+                    "(CTYUN_ACCESS_KEY, CTYUN_SECRET_KEY) and that the system clock is right")
+        raise cls("CTyun %s %s failed: %s%s (HTTP %s, request id %s)%s"
+                  % (method, path, "[%s] " % code if code else "", message or "no message", resp.status, request_id,
+                     hint),
                   status=resp.status, code=code, request_id=request_id, api_message=message,
                   retry_after=resp.headers.get("Retry-After"))
 

@@ -1,0 +1,84 @@
+"""Run the simulation on its own, in a background thread (for its tests and for debugging).
+
+The lab normally serves ``make_app(lab)`` next to the Kubernetes servers. ``StubLab`` stands in
+for the lab's ``Lab`` where only the CTyun part is needed: knobs, a request log, a fault
+middleware (``lost_response`` drops the answer after the request was applied), and a fixed
+kubeconfig for ``kubeconfig_for``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+
+from aiohttp import web
+
+from . import WRITE_KEY, make_app
+
+
+class StubLab:
+    def __init__(self, knobs=None, kubeconfigs=None):
+        self.knobs = dict(knobs or {})
+        self.request_log: list = []
+        self.kubeconfigs = dict(kubeconfigs or {})
+
+    def kubeconfig_for(self, name: str) -> str:
+        return self.kubeconfigs.get(name, "apiVersion: v1\nkind: Config\nclusters: []\n")
+
+    def middlewares(self, server_name: str):
+        lab = self
+
+        @web.middleware
+        async def log_and_faults(request, handler):
+            response = await handler(request)
+            lab.request_log.append({"server": server_name, "method": request.method, "path": request.path,
+                                    "status": response.status, "write": bool(request.get(WRITE_KEY))})
+            rate = float(lab.knobs.get("LAB_FAULT_RATE", 0) or 0)
+            kind = lab.knobs.get("LAB_FAULT_KIND", "lost_response")
+            methods = lab.knobs.get("LAB_FAULT_METHODS", "POST,PUT,DELETE").split(",")
+            if rate and request.method in methods and random.random() < rate and kind == "lost_response":
+                request.transport.abort()
+                raise asyncio.CancelledError()
+            return response
+        return [log_and_faults]
+
+
+class ServerThread:
+    """Serve an aiohttp app on 127.0.0.1 in a thread; ``url`` once started."""
+
+    def __init__(self, app: web.Application, ssl_context=None):
+        self.app = app
+        self.ssl_context = ssl_context
+        self.loop = asyncio.new_event_loop()
+        self.port = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        self.runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._started.set()
+        self.loop.run_forever()
+
+    @property
+    def url(self) -> str:
+        return "%s://127.0.0.1:%d" % ("https" if self.ssl_context else "http", self.port)
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        self._started.wait(10)
+        return self
+
+    def stop(self):
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+def serve(lab=None, ssl_context=None) -> ServerThread:
+    return ServerThread(make_app(lab if lab is not None else StubLab()), ssl_context).start()
