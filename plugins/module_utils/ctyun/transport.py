@@ -119,7 +119,7 @@ def _adapter(methods, max_total, pool_maxsize=4):
 def _reason(exc):
     """A short reason for a requests exception (the innermost cause), without headers."""
     inner = exc
-    for _ in range(6):
+    for _depth in range(6):
         nxt = getattr(inner, "reason", None)
         if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
             nxt = inner.args[0]
