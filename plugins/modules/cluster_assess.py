@@ -24,7 +24,7 @@ description:
   - With O(output_dir), writes C(assessment.json), C(assessment.md) and a self-contained C(assessment.html).
     Files are rewritten only when their content changes; they hold no timestamp.
 author:
-  - ctyun.cce_migration contributors
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
   - ctyun.cce_migration.attributes
@@ -73,9 +73,11 @@ options:
     default: 3
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The cluster is only read in any mode; in check mode no file is written, the result says which would be.
   diff_mode:
+    description: Will return details on what has changed when in diff mode.
     support: full
     details: Shows the change of C(assessment.md) when a report file changes.
 notes:

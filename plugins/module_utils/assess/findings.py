@@ -139,8 +139,9 @@ def node_selector_findings(observations):
         out.append(finding(
             "node-selector:%s:%s" % ("required" if required else "preferred", key),
             "blocking" if required else "warning", "scheduling",
-            "%d node %s on %s label %s" % (total, "selector(s)/required affinities" if required else
-                                          "preferred affinities", entry["cloud"], key),
+            "%d node %s on %s label %s" % (
+                total, "selector(s)/required affinities" if required else "preferred affinities",
+                entry["cloud"], key),
             ("Pods would stay Pending on CCE: drop or rewrite the selector for the target member with an "
              "OverridePolicy (plaintext/labelsOverrider), or label the CCE nodes to match." if required else
              "The preference is ignored on CCE; rewrite it to CCE node labels if it matters."),

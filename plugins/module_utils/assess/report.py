@@ -140,8 +140,9 @@ def render_markdown(doc):
     config = facts.get("config") or {}
     lines += ["- ConfigMaps: %d; Secrets: %d (values never read)" % (config.get("configmaps", 0),
                                                                      config.get("secrets", 0))]
-    lines += ["- HPAs: %d; PDBs: %d" % ((facts.get("hpa") or {}).get("count", 0),
-                                         (facts.get("pdb") or {}).get("count", 0))]
+    hpa_count = (facts.get("hpa") or {}).get("count", 0)
+    pdb_count = (facts.get("pdb") or {}).get("count", 0)
+    lines += ["- HPAs: %d; PDBs: %d" % (hpa_count, pdb_count)]
     crds = facts.get("crds") or {}
     lines += ["", "## Custom resources", ""]
     lines += _md_table(["CRD", "version", "scope", "custom resources"],
@@ -220,8 +221,8 @@ def render_html(doc):
              ("Workloads", workloads.get("total", 0)), ("Requested vCPU", _cores(workloads.get("cpu_request_m"))),
              ("Unique images", (facts.get("images") or {}).get("unique", 0)),
              ("Blocking", summary["blocking"]), ("Warnings", summary["warning"])]
-    out.append('<div class="cards">%s</div>' % "".join('<div class="card"><b>%s</b>%s</div>'
-                                                        % (esc(str(v)), esc(k)) for k, v in cards))
+    card_html = "".join('<div class="card"><b>%s</b>%s</div>' % (esc(str(v)), esc(k)) for k, v in cards)
+    out.append('<div class="cards">%s</div>' % card_html)
     out.append("<h2>Workloads and requested CPU by namespace</h2>")
     out.append(svg_namespace_chart(namespace_rows(facts)))
     n = proposal["nodes"]

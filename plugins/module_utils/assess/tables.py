@@ -247,8 +247,9 @@ STORAGE_PROVISIONERS = {
 CTYUN_PROVISIONER_PREFIXES = ("ebs.csi.ctyun", "sfs.csi.ctyun", "zos.csi.ctyun", "csi.ctyun", "ctyun")
 
 
-def classify_storage_class(provisioner, parameters=None, table=STORAGE_PROVISIONERS):
+def classify_storage_class(provisioner, parameters=None, table=None):
     """Return ``(cloud, category)`` for a StorageClass; ``(None, None)`` when unknown."""
+    table = STORAGE_PROVISIONERS if table is None else table
     if not provisioner:
         return None, None
     if provisioner.startswith(CTYUN_PROVISIONER_PREFIXES):
