@@ -1,0 +1,429 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Applies the planned replica shift: Karmada policies, member waits, gates.
+
+One step runs in stages shared by all policies: the ``surge`` stage for the
+policies whose plan needs it, the ``step`` stage, then ``scale_detached`` where a
+member left the schedule. In each stage the policy patches go out with bounded
+concurrency, then one wait loop polls the members with one LIST per namespace
+and kind, until every workload has its expected replicas ready (see
+:mod:`.planner` for why this order keeps the capacity invariant).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ..common.errors import CceMigrationError, NotFoundError, ValidationError, WaitTimeoutError
+from ..common.waiter import wait_until
+from . import gates as gates_mod
+from . import planner
+from . import state
+from .rest import object_path
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+MANAGED_LABEL = "karmada.io/managed"
+WORK_NAME_ANNOTATION = "work.karmada.io/name"
+
+
+def _selector_string(label_selector):
+    parts = []
+    for key, value in sorted(((label_selector or {}).get("matchLabels") or {}).items()):
+        parts.append("%s=%s" % (key, value))
+    for expr in (label_selector or {}).get("matchExpressions") or []:
+        op = expr.get("operator")
+        values = ",".join(expr.get("values") or [])
+        if op == "In":
+            parts.append("%s in (%s)" % (expr["key"], values))
+        elif op == "NotIn":
+            parts.append("%s notin (%s)" % (expr["key"], values))
+        elif op == "Exists":
+            parts.append(expr["key"])
+        elif op == "DoesNotExist":
+            parts.append("!" + expr["key"])
+    return ",".join(parts)
+
+
+def workload_record(template, policy_key):
+    meta = template.get("metadata") or {}
+    spec = template.get("spec") or {}
+    replicas = spec.get("replicas")
+    replicas = 1 if replicas is None else int(replicas)
+    kind = template.get("kind") or "Deployment"
+    return dict(key="%s/%s/%s" % (kind, meta.get("namespace"), meta.get("name")), kind=kind,
+                namespace=meta.get("namespace"), name=meta.get("name"), uid=meta.get("uid") or "",
+                replicas=replicas, max_unavailable=planner.workload_max_unavailable(template),
+                policy=policy_key)
+
+
+def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=False):
+    """PropagationPolicies named in ``policies`` (``ns/name``) or matching the selector."""
+    found = {}
+    for ref in policies or []:
+        if "/" not in ref:
+            raise ValidationError("policies: %r must be written namespace/name" % ref)
+        ns, name = ref.split("/", 1)
+        try:
+            found[ref] = karmada.get(object_path("PropagationPolicy", ns, name))
+        except NotFoundError:
+            if missing_ok:
+                continue
+            raise ValidationError("policies: PropagationPolicy %s not found in the Karmada control plane" % ref)
+    if policy_selector is not None:
+        if not namespaces:
+            raise ValidationError("namespaces: give the namespaces to search with policy_selector")
+        for ns in namespaces:
+            for item in karmada.list(object_path("PropagationPolicy", ns), policy_selector or None):
+                found["%s/%s" % (ns, item["metadata"]["name"])] = item
+    return [dict(key=k, policy=found[k]) for k in sorted(found)]
+
+
+def load_workloads(karmada, group):
+    policy = group["policy"]
+    ns = policy["metadata"]["namespace"]
+    out = {}
+    for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
+        kind = sel.get("kind")
+        if kind not in WORKLOAD_KINDS:
+            continue
+        sel_ns = sel.get("namespace") or ns
+        if sel.get("name"):
+            tpl = karmada.get(object_path(kind, sel_ns, sel["name"]), missing_ok=True)
+            items = [tpl] if tpl else []
+        else:
+            items = karmada.list(object_path(kind, sel_ns), _selector_string(sel.get("labelSelector")) or None)
+        for tpl in items:
+            tpl.setdefault("kind", kind)
+            rec = workload_record(tpl, group["key"])
+            out[rec["key"]] = rec
+    return [out[k] for k in sorted(out)]
+
+
+def desired_policy_spec(percent, source, target):
+    return {
+        "placement": {
+            "clusterAffinity": {"clusterNames": [source, target]},
+            "replicaScheduling": planner.replica_scheduling(percent, source, target),
+        },
+        "preserveResourcesOnDeletion": True,
+        "conflictResolution": "Overwrite",
+    }
+
+
+def policy_matches(policy, percent, source, target):
+    spec = policy.get("spec") or {}
+    want = desired_policy_spec(percent, source, target)
+    placement = spec.get("placement") or {}
+    return (((placement.get("clusterAffinity") or {}).get("clusterNames") or []) == [source, target]
+            and placement.get("replicaScheduling") == want["placement"]["replicaScheduling"]
+            and spec.get("preserveResourcesOnDeletion") is True
+            and spec.get("conflictResolution") == "Overwrite")
+
+
+def _ready(obj):
+    status = (obj or {}).get("status") or {}
+    return int(status.get("readyReplicas") or 0)
+
+
+def _spec_replicas(obj):
+    if obj is None:
+        return 0
+    value = (obj.get("spec") or {}).get("replicas")
+    return 1 if value is None else int(value)
+
+
+def _managed(obj):
+    meta = (obj or {}).get("metadata") or {}
+    return MANAGED_LABEL in (meta.get("labels") or {}) or WORK_NAME_ANNOTATION in (meta.get("annotations") or {})
+
+
+def _settled(obj, expected):
+    if obj is None:
+        return expected == 0
+    status = obj.get("status") or {}
+    meta = obj.get("metadata") or {}
+    if status.get("observedGeneration") is not None and meta.get("generation") is not None \
+            and int(status["observedGeneration"]) < int(meta["generation"]):
+        return False
+    total = status.get("replicas")
+    return (_spec_replicas(obj) == expected and _ready(obj) == expected
+            and (total is None or int(total) == expected))
+
+
+class Shifter(object):
+    def __init__(self, karmada, members, names, concurrency=10, wait_timeout=600, wait_sleep=2,
+                 check_mode=False, gates=None, log=None):
+        self.karmada = karmada
+        self.members = members  # {"source": Rest, "target": Rest}
+        self.names = names      # {"source": member name, "target": member name}
+        self.concurrency = max(1, int(concurrency))
+        self.wait_timeout = wait_timeout
+        self.wait_sleep = wait_sleep
+        self.check_mode = check_mode
+        self.gates = gates or gates_mod.normalise(None)
+        self.log = log or (lambda msg: None)
+        self.changed = False
+
+    # -- members -------------------------------------------------------
+    def snapshot(self, workloads):
+        """Member objects per side and workload key, with one LIST per namespace and kind."""
+        wanted = {}
+        for w in workloads:
+            wanted.setdefault((w["kind"], w["namespace"]), set()).add(w["name"])
+        snap = {"source": {}, "target": {}}
+        jobs = [(side, kind, ns) for side in ("source", "target") for (kind, ns) in sorted(wanted)]
+
+        def fetch(job):
+            side, kind, ns = job
+            return job, self.members[side].list(object_path(kind, ns))
+
+        for (side, kind, ns), items in self._map(fetch, jobs):
+            for obj in items:
+                name = obj["metadata"]["name"]
+                if name in wanted[(kind, ns)]:
+                    snap[side]["%s/%s/%s" % (kind, ns, name)] = obj
+        return snap
+
+    def _map(self, func, items):
+        items = list(items)
+        if len(items) <= 1:
+            return [func(i) for i in items]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
+            return list(pool.map(func, items))
+
+    # -- Karmada -------------------------------------------------------
+    def patch_policy(self, group, percent, ann):
+        policy = group["policy"]
+        src, tgt = self.names["source"], self.names["target"]
+        current = state.annotations(policy)
+        ann_changed = any(current.get(k) != v for k, v in ann["metadata"]["annotations"].items())
+        if policy_matches(policy, percent, src, tgt) and not ann_changed:
+            return False
+        patch = {"spec": desired_policy_spec(percent, src, tgt)}
+        patch.update(ann)
+        if policy.get("spec", {}).get("placement", {}).get("clusterAffinities"):
+            raise ValidationError("policy %s uses placement.clusterAffinities; the shift manages "
+                                  "placement.clusterAffinity between two members only" % group["key"])
+        if not self.check_mode:
+            meta = policy["metadata"]
+            group["policy"] = self.karmada.merge_patch(
+                object_path("PropagationPolicy", meta["namespace"], meta["name"]), patch)
+        self.changed = True
+        return True
+
+    def set_progress(self, group, ann):
+        policy = group["policy"]
+        current = state.annotations(policy)
+        if all(current.get(k) == v for k, v in ann["metadata"]["annotations"].items()):
+            return False
+        if not self.check_mode:
+            meta = policy["metadata"]
+            group["policy"] = self.karmada.merge_patch(
+                object_path("PropagationPolicy", meta["namespace"], meta["name"]), ann)
+        self.changed = True
+        return True
+
+    # -- one stage -------------------------------------------------------
+    def run_stage(self, entries, stage):
+        """``entries``: list of (group, phase). Patch all, then wait for all."""
+        if not entries:
+            return
+        workloads = [w for g, _ in entries for w in g["workloads"]]
+        if stage == "scale_detached":
+            self._scale_detached(entries, workloads)
+        else:
+            def apply(entry):
+                group, phase = entry
+                ann = state.annotation_patch(to=group["to"], phase="%s:%s" % (phase["purpose"], phase["percent"]))
+                return self.patch_policy(group, phase["percent"], ann)
+            self._map(apply, entries)
+        if self.check_mode:
+            return
+        expectations = {}
+        for group, phase in entries:
+            for w in group["workloads"]:
+                expectations[w["key"]] = phase["expect"][w["key"]]
+        self._wait(workloads, expectations, "%s stage" % stage)
+
+    def _wait(self, workloads, expectations, what):
+        def check():
+            snap = self.snapshot(workloads)
+            pending = []
+            for w in workloads:
+                exp = expectations[w["key"]]
+                for side in ("source", "target"):
+                    if exp["%s_detached" % side] and exp[side] != 0:
+                        continue  # kept by preserveResourcesOnDeletion, untouched
+                    obj = snap[side].get(w["key"])
+                    if not _settled(obj, exp[side]):
+                        pending.append("%s on %s: want %d ready, spec %d, ready %d"
+                                       % (w["key"], side, exp[side], _spec_replicas(obj), _ready(obj)))
+            return not pending, "; ".join(pending[:5]) + (" (+%d more)" % (len(pending) - 5)
+                                                          if len(pending) > 5 else "")
+        wait_until(check, self.wait_timeout, "replicas of %d workload(s) after the %s" % (len(workloads), what),
+                   sleep=self.wait_sleep)
+
+    def _scale_detached(self, entries, workloads):
+        jobs = []
+        for group, phase in entries:
+            side = phase["member"]
+            for w in group["workloads"]:
+                if phase["expect"][w["key"]]["%s_detached" % side]:
+                    jobs.append((side, w))
+        if not jobs:
+            return
+        if not self.check_mode:
+            # Karmada must have let go of the object (its Work deleted, preserved) before we scale it,
+            # or the execution controller would set the replicas back.
+            def released():
+                snap = self.snapshot([w for _, w in jobs])
+                held = ["%s on %s" % (w["key"], side) for side, w in jobs if _managed(snap[side].get(w["key"]))]
+                return not held, "still managed by Karmada: %s" % ", ".join(held[:5])
+            wait_until(released, self.wait_timeout, "Karmada to release the member objects left out of the schedule",
+                       sleep=self.wait_sleep)
+        snap = self.snapshot([w for _, w in jobs]) if not self.check_mode else {"source": {}, "target": {}}
+
+        def scale(job):
+            side, w = job
+            obj = snap[side].get(w["key"])
+            if self.check_mode:
+                self.changed = True
+                return True
+            if obj is None or _spec_replicas(obj) == 0:
+                return False
+            self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]),
+                                           {"spec": {"replicas": 0}})
+            self.changed = True
+            return True
+        self._map(scale, jobs)
+
+    # -- one step for many policies --------------------------------------
+    def apply_step(self, groups, percent):
+        """Move every group to ``percent``; returns per-group phase lists (the plan)."""
+        src, tgt = self.names["source"], self.names["target"]
+        stages = {"surge": [], "step": [], "scale_detached": []}
+        for group in groups:
+            group["to"] = percent
+            phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt)
+            group["phases"] = phases
+            for phase in phases:
+                key = "scale_detached" if phase["kind"] == "scale_detached" else phase["purpose"]
+                stages[key].append((group, phase))
+        for stage in ("surge", "step", "scale_detached"):
+            self.run_stage(stages[stage], stage)
+
+    def observe(self, groups, percent):
+        """Rows for the step table: planned and ready replicas per member."""
+        workloads = [w for g in groups for w in g["workloads"]]
+        snap = self.snapshot(workloads) if not self.check_mode else {"source": {}, "target": {}}
+        rows = []
+        for g in groups:
+            for w in g["workloads"]:
+                s, t = planner.split(w, percent, self.names["source"], self.names["target"])
+                src_obj, tgt_obj = snap["source"].get(w["key"]), snap["target"].get(w["key"])
+                rows.append(dict(workload="%s/%s" % (w["namespace"], w["name"]), kind=w["kind"],
+                                 namespace=w["namespace"], name=w["name"], policy=g["key"],
+                                 replicas=w["replicas"], max_unavailable=w["max_unavailable"],
+                                 source_replicas=s, target_replicas=t,
+                                 source_ready=_ready(src_obj) if src_obj else 0,
+                                 target_ready=_ready(tgt_obj) if tgt_obj else 0))
+        return rows
+
+
+def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, sleeper=time.sleep):
+    """Run ``steps`` over ``groups``; returns the result dict of the module."""
+    log = log or (lambda msg: None)
+    records = []
+    failure = None
+    rolled_back_to = None
+    todo = {}
+    for g in groups:
+        todo[g["key"]] = planner.remaining_steps(steps, g["current"])
+    # Steps in order; a group joins a step only if that step is still ahead for it.
+    ordered = []
+    for step in steps:
+        if step not in ordered or ordered[-1] != step:
+            ordered.append(step)
+    index_for = dict((g["key"], 0) for g in groups)
+    for step in ordered:
+        active = []
+        for g in groups:
+            remaining = todo[g["key"]]
+            pos = index_for[g["key"]]
+            if pos < len(remaining) and remaining[pos] == step:
+                active.append(g)
+                index_for[g["key"]] = pos + 1
+        if not active:
+            continue
+        started = time.time()
+        for g in active:
+            g["last_good"] = g["current"]
+        try:
+            shifter.apply_step(active, step)
+            waited_ok = True
+            wait_error = None
+        except WaitTimeoutError as exc:
+            waited_ok = False
+            wait_error = exc
+        rows = shifter.observe(active, step)
+        if shifter.check_mode:
+            gate_ok, gate_results, first = True, [dict(gate="all", passed=True, seen="not run in check mode")], None
+        elif not waited_ok:
+            gate_ok, gate_results = False, []
+            first = dict(gate="ready", passed=False, workload=None, seen=wait_error.msg)
+            gate_results.append(first)
+        else:
+            gate_ok, gate_results, first = gates_mod.evaluate(shifter.gates, rows, step, shifter.names["source"],
+                                                             shifter.names["target"])
+        by_workload = {}
+        for res in gate_results:
+            if res.get("workload"):
+                by_workload[res["workload"]] = "pass" if res["passed"] else "FAIL: %s" % res["seen"]
+        summary = "pass" if gate_ok else "FAIL %s: %s" % (first["gate"], first["seen"])
+        for row in rows:
+            row["gate"] = by_workload.get(row["workload"], summary)
+        record = dict(percent=step, seconds=round(time.time() - started, 3),
+                      finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                      workloads=rows, gates=gate_results, passed=gate_ok,
+                      plan=dict((g["key"], _plan_summary(g)) for g in active))
+        records.append(record)
+        if not gate_ok:
+            failure = dict(step=step, gate=first.get("gate"), workload=first.get("workload"),
+                           url=first.get("url"), seen=first.get("seen"))
+            if on_failure == "rollback":
+                back = {}
+                for g in active:
+                    back.setdefault(g["last_good"] if g["last_good"] is not None else 0, []).append(g)
+                rb_started = time.time()
+                for percent, gs in sorted(back.items()):
+                    shifter.apply_step(gs, percent)
+                    for g in gs:
+                        g["current"] = percent
+                        shifter.set_progress(g, state.annotation_patch(step=percent, clear_progress=True))
+                rolled_back_to = dict((g["key"], g["current"]) for g in active)
+                records.append(dict(percent=sorted(back)[0] if len(back) == 1 else "last good",
+                                    seconds=round(time.time() - rb_started, 3), rollback=True,
+                                    finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                    workloads=[r for p, gs in sorted(back.items()) for r in shifter.observe(gs, p)],
+                                    gates=[], passed=True))
+            break
+        for g in active:
+            g["current"] = step
+            shifter.set_progress(g, state.annotation_patch(step=step, clear_progress=True))
+        if pause and step != ordered[-1]:
+            sleeper(pause)
+    return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to)
+
+
+def _plan_summary(group):
+    out = []
+    for phase in group.get("phases") or []:
+        out.append(dict(kind=phase["kind"], purpose=phase["purpose"], percent=phase["percent"],
+                        replicas=dict((k, dict(source=e["source"], target=e["target"]))
+                                      for k, e in phase["expect"].items())))
+    return out
+
+
+__all__ = ["Shifter", "run_shift", "find_policies", "load_workloads", "CceMigrationError"]

@@ -1,0 +1,435 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: replica_shift
+short_description: Shift replicas between two Karmada members step by step, with health gates
+version_added: 0.1.0
+description:
+  - Moves the replicas of promoted workloads from the O(source_member) to the O(target_member) of a
+    Karmada federation by changing their PropagationPolicies to C(replicaScheduling) Divided with static
+    weights C(source=100-p), C(target=p) for each step C(p) (percent of replicas on the target).
+  - Replicas per member are planned exactly as Karmada divides them (Webster method with the tie-breaker
+    seeded by the resource template's UID), shown in check mode and with C(--diff) per workload and step.
+  - Capacity invariant. While a step is applied, the ready replicas of each workload summed over both
+    members never fall below its C(replicas - maxUnavailable). Karmada rewrites both members at once, so
+    when a direct weight change would remove more ready pods than C(maxUnavailable) allows, the module
+    first gives all replicas to the growing member (the other member leaves the schedule and keeps its pods
+    thanks to C(preserveResourcesOnDeletion)), waits until they are ready, then applies the step's weights,
+    which only scale down. See C(docs/cutover.md).
+  - After each step the health gates run (ready ratio on the target, HTTP checks, a user command). A failing
+    gate stops the shift; with O(on_failure=rollback) the workloads go back to their last good step.
+  - At 100 % the source member leaves the schedule; Karmada keeps the source object (C(preserveResourcesOnDeletion))
+    and the module scales it to 0 in the source cluster. It is never deleted and is taken back under Karmada,
+    without changing its pod template, by a rollback. At 0 % the target objects are scaled to 0 the same way.
+  - The step reached is recorded on each PropagationPolicy (annotation C(cce-migration.ctyun.cn/shift-step)),
+    so a re-run after a crash or Ctrl-C continues from there; a re-run at the final step changes nothing.
+author:
+  - ctyun.cce_migration maintainers
+options:
+  source_member:
+    description: Name of the source member cluster as Karmada knows it.
+    type: str
+    required: true
+  target_member:
+    description: Name of the target (CTyun CCE) member cluster as Karmada knows it.
+    type: str
+    required: true
+  source_cluster:
+    description:
+      - Access to the source cluster's API server, to read ready replicas and to scale the source workloads
+        to 0 at the final step. Same options as the Karmada access.
+    type: dict
+    required: true
+    suboptions: &member_access
+      kubeconfig:
+        description: Path to a kubeconfig file, or the kubeconfig content as a dict.
+        type: raw
+      context:
+        description: Context in the kubeconfig.
+        type: str
+      host:
+        description: URL of the API server.
+        type: str
+      api_key:
+        description: Bearer token. Never logged.
+        type: str
+      validate_certs:
+        description: Verify the API server's certificate. On unless set to C(false).
+        type: bool
+        aliases: [verify_ssl]
+      ca_cert:
+        description: CA bundle to verify the API server's certificate.
+        type: path
+        aliases: [ssl_ca_cert]
+  target_cluster:
+    description: Access to the target cluster's API server (see O(source_cluster)).
+    type: dict
+    required: true
+    suboptions: *member_access
+  policies:
+    description:
+      - PropagationPolicies to shift, as C(namespace/name) (the policies the promote stage created).
+      - Their resource selectors of kind Deployment or StatefulSet name the workloads.
+    type: list
+    elements: str
+    default: []
+  namespaces:
+    description: Namespaces searched with O(policy_selector).
+    type: list
+    elements: str
+    default: []
+  policy_selector:
+    description: Label selector over PropagationPolicies in O(namespaces); an empty string selects all.
+    type: str
+  target_percent:
+    description: Percent of replicas on the target after this run (one step). Mutually exclusive with O(steps).
+    type: int
+  steps:
+    description:
+      - Percentages of replicas on the target, applied in order, for example C([0, 25, 50, 100]).
+      - Steps already reached (recorded on the policy) are skipped.
+    type: list
+    elements: int
+  pause:
+    description: Seconds to wait between two steps (after the gates passed).
+    type: int
+    default: 0
+  gates:
+    description:
+      - Health gates checked after each step.
+      - C(ready_ratio) (float, default C(1.0)) ready replicas on the target divided by the replicas planned there,
+        per workload.
+      - C(http) list of checks, each a URL or a dict with C(url), C(status) (default 200), C(successes) (answers in
+        a row, default 3), C(interval) (default 1), C(timeout) (seconds, default 60), C(validate_certs), C(method).
+      - C(command) a command (string or list, no shell) or a dict with C(cmd) and C(timeout); it must exit 0.
+        It gets C(SHIFT_PERCENT), C(SHIFT_SOURCE), C(SHIFT_TARGET) in its environment.
+    type: dict
+    default: {}
+  on_failure:
+    description:
+      - What to do when a gate fails or the replicas do not become ready in time.
+      - C(rollback) returns the workloads to their last good step; C(stop) leaves them where they are.
+      - The module fails in both cases and says which gate failed, on which workload, with what it saw.
+    type: str
+    choices: [rollback, stop]
+    default: rollback
+  concurrency:
+    description: How many policies are patched at once, and how many member requests run in parallel.
+    type: int
+    default: 10
+  release_from_karmada:
+    description:
+      - Only with a final step of 0. After all replicas are back on the source and ready, delete the resource
+        templates and the policies in the Karmada control plane. Because the policies have
+        C(preserveResourcesOnDeletion), the source workloads keep running, untouched, outside Karmada.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ctyun.cce_migration.k8s_auth
+  - ctyun.cce_migration.wait
+  - ctyun.cce_migration.attributes
+notes:
+  - The Karmada access options (O(kubeconfig), O(context), ...) point at the Karmada control plane.
+  - The target cluster must have room for all replicas of a workload during a surge and at 100 %.
+"""
+
+EXAMPLES = r"""
+- name: Move the promoted workloads to CTyun in three steps, with gates
+  ctyun.cce_migration.replica_shift:
+    kubeconfig: "{{ migration_workdir }}/karmada.kubeconfig"
+    source_member: aws-prod
+    target_member: cce-prod
+    source_cluster:
+      kubeconfig: ~/.kube/source.yaml
+    target_cluster:
+      kubeconfig: "{{ migration_workdir }}/target.kubeconfig"
+    policies:
+      - shop/web-deployment-5c8f7d
+      - shop/cart-deployment-7a1b2c
+    steps: [0, 50, 100]
+    pause: 60
+    gates:
+      ready_ratio: 1.0
+      http:
+        - url: https://shop.example.com/healthz
+          status: 200
+          successes: 5
+      command: [/usr/local/bin/smoke-test, --env, prod]
+
+- name: Show the plan only
+  ctyun.cce_migration.replica_shift:
+    kubeconfig: "{{ migration_workdir }}/karmada.kubeconfig"
+    source_member: aws-prod
+    target_member: cce-prod
+    source_cluster: {kubeconfig: ~/.kube/source.yaml}
+    target_cluster: {kubeconfig: "{{ migration_workdir }}/target.kubeconfig"}
+    namespaces: [shop]
+    policy_selector: ""
+    target_percent: 100
+  check_mode: true
+  diff: true
+
+- name: Roll back to the source and take the workloads out of Karmada
+  ctyun.cce_migration.replica_shift:
+    kubeconfig: "{{ migration_workdir }}/karmada.kubeconfig"
+    source_member: aws-prod
+    target_member: cce-prod
+    source_cluster: {kubeconfig: ~/.kube/source.yaml}
+    target_cluster: {kubeconfig: "{{ migration_workdir }}/target.kubeconfig"}
+    namespaces: [shop]
+    policy_selector: ""
+    target_percent: 0
+    release_from_karmada: true
+"""
+
+RETURN = r"""
+current_step:
+  description: Step (percent on the target) each policy is at after the run.
+  returned: always
+  type: dict
+  sample: {"shop/web-deployment-5c8f7d": 100}
+steps:
+  description:
+    - One record per step applied (and one for a rollback), with the seconds it took, the gate results and per
+      workload the planned and ready replicas on both members.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - percent: 50
+      seconds: 42.1
+      passed: true
+      workloads:
+        - {workload: shop/web, source_replicas: 2, target_replicas: 2, source_ready: 2, target_ready: 2, gate: pass}
+plan:
+  description: Per policy and remaining step, the phases and the replicas each member gets (Karmada's division).
+  returned: always
+  type: list
+  elements: dict
+results:
+  description: Per workload outcome (C(updated), C(unchanged), C(failed)) and final replicas.
+  returned: always
+  type: list
+  elements: dict
+counts:
+  description: Number of workloads per outcome, and C(total).
+  returned: always
+  type: dict
+failure:
+  description: The failed gate, on which workload or URL, and what it saw. Absent when every gate passed.
+  returned: when a gate failed
+  type: dict
+  sample: {step: 50, gate: http, url: "https://shop.example.com/healthz", seen: "last answers: [500, 500]"}
+rolled_back_to:
+  description: Step each policy returned to after a failed gate.
+  returned: when a rollback happened
+  type: dict
+released:
+  description: Templates and policies deleted from the Karmada control plane (O(release_from_karmada)).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import time
+
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
+    k8s_auth_argument_spec, k8s_auth_suboptions, merge_specs, wait_argument_spec)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (
+    CceMigrationError, ValidationError)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import wait_until
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, runner, state
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift.rest import Rest, object_path
+
+
+def _validate(params):
+    if params["source_member"] == params["target_member"]:
+        raise ValidationError("target_member: must differ from source_member (%s)" % params["source_member"])
+    if params["target_percent"] is None and not params["steps"]:
+        raise ValidationError("steps: give steps (for example [0, 50, 100]) or target_percent")
+    try:
+        steps = planner.validate_steps([params["target_percent"]] if params["target_percent"] is not None
+                                       else params["steps"])
+    except ValueError as exc:
+        raise ValidationError(str(exc).replace("steps:", "target_percent:" if params["target_percent"]
+                                               is not None else "steps:"))
+    if not params["policies"] and params["policy_selector"] is None:
+        raise ValidationError("policies: name the PropagationPolicies (namespace/name) or give policy_selector "
+                              "with namespaces")
+    if params["concurrency"] < 1:
+        raise ValidationError("concurrency: must be at least 1")
+    if params["release_from_karmada"] and steps[-1] != 0:
+        raise ValidationError("release_from_karmada: only with a final step of 0 (all replicas on the source)")
+    gates = gates_mod.normalise(params["gates"])
+    return steps, gates
+
+
+def _release(mod, shifter, groups):
+    """Delete templates then policies in Karmada; the preserved source objects keep running."""
+    released = []
+    for g in groups:
+        if not g["policy"].get("spec", {}).get("preserveResourcesOnDeletion"):
+            raise ValidationError("release_from_karmada: policy %s does not preserve resources on deletion; "
+                                  "refusing to delete its templates" % g["key"])
+    for g in groups:
+        for w in g["workloads"]:
+            released.append("%s (template)" % w["key"])
+            if not mod.check_mode:
+                shifter.karmada.delete(object_path(w["kind"], w["namespace"], w["name"]))
+        released.append("PropagationPolicy/%s" % g["key"])
+    if mod.check_mode or not released:
+        return released
+    workloads = [w for g in groups for w in g["workloads"]]
+
+    def kept():
+        snap = shifter.snapshot(workloads)
+        bad = []
+        for w in workloads:
+            obj = snap["source"].get(w["key"])
+            if obj is None:
+                raise CceMigrationError("source object %s disappeared after release" % w["key"])
+            if runner._managed(obj) or runner._ready(obj) < w["replicas"]:
+                bad.append(w["key"])
+        return not bad, "not yet released or not ready: %s" % ", ".join(bad[:5])
+    wait_until(kept, shifter.wait_timeout, "the source workloads to run outside Karmada", sleep=shifter.wait_sleep)
+    for g in groups:
+        meta = g["policy"]["metadata"]
+        shifter.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]))
+    mod.changed()
+    return released
+
+
+def run(mod):
+    params = mod.params
+    steps, gates = _validate(params)
+    src, tgt = params["source_member"], params["target_member"]
+    pool = max(4, min(64, params["concurrency"] * 2))
+    karmada = Rest(auth_params(params), pool_size=pool, what="Karmada control plane")
+    members = dict(source=Rest(auth_params(params, "source_cluster"), pool_size=pool, what="source cluster"),
+                   target=Rest(auth_params(params, "target_cluster"), pool_size=pool, what="target cluster"))
+    shifter = runner.Shifter(karmada, members, dict(source=src, target=tgt), concurrency=params["concurrency"],
+                             wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
+                             check_mode=mod.check_mode, gates=gates)
+    if not params["wait"]:
+        shifter.wait_timeout = 0
+
+    groups = runner.find_policies(karmada, params["policies"], params["namespaces"], params["policy_selector"],
+                                  missing_ok=params["release_from_karmada"])
+    if not groups:
+        if params["release_from_karmada"]:
+            return dict(current_step={}, steps=[], plan=[], results=[], released=[])
+        raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
+    for g in groups:
+        g["workloads"] = runner.load_workloads(karmada, g)
+        g["current"] = state.current_step(g["policy"], src, tgt)
+        if not g["workloads"]:
+            mod.warn("policy %s selects no Deployment or StatefulSet; nothing to shift" % g["key"])
+
+    groups = [g for g in groups if g["workloads"]]
+    plan = []
+    for g in groups:
+        for entry in planner.plan_shift(g["workloads"], g["current"], steps, src, tgt):
+            plan.append(dict(policy=g["key"], percent=entry["percent"], **{"from": entry["from"]},
+                             replicas=entry["replicas"],
+                             phases=[dict(kind=p["kind"], purpose=p["purpose"], percent=p["percent"],
+                                          replicas=dict((k, dict(source=e["source"], target=e["target"]))
+                                                        for k, e in p["expect"].items()))
+                                     for p in entry["phases"]]))
+    before = dict((g["key"], g["current"]) for g in groups)
+    for g in groups:
+        todo = planner.remaining_steps(steps, g["current"])
+        if todo:
+            mod.add_diff(
+                before=dict(step=g["current"], replicas=dict((w["key"], planner.state_at(w, g["current"], src, tgt))
+                                                             for w in g["workloads"])),
+                after=dict(step=todo[-1], steps=todo,
+                           replicas=dict((w["key"], planner.state_at(w, todo[-1], src, tgt))
+                                         for w in g["workloads"])),
+                header="PropagationPolicy %s" % g["key"])
+
+    started = time.time()
+    try:
+        outcome = runner.run_shift(shifter, groups, steps, on_failure=params["on_failure"], pause=params["pause"])
+    except CceMigrationError as exc:
+        exc.partial_result = dict(changed=shifter.changed, plan=plan,
+                                  current_step=dict((g["key"], g["current"]) for g in groups))
+        raise
+    if shifter.changed:
+        mod.changed()
+
+    results = []
+    failed_keys = set()
+    if outcome["failure"]:
+        failed_keys = set(g["key"] for g in groups if g["key"] in (outcome["rolled_back_to"] or {})
+                          or g.get("to") == outcome["failure"]["step"])
+    for g in groups:
+        final = g["current"]
+        for w in g["workloads"]:
+            split = planner.state_at(w, final, src, tgt)
+            if g["key"] in failed_keys:
+                outcome_name = "failed"
+            elif before[g["key"]] != final or shifter.changed and g.get("to") is not None:
+                outcome_name = "updated"
+            else:
+                outcome_name = "unchanged"
+            results.append(dict(workload="%s/%s" % (w["namespace"], w["name"]), kind=w["kind"], policy=g["key"],
+                                step=final, replicas=w["replicas"], max_unavailable=w["max_unavailable"],
+                                source_replicas=split["source"], target_replicas=split["target"],
+                                outcome=outcome_name))
+    released = []
+    if params["release_from_karmada"] and not outcome["failure"]:
+        released = _release(mod, shifter, groups)
+
+    result = dict(current_step=dict((g["key"], g["current"]) for g in groups), steps=outcome["steps"], plan=plan,
+                  results=results, released=released, seconds=round(time.time() - started, 3))
+    if outcome["failure"]:
+        f = outcome["failure"]
+        result["failure"] = f
+        where = f.get("workload") or f.get("url") or "all workloads"
+        msg = "Gate %s failed at step %s%% on %s: %s" % (f["gate"], f["step"], where, f["seen"])
+        if outcome["rolled_back_to"] is not None:
+            result["rolled_back_to"] = outcome["rolled_back_to"]
+            msg += "; rolled back to the last good step (%s)" % ", ".join(
+                "%s: %s%%" % kv for kv in sorted(outcome["rolled_back_to"].items()))
+        else:
+            msg += "; stopped there (on_failure=stop)"
+        result["failed_msg"] = msg
+    return result
+
+
+def main():
+    argument_spec = merge_specs(
+        k8s_auth_argument_spec(),
+        wait_argument_spec(default_timeout=600),
+        dict(
+            source_member=dict(type="str", required=True),
+            target_member=dict(type="str", required=True),
+            source_cluster=dict(type="dict", required=True, options=k8s_auth_suboptions()),
+            target_cluster=dict(type="dict", required=True, options=k8s_auth_suboptions()),
+            policies=dict(type="list", elements="str", default=[]),
+            namespaces=dict(type="list", elements="str", default=[]),
+            policy_selector=dict(type="str"),
+            target_percent=dict(type="int"),
+            steps=dict(type="list", elements="int"),
+            pause=dict(type="int", default=0),
+            gates=dict(type="dict", default={}),
+            on_failure=dict(type="str", choices=["rollback", "stop"], default="rollback"),
+            concurrency=dict(type="int", default=10),
+            release_from_karmada=dict(type="bool", default=False),
+        ),
+    )
+    CceMigrationModule(argument_spec, mutually_exclusive=[("target_percent", "steps")]).run(run)
+
+
+if __name__ == "__main__":
+    main()
