@@ -182,3 +182,29 @@ def test_tls_verification_on_by_default():
     assert transport.verify is True
     assert tr.Transport("https://example.invalid", ca_path="/ca.pem").verify == "/ca.pem"
     assert tr.Transport("https://example.invalid", validate_certs=False).verify is False
+
+
+def test_retry_after_value_is_the_wait_used(server, monkeypatch):
+    import urllib3.util.retry as retry_mod
+
+    waits = []
+    monkeypatch.setattr(retry_mod.time, "sleep", lambda s: waits.append(s))
+    client, script = make_client(server, [
+        (429, {"Retry-After": "7"}, envelope(status=900, error="Throttled")),
+        (200, {}, envelope({"ok": True})),
+    ])
+    assert client.call("GET", "/v2/cce/metadata/versions") == {"ok": True}
+    assert len(script.requests) == 2
+    assert waits and waits[0] == pytest.approx(7.0)
+
+
+def test_backoff_has_jitter_and_a_ceiling():
+    from urllib3.util.retry import RequestHistory
+
+    def retry_after_failures(count):
+        history = tuple(RequestHistory("GET", "/x", None, 503, None) for _ in range(count))
+        return tr._bounded(tr.build_retry(), 120.0).new(history=history)
+
+    values = {retry_after_failures(3).get_backoff_time() for _ in range(20)}
+    assert len(values) > 1 and all(1.2 <= v <= 1.5 for v in values)
+    assert max(retry_after_failures(12).get_backoff_time() for _ in range(20)) <= 8.0
