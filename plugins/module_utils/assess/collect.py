@@ -62,6 +62,9 @@ SAMPLE_LIMIT = 200
 METADATA_ACCEPT = ("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,"
                    "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io,application/json")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_REMOVED_BY_KIND = {}
+for _row in tables.REMOVED_APIS:
+    _REMOVED_BY_KIND.setdefault(_row["kind"], {})[_row["group_version"]] = _row
 
 
 def ref(kind, obj):
@@ -160,10 +163,10 @@ class Inventory(object):
     # -- API usage --------------------------------------------------------
     def _api_usage(self, kind, obj, api_version):
         """Remember objects last written through an API version in the removal table."""
-        meta = obj.get("metadata") or {}
-        removed = dict((row["group_version"], row) for row in tables.REMOVED_APIS if row["kind"] == kind)
+        removed = _REMOVED_BY_KIND.get(kind)
         if not removed:
             return
+        meta = obj.get("metadata") or {}
         used = set()
         if api_version in removed:
             used.add(api_version)
