@@ -187,6 +187,21 @@ def test_lost_response_on_create_yields_exactly_one_cluster(ctyun):
     assert len(ctyun.clusters()) == 1
 
 
+def test_mixed_faults_create_update_delete_exactly_once(ctyun):
+    ctyun.lab.knobs.update(LAB_FAULT_RATE="0.3", LAB_FAULT_KIND="mixed", LAB_SEED="7")
+    created = ctyun.run(**GUIDE_PLAN)
+    assert not created.failed, created.get("msg")
+    assert len(ctyun.clusters()) == 1
+    faults = [r for r in ctyun.lab.request_log if r["status"] in (0, 429, 500, 503)]
+    assert faults, "the seed should inject at least one fault"
+    scaled = ctyun.run(**dict(GUIDE_PLAN, node_pools=[dict(name="workers", count=4)]))
+    assert not scaled.failed, scaled.get("msg")
+    assert ctyun.clusters()[0]["nodePools"][0]["nodeCount"] == 4
+    deleted = ctyun.run(name=GUIDE_PLAN["name"], state="absent", force_delete=True, wait_sleep=1)
+    assert not deleted.failed, deleted.get("msg")
+    assert ctyun.clusters() == []
+
+
 def test_wrong_secret_key_gives_clear_error(ctyun):
     result = run_module("cce_cluster", dict(ctyun.auth, secret_key="not-the-secret-0001", **GUIDE_PLAN))
     assert result.failed

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ..common.errors import ApiError, ConflictError, ValidationError
+from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
 from . import cce, cce_plan, waiters
 from .transformations import RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api, nodepool_to_api, \
     tags_to_api, versions_from_api
@@ -207,7 +207,12 @@ def ensure_absent(mod, client, params):
         result["actions"].append("delete cluster %s (%s)" % (name, current["id"]))
         if mod.check_mode:
             return result
-        cce.delete_cluster(client, current["id"])
+        try:
+            cce.delete_cluster(client, current["id"])
+        except NotFoundError:
+            # A replayed DELETE whose first answer was lost: the cluster is already gone.
+            result["cluster"] = None
+            return result
     if params.get("wait"):
         waiters.wait_gone(client, current["id"], params["wait_timeout"], sleep=params.get("wait_sleep", 2))
         result["cluster"] = None

@@ -27,17 +27,42 @@ class StubLab:
         return self.kubeconfigs.get(name, "apiVersion: v1\nkind: Config\nclusters: []\n")
 
     def middlewares(self, server_name: str):
+        """Request log plus faults: ``LAB_FAULT_RATE`` (0..1) of the requests whose method is in
+        ``LAB_FAULT_METHODS`` get ``LAB_FAULT_KIND``: ``lost_response`` (applied, then the connection
+        drops), ``reset`` (dropped before it is applied), ``429`` (with ``Retry-After: 0``), ``500``,
+        ``503``, or ``mixed`` (one of these at random). ``LAB_SEED`` makes the choice reproducible."""
         lab = self
+        rng = random.Random(int(self.knobs.get("LAB_SEED", 1)))
+
+        def log(request, status):
+            lab.request_log.append({"server": server_name, "method": request.method, "path": request.path,
+                                    "status": status, "write": bool(request.get(WRITE_KEY))})
+
+        def fault_for(request):
+            rate = float(lab.knobs.get("LAB_FAULT_RATE", 0) or 0)
+            methods = lab.knobs.get("LAB_FAULT_METHODS", "GET,POST,PUT,DELETE").split(",")
+            if not rate or request.method not in methods or rng.random() >= rate:
+                return None
+            kind = lab.knobs.get("LAB_FAULT_KIND", "lost_response")
+            if kind == "mixed":
+                kind = rng.choice(["lost_response", "reset", "429", "500", "503"])
+            return kind
 
         @web.middleware
         async def log_and_faults(request, handler):
+            kind = fault_for(request)
+            if kind == "reset":
+                log(request, 0)
+                request.transport.abort()
+                raise asyncio.CancelledError()
+            if kind in ("429", "500", "503"):
+                log(request, int(kind))
+                headers = {"Retry-After": "0"} if kind == "429" else {}
+                return web.json_response({"statusCode": 900, "error": "LAB_FAULT", "message": "injected fault",
+                                          "returnObj": None}, status=int(kind), headers=headers)
             response = await handler(request)
-            lab.request_log.append({"server": server_name, "method": request.method, "path": request.path,
-                                    "status": response.status, "write": bool(request.get(WRITE_KEY))})
-            rate = float(lab.knobs.get("LAB_FAULT_RATE", 0) or 0)
-            kind = lab.knobs.get("LAB_FAULT_KIND", "lost_response")
-            methods = lab.knobs.get("LAB_FAULT_METHODS", "POST,PUT,DELETE").split(",")
-            if rate and request.method in methods and random.random() < rate and kind == "lost_response":
+            log(request, response.status)
+            if kind == "lost_response":
                 request.transport.abort()
                 raise asyncio.CancelledError()
             return response
