@@ -156,20 +156,21 @@ def plan_transition(workloads, from_percent, to_percent, source, target, before=
     final = dict((w["key"], state_at(w, to_percent, source, target)) for w in workloads)
 
     phases = []
-    forward = to_percent > (from_percent if from_percent is not None else 0)
+    if from_percent is not None and from_percent != to_percent:
+        forward = to_percent > from_percent
+    else:  # same step again (resume, rollback from a failed gate): the running replicas tell the direction
+        forward = any(final[k][TARGET] > before[k][TARGET] for k in final) or \
+            not any(final[k][SOURCE] > before[k][SOURCE] for k in final) and to_percent > 0
     grow, shrink = (TARGET, SOURCE) if forward else (SOURCE, TARGET)
-    if from_percent == to_percent:
-        direct_ok = True
-    else:
-        direct_ok = True
-        for w in workloads:
-            key = w["key"]
-            b, f = before[key], final[key]
-            kept_shrink = b[shrink] if f[shrink] == 0 else min(b[shrink], f[shrink])
-            floor = kept_shrink + min(b[grow], f[grow])
-            if floor < int(w["replicas"]) - int(w["max_unavailable"]):
-                direct_ok = False
-                break
+    direct_ok = True
+    for w in workloads:
+        key = w["key"]
+        b, f = before[key], final[key]
+        kept_shrink = b[shrink] if f[shrink] == 0 else min(b[shrink], f[shrink])
+        floor = kept_shrink + min(b[grow], f[grow])
+        if floor < int(w["replicas"]) - int(w["max_unavailable"]):
+            direct_ok = False
+            break
     if not direct_ok:
         far = 100 if forward else 0
         surge = dict((w["key"], state_at(w, far, source, target)) for w in workloads)

@@ -304,9 +304,20 @@ class Shifter(object):
         """Move every group to ``percent``; returns per-group phase lists (the plan)."""
         src, tgt = self.names["source"], self.names["target"]
         stages = {"surge": [], "step": [], "scale_detached": []}
+        observed = None
+        if not self.check_mode:
+            # Plan from what runs now (ready pods), not from the recorded step: after a crash, or when
+            # a step was reached but its gates failed, the members are not at the recorded step.
+            snap = self.snapshot([w for g in groups for w in g["workloads"]])
+            observed = dict((w["key"], dict(source=_ready(snap["source"].get(w["key"])),
+                                            target=_ready(snap["target"].get(w["key"]))))
+                            for g in groups for w in g["workloads"])
         for group in groups:
             group["to"] = percent
-            phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt)
+            before = None
+            if observed is not None:
+                before = dict((w["key"], observed[w["key"]]) for w in group["workloads"])
+            phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt, before=before)
             group["phases"] = phases
             for phase in phases:
                 key = "scale_detached" if phase["kind"] == "scale_detached" else phase["purpose"]
@@ -392,6 +403,8 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
         if not gate_ok:
             failure = dict(step=step, gate=first.get("gate"), workload=first.get("workload"),
                            url=first.get("url"), seen=first.get("seen"))
+            for g in active:
+                g["current"] = step  # where the members are now; the annotation keeps the last good step
             if on_failure == "rollback":
                 back = {}
                 for g in active:
