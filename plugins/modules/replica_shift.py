@@ -266,6 +266,9 @@ def _validate(params):
     if not params["policies"] and params["policy_selector"] is None:
         raise ValidationError("policies: name the PropagationPolicies (namespace/name) or give policy_selector "
                               "with namespaces")
+    if not params["wait"]:
+        raise ValidationError("wait: the shift waits for the replicas of each phase before the next one, which is "
+                              "what keeps capacity; keep wait=true and tune wait_timeout")
     if params["concurrency"] < 1:
         raise ValidationError("concurrency: must be at least 1")
     if params["release_from_karmada"] and steps[-1] != 0:
@@ -320,8 +323,6 @@ def run(mod):
     shifter = runner.Shifter(karmada, members, dict(source=src, target=tgt), concurrency=params["concurrency"],
                              wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
                              check_mode=mod.check_mode, gates=gates)
-    if not params["wait"]:
-        shifter.wait_timeout = 0
 
     groups = runner.find_policies(karmada, params["policies"], params["namespaces"], params["policy_selector"],
                                   missing_ok=params["release_from_karmada"])
@@ -329,8 +330,8 @@ def run(mod):
         if params["release_from_karmada"]:
             return dict(current_step={}, steps=[], plan=[], results=[], released=[])
         raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
+    runner.load_all_workloads(karmada, groups)
     for g in groups:
-        g["workloads"] = runner.load_workloads(karmada, g)
         g["current"] = state.current_step(g["policy"], src, tgt)
         if not g["workloads"]:
             mod.warn("policy %s selects no Deployment or StatefulSet; nothing to shift" % g["key"])
@@ -378,7 +379,7 @@ def run(mod):
             split = planner.state_at(w, final, src, tgt)
             if g["key"] in failed_keys:
                 outcome_name = "failed"
-            elif before[g["key"]] != final or shifter.changed and g.get("to") is not None:
+            elif before[g["key"]] != final or g.get("changed"):
                 outcome_name = "updated"
             else:
                 outcome_name = "unchanged"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ..common.errors import CceMigrationError, NotFoundError, ValidationError, WaitTimeoutError
+from ..common.errors import CceMigrationError, ValidationError, WaitTimeoutError
 from ..common.waiter import wait_until
 from . import gates as gates_mod
 from . import planner
@@ -26,24 +26,6 @@ from .rest import object_path
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 MANAGED_LABEL = "karmada.io/managed"
 WORK_NAME_ANNOTATION = "work.karmada.io/name"
-
-
-def _selector_string(label_selector):
-    parts = []
-    for key, value in sorted(((label_selector or {}).get("matchLabels") or {}).items()):
-        parts.append("%s=%s" % (key, value))
-    for expr in (label_selector or {}).get("matchExpressions") or []:
-        op = expr.get("operator")
-        values = ",".join(expr.get("values") or [])
-        if op == "In":
-            parts.append("%s in (%s)" % (expr["key"], values))
-        elif op == "NotIn":
-            parts.append("%s notin (%s)" % (expr["key"], values))
-        elif op == "Exists":
-            parts.append(expr["key"])
-        elif op == "DoesNotExist":
-            parts.append("!" + expr["key"])
-    return ",".join(parts)
 
 
 def workload_record(template, policy_key):
@@ -59,18 +41,25 @@ def workload_record(template, policy_key):
 
 
 def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=False):
-    """PropagationPolicies named in ``policies`` (``ns/name``) or matching the selector."""
-    found = {}
+    """PropagationPolicies named in ``policies`` (``ns/name``) or matching the selector.
+
+    One LIST per namespace, whatever the number of policies.
+    """
+    wanted = {}
     for ref in policies or []:
         if "/" not in ref:
             raise ValidationError("policies: %r must be written namespace/name" % ref)
         ns, name = ref.split("/", 1)
-        try:
-            found[ref] = karmada.get(object_path("PropagationPolicy", ns, name))
-        except NotFoundError:
-            if missing_ok:
-                continue
-            raise ValidationError("policies: PropagationPolicy %s not found in the Karmada control plane" % ref)
+        wanted.setdefault(ns, set()).add(name)
+    found = {}
+    for ns in sorted(wanted):
+        items = dict((i["metadata"]["name"], i) for i in karmada.list(object_path("PropagationPolicy", ns)))
+        for name in sorted(wanted[ns]):
+            if name in items:
+                found["%s/%s" % (ns, name)] = items[name]
+            elif not missing_ok:
+                raise ValidationError("policies: PropagationPolicy %s/%s not found in the Karmada control plane"
+                                      % (ns, name))
     if policy_selector is not None:
         if not namespaces:
             raise ValidationError("namespaces: give the namespaces to search with policy_selector")
@@ -80,7 +69,41 @@ def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=Fal
     return [dict(key=k, policy=found[k]) for k in sorted(found)]
 
 
-def load_workloads(karmada, group):
+def load_all_workloads(karmada, groups):
+    """Fill ``group["workloads"]`` from the templates in Karmada, one LIST per namespace and kind."""
+    cache = {}
+
+    def templates(kind, ns):
+        if (kind, ns) not in cache:
+            cache[(kind, ns)] = karmada.list(object_path(kind, ns))
+        return cache[(kind, ns)]
+
+    for group in groups:
+        group["workloads"] = load_workloads(karmada, group, templates)
+
+
+def _matches(labels, label_selector):
+    labels = labels or {}
+    for key, value in ((label_selector or {}).get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in (label_selector or {}).get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def load_workloads(karmada, group, templates=None):
+    if templates is None:
+        def templates(kind, ns):
+            return karmada.list(object_path(kind, ns))
     policy = group["policy"]
     ns = policy["metadata"]["namespace"]
     out = {}
@@ -89,13 +112,14 @@ def load_workloads(karmada, group):
         if kind not in WORKLOAD_KINDS:
             continue
         sel_ns = sel.get("namespace") or ns
-        if sel.get("name"):
-            tpl = karmada.get(object_path(kind, sel_ns, sel["name"]), missing_ok=True)
-            items = [tpl] if tpl else []
-        else:
-            items = karmada.list(object_path(kind, sel_ns), _selector_string(sel.get("labelSelector")) or None)
-        for tpl in items:
-            tpl.setdefault("kind", kind)
+        for tpl in templates(kind, sel_ns):
+            meta = tpl.get("metadata") or {}
+            if sel.get("name"):
+                if meta.get("name") != sel["name"]:
+                    continue
+            elif not _matches(meta.get("labels"), sel.get("labelSelector")):
+                continue
+            tpl = dict(tpl, kind=tpl.get("kind") or kind)
             rec = workload_record(tpl, group["key"])
             out[rec["key"]] = rec
     return [out[k] for k in sorted(out)]
@@ -211,6 +235,7 @@ class Shifter(object):
             group["policy"] = self.karmada.merge_patch(
                 object_path("PropagationPolicy", meta["namespace"], meta["name"]), patch)
         self.changed = True
+        group["changed"] = True
         return True
 
     def set_progress(self, group, ann):
@@ -223,7 +248,13 @@ class Shifter(object):
             group["policy"] = self.karmada.merge_patch(
                 object_path("PropagationPolicy", meta["namespace"], meta["name"]), ann)
         self.changed = True
+        group["changed"] = True
         return True
+
+    def record_step(self, groups, percent):
+        """Record ``percent`` as the step reached on every policy (bounded concurrency)."""
+        ann = state.annotation_patch(step=percent, clear_progress=True)
+        self._map(lambda g: self.set_progress(g, ann), groups)
 
     # -- one stage -------------------------------------------------------
     def run_stage(self, entries, stage):
@@ -272,6 +303,7 @@ class Shifter(object):
             for w in group["workloads"]:
                 if phase["expect"][w["key"]]["%s_detached" % side]:
                     jobs.append((side, w))
+                    w["_group"] = group
         if not jobs:
             return
         if not self.check_mode:
@@ -290,12 +322,14 @@ class Shifter(object):
             obj = snap[side].get(w["key"])
             if self.check_mode:
                 self.changed = True
+                w["_group"]["changed"] = True
                 return True
             if obj is None or _spec_replicas(obj) == 0:
                 return False
             self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]),
                                            {"spec": {"replicas": 0}})
             self.changed = True
+            w["_group"]["changed"] = True
             return True
         self._map(scale, jobs)
 
@@ -414,7 +448,7 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
                     shifter.apply_step(gs, percent)
                     for g in gs:
                         g["current"] = percent
-                        shifter.set_progress(g, state.annotation_patch(step=percent, clear_progress=True))
+                    shifter.record_step(gs, percent)
                 rolled_back_to = dict((g["key"], g["current"]) for g in active)
                 records.append(dict(percent=sorted(back)[0] if len(back) == 1 else "last good",
                                     seconds=round(time.time() - rb_started, 3), rollback=True,
@@ -424,7 +458,7 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
             break
         for g in active:
             g["current"] = step
-            shifter.set_progress(g, state.annotation_patch(step=step, clear_progress=True))
+        shifter.record_step(active, step)
         if pause and step != ordered[-1]:
             sleeper(pause)
     return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to)
