@@ -269,7 +269,7 @@ def test_info_lists_clusters_versions_quotas_pools_and_tasks(ctyun):
 
 
 # -- the role, through ansible-playbook -------------------------------------------------
-def _playbook(ctyun, tmp_path, verbosity="-vvvv", extra_vars=None):
+def _playbook(ctyun, tmp_path, verbosity="-vvvv", extra_vars=None, args=()):
     ensure_dev_path()
     inv = tmp_path / "inventory"
     (inv / "group_vars").mkdir(parents=True, exist_ok=True)
@@ -287,7 +287,7 @@ def _playbook(ctyun, tmp_path, verbosity="-vvvv", extra_vars=None):
     env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
     env["ANSIBLE_NOCOLOR"] = "1"
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv),
-           str(REPO / "playbooks" / "target_cluster.yml")] + ([verbosity] if verbosity else [])
+           str(REPO / "playbooks" / "target_cluster.yml")] + ([verbosity] if verbosity else []) + list(args)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
     return proc, workdir
 
@@ -313,6 +313,14 @@ def test_role_creates_records_and_keeps_secrets_out_of_verbose_output(ctyun, tmp
     again, _ = _playbook(ctyun, tmp_path, verbosity=None)
     assert again.returncode == 0, again.stdout[-3000:]
     assert "changed=0" in again.stdout, again.stdout[-3000:]
+
+
+def test_role_check_mode_writes_nothing(ctyun, tmp_path):
+    proc, workdir = _playbook(ctyun, tmp_path, verbosity=None, args=["--check", "--diff"])
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "create cluster cce-prod-01" in proc.stdout
+    assert ctyun.writes() == [] and ctyun.clusters() == []
+    assert not (workdir / "target.kubeconfig").exists()
 
 
 def test_role_preflight_fails_fast_on_version_and_quota(ctyun, tmp_path):
