@@ -91,7 +91,7 @@ def allocate_webster_seats(new_seats, party_votes, initial=None, uid=None, tie_b
         return []
     descending = name_descending_for_uid(uid) if tie_breaker else None
     items = list(parties.values())
-    for _ in range(int(new_seats)):
+    for _seat in range(int(new_seats)):
         best = items[0]
         for party in items[1:]:
             if _wins(party, best, descending):
@@ -132,7 +132,7 @@ def static_weight_list(candidates, rules):
                 weight = max(weight, int(rule.get("weight", 0)))
         if weight > 0:
             weights.append((cluster, weight))
-    if sum(w for _, w in weights) == 0:
+    if sum(w for dummy, w in weights) == 0:
         weights = [(c, 1) for c in candidates]
     return weights
 

@@ -18,15 +18,10 @@ from __future__ import annotations
 
 import os
 import shlex
-import ssl
 import subprocess
 import time
 
-try:  # Python 3
-    from urllib.error import HTTPError, URLError
-    from urllib.request import Request, urlopen
-except ImportError:  # pragma: no cover
-    from urllib2 import HTTPError, Request, URLError, urlopen  # type: ignore
+from ansible.module_utils.urls import open_url
 
 from ..common.errors import ValidationError
 
@@ -84,20 +79,18 @@ def ready_ratio_gate(rows, ratio):
 
 
 def _http_once(check):
-    req = Request(check["url"], method=check.get("method", "GET"))
-    ctx = None
-    if check["url"].startswith("https") and not check.get("validate_certs", True):
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+    """One request; returns ``(status, None)`` or ``(None, error)`` when nothing answered."""
     try:
-        resp = urlopen(req, timeout=float(check.get("request_timeout", 5)), context=ctx)
+        resp = open_url(check["url"], method=check.get("method", "GET"),
+                        validate_certs=bool(check.get("validate_certs", True)),
+                        timeout=float(check.get("request_timeout", 5)), follow_redirects="none")
         status = resp.getcode()
         resp.close()
         return status, None
-    except HTTPError as exc:
-        return exc.code, None
-    except (URLError, OSError) as exc:
+    except Exception as exc:  # HTTPError carries the status; anything else is "no answer"
+        code = getattr(exc, "code", None)
+        if isinstance(code, int):
+            return code, None
         return None, str(getattr(exc, "reason", exc))
 
 

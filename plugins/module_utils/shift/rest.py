@@ -46,7 +46,7 @@ class Rest(object):
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        method_, url, headers, body_, _ = self.api.param_serialize(
+        method_, url, headers, body_, dummy = self.api.param_serialize(
             method, path, query_params=list((query or {}).items()), header_params=headers,
             body=body, auth_settings=["BearerToken"])
         self.requests += 1

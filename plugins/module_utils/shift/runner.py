@@ -261,7 +261,7 @@ class Shifter(object):
         """``entries``: list of (group, phase). Patch all, then wait for all."""
         if not entries:
             return
-        workloads = [w for g, _ in entries for w in g["workloads"]]
+        workloads = [w for g, dummy in entries for w in g["workloads"]]
         if stage == "scale_detached":
             self._scale_detached(entries, workloads)
         else:
@@ -310,12 +310,12 @@ class Shifter(object):
             # Karmada must have let go of the object (its Work deleted, preserved) before we scale it,
             # or the execution controller would set the replicas back.
             def released():
-                snap = self.snapshot([w for _, w in jobs])
+                snap = self.snapshot([w for dummy, w in jobs])
                 held = ["%s on %s" % (w["key"], side) for side, w in jobs if _managed(snap[side].get(w["key"]))]
                 return not held, "still managed by Karmada: %s" % ", ".join(held[:5])
             wait_until(released, self.wait_timeout, "Karmada to release the member objects left out of the schedule",
                        sleep=self.wait_sleep)
-        snap = self.snapshot([w for _, w in jobs]) if not self.check_mode else {"source": {}, "target": {}}
+        snap = self.snapshot([w for dummy, w in jobs]) if not self.check_mode else {"source": {}, "target": {}}
 
         def scale(job):
             side, w = job
@@ -420,8 +420,8 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
             first = dict(gate="ready", passed=False, workload=None, seen=wait_error.msg)
             gate_results.append(first)
         else:
-            gate_ok, gate_results, first = gates_mod.evaluate(shifter.gates, rows, step, shifter.names["source"],
-                                                             shifter.names["target"])
+            gate_ok, gate_results, first = gates_mod.evaluate(
+                shifter.gates, rows, step, shifter.names["source"], shifter.names["target"])
         by_workload = {}
         for res in gate_results:
             if res.get("workload"):
