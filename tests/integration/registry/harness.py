@@ -1,0 +1,337 @@
+"""Real Distribution registries on 127.0.0.1 for the image_sync tests.
+
+* :class:`Registry` runs Debian's ``docker-registry`` with its own storage directory, a free port,
+  optional htpasswd basic auth, and an access log the tests read to count writes.
+* :func:`build_oci_layout` writes small images (single platform or a multi-platform OCI index) as an
+  OCI image layout, built here from tarballs made in Python; :func:`skopeo_push` seeds a registry.
+* :class:`FaultProxy` sits between the module and a registry and drops connections once a number of
+  request bytes went through (a network cut or a registry gone mid-blob).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def tools_missing():
+    return [t for t in ("docker-registry", "skopeo", "htpasswd") if shutil.which(t) is None]
+
+
+def ensure_tools():
+    """Install the tools with setup_registries.sh when missing (root or sudo needed)."""
+    if tools_missing():
+        subprocess.run(["sh", str(HERE / "setup_registries.sh")], check=False, capture_output=True, timeout=900)
+    return tools_missing()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Registry:
+    def __init__(self, workdir, name, users=None):
+        self.dir = Path(workdir) / name
+        self.name = name
+        self.users = users or {}
+        self.port = None
+        self.proc = None
+        self.log_path = self.dir / "access.log"
+
+    @property
+    def host(self):
+        return "127.0.0.1:%d" % self.port
+
+    @property
+    def url(self):
+        return "http://" + self.host
+
+    def start(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "data").mkdir(exist_ok=True)
+        if self.port is None:
+            self.port = free_port()
+        auth = ""
+        if self.users:
+            lines = []
+            for user, password in sorted(self.users.items()):
+                out = subprocess.run(["htpasswd", "-Bbn", user, password], check=True, capture_output=True,
+                                     text=True).stdout.strip()
+                lines.append(out)
+            (self.dir / "htpasswd").write_text("\n".join(lines) + "\n")
+            auth = "auth:\n  htpasswd:\n    realm: %s\n    path: %s\n" % (self.name, self.dir / "htpasswd")
+        (self.dir / "config.yml").write_text(
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\n"
+            "storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n"
+            "  maintenance:\n    uploadpurging:\n      enabled: false\n"
+            "http:\n  addr: 127.0.0.1:%d\n%s" % (self.dir / "data", self.port, auth))
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["docker-registry", "serve", str(self.dir / "config.yml")],
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("registry %s exited: %s" % (self.name, self.log_path.read_text()[-2000:]))
+            try:
+                requests.get(self.url + "/v2/", timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("registry %s did not start" % self.name)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    # -- reading the registry as a client would -------------------------------------------
+    @property
+    def auth(self):
+        if not self.users:
+            return None
+        user = sorted(self.users)[0]
+        return (user, self.users[user])
+
+    def manifest_digest(self, repo, ref):
+        resp = requests.head("%s/v2/%s/manifests/%s" % (self.url, repo, ref), auth=self.auth, timeout=10,
+                             headers={"Accept": ", ".join([OCI_INDEX, OCI_MANIFEST,
+                                                           "application/vnd.docker.distribution.manifest.v2+json",
+                                                           "application/vnd.docker.distribution.manifest.list.v2+json"])})
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.headers["Docker-Content-Digest"]
+
+    def manifest(self, repo, ref):
+        resp = requests.get("%s/v2/%s/manifests/%s" % (self.url, repo, ref), auth=self.auth, timeout=10,
+                            headers={"Accept": ", ".join([OCI_INDEX, OCI_MANIFEST,
+                                                          "application/vnd.docker.distribution.manifest.v2+json",
+                                                          "application/vnd.docker.distribution.manifest.list.v2+json"])})
+        resp.raise_for_status()
+        return resp.content
+
+    def has_blob(self, repo, digest):
+        return requests.head("%s/v2/%s/blobs/%s" % (self.url, repo, digest), auth=self.auth,
+                             timeout=10).status_code == 200
+
+    def delete_blob(self, repo, digest):
+        resp = requests.delete("%s/v2/%s/blobs/%s" % (self.url, repo, digest), auth=self.auth, timeout=10)
+        assert resp.status_code == 202, resp.text
+
+    def catalog(self):
+        resp = requests.get(self.url + "/v2/_catalog", auth=self.auth, timeout=10)
+        resp.raise_for_status()
+        return resp.json().get("repositories") or []
+
+    def tags(self, repo):
+        resp = requests.get("%s/v2/%s/tags/list" % (self.url, repo), auth=self.auth, timeout=10)
+        if resp.status_code == 404:
+            return []
+        resp.raise_for_status()
+        return resp.json().get("tags") or []
+
+    def log_mark(self):
+        return self.log_path.stat().st_size
+
+    def writes_since(self, mark):
+        """Write requests (POST/PUT/PATCH/DELETE) in the access log after ``mark``."""
+        with open(self.log_path, "rb") as fh:
+            fh.seek(mark)
+            text = fh.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines()
+                if any('"%s /v2/' % m in line for m in ("POST", "PUT", "PATCH", "DELETE"))]
+
+
+# -- OCI layouts ---------------------------------------------------------------------------
+
+def _layer(files):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    tar_bytes = raw.getvalue()
+    gz = io.BytesIO()
+    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0) as fh:
+        fh.write(tar_bytes)
+    return gz.getvalue(), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
+
+
+class Layout:
+    """An OCI image layout directory being written."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        (self.path / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+        (self.path / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+        self.refs = []
+
+    def blob(self, data, media_type):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        (self.path / "blobs" / "sha256" / digest.split(":")[1]).write_bytes(data)
+        return {"mediaType": media_type, "digest": digest, "size": len(data)}
+
+    def image(self, os_name, arch, layers):
+        """``layers``: list of dicts {path: bytes}. Returns the manifest descriptor."""
+        descs, diff_ids = [], []
+        for files in layers:
+            data, diff_id = _layer(files)
+            descs.append(self.blob(data, OCI_LAYER))
+            diff_ids.append(diff_id)
+        config = json.dumps({"architecture": arch, "os": os_name, "config": {"Cmd": ["/bin/true"]},
+                             "rootfs": {"type": "layers", "diff_ids": diff_ids}}, sort_keys=True).encode()
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                               "config": self.blob(config, OCI_CONFIG), "layers": descs}).encode()
+        desc = self.blob(manifest, OCI_MANIFEST)
+        desc["platform"] = {"architecture": arch, "os": os_name}
+        return desc
+
+    def index(self, manifests):
+        data = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}).encode()
+        return self.blob(data, OCI_INDEX)
+
+    def tag(self, desc, name):
+        entry = {k: v for k, v in desc.items() if k != "platform"}
+        entry["annotations"] = {"org.opencontainers.image.ref.name": name}
+        self.refs.append(entry)
+        (self.path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": self.refs}))
+        return desc["digest"]
+
+
+def skopeo_push(layout_dir, tag, registry, repo, all_platforms=True, fmt=None):
+    policy = Path(layout_dir) / "policy.json"
+    policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+    cmd = ["skopeo", "--policy", str(policy), "copy", "--dest-tls-verify=false", "--retry-times", "2"]
+    if all_platforms:
+        cmd += ["--all", "--preserve-digests"]
+    if fmt:
+        cmd += ["--format", fmt]
+    if registry.auth:
+        cmd += ["--dest-creds", "%s:%s" % registry.auth]
+    cmd += ["oci:%s:%s" % (layout_dir, tag), "docker://%s/%s:%s" % (registry.host, repo, tag)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError("skopeo failed: %s\n%s" % (" ".join(cmd), proc.stderr))
+    return proc
+
+
+# -- fault injection ------------------------------------------------------------------------
+
+class FaultProxy:
+    """TCP proxy to ``upstream_port``. ``arm(n)`` lets ``n`` more request bytes through, then cuts the
+    connection carrying the next byte and refuses every later connection until ``heal()``."""
+
+    def __init__(self, upstream_port):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.budget = None
+        self.tripped = False
+        self.lock = threading.Lock()
+        self.closing = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def arm(self, nbytes):
+        with self.lock:
+            self.budget = nbytes
+            self.tripped = False
+
+    def heal(self):
+        with self.lock:
+            self.budget = None
+            self.tripped = False
+
+    def close(self):
+        self.closing = True
+        self.sock.close()
+
+    def _accept(self):
+        while not self.closing:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                refused = self.tripped
+            if refused:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.upstream, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src, dst, request_side):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if request_side:
+                    with self.lock:
+                        if self.tripped:
+                            raise OSError("cut")
+                        if self.budget is not None:
+                            if len(data) > self.budget:
+                                data = data[:self.budget]
+                                self.tripped = True
+                            self.budget -= len(data)
+                    if data:
+                        dst.sendall(data)
+                    with self.lock:
+                        if self.tripped:
+                            raise OSError("cut")
+                else:
+                    dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                try:
+                    s.close()
+                except OSError:
+                    pass
