@@ -55,6 +55,11 @@ KINDS = (
     ("CustomResourceDefinition", "apiextensions.k8s.io", ("v1", "v1beta1"), "customresourcedefinitions", False,
      False),
     ("PodSecurityPolicy", "policy", ("v1beta1",), "podsecuritypolicies", False, True),
+    ("Role", "rbac.authorization.k8s.io", ("v1",), "roles", True, True),
+    ("RoleBinding", "rbac.authorization.k8s.io", ("v1",), "rolebindings", True, True),
+    ("ResourceQuota", "", ("v1",), "resourcequotas", True, True),
+    ("LimitRange", "", ("v1",), "limitranges", True, True),
+    ("PriorityClass", "scheduling.k8s.io", ("v1",), "priorityclasses", False, True),
 )
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 # Lists keep at most this many affected objects per rule; totals are always exact.
