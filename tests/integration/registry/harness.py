@@ -258,6 +258,8 @@ class FaultProxy:
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.budget = None
+        self.pattern = None
+        self.pattern_left = 0
         self.tripped = False
         self.lock = threading.Lock()
         self.closing = False
@@ -273,9 +275,18 @@ class FaultProxy:
             self.budget = nbytes
             self.tripped = False
 
+    def cut_on(self, pattern, occurrence=1):
+        """Cut when the request stream shows ``pattern`` for the ``occurrence``-th time (that request
+        is not forwarded), then refuse every connection: a registry going away at a known point."""
+        with self.lock:
+            self.pattern = pattern
+            self.pattern_left = occurrence
+            self.tripped = False
+
     def heal(self):
         with self.lock:
             self.budget = None
+            self.pattern = None
             self.tripped = False
 
     def close(self):
@@ -311,6 +322,11 @@ class FaultProxy:
                     with self.lock:
                         if self.tripped:
                             raise OSError("cut")
+                        if self.pattern is not None and self.pattern in data:
+                            self.pattern_left -= data.count(self.pattern)
+                            if self.pattern_left <= 0:
+                                self.tripped = True
+                                raise OSError("cut")
                         if self.budget is not None:
                             if len(data) > self.budget:
                                 data = data[:self.budget]

@@ -1,0 +1,261 @@
+"""image_sync against two real Distribution registries (Debian's docker-registry) on 127.0.0.1.
+
+The source registry is open, the target asks for basic auth (htpasswd). Test images are built here
+as an OCI layout (a two-platform OCI index with a layer above the chunk threshold, and a single
+image pushed as Docker schema 2) and seeded with skopeo. Every test writes to its own target
+repositories, so the tests do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.integration.registry.harness import FaultProxy, Layout, Registry, ensure_tools, skopeo_push
+from tests.utils.modrun import run_module
+
+USER, PASSWORD = "ops", "registry-pass-1"
+CHUNK = dict(chunk_threshold=100000, chunk_size=65536)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    missing = ensure_tools()
+    if missing:
+        pytest.skip("registry tools missing (run tests/integration/registry/setup_registries.sh as root): %s"
+                    % ", ".join(missing))
+    work = tmp_path_factory.mktemp("registries")
+    src = Registry(work, "source").start()
+    dst = Registry(work, "target", users={USER: PASSWORD}).start()
+    try:
+        layout = Layout(work / "layout")
+        amd = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"app/blob.bin": os.urandom(400000)}])
+        arm = layout.image("linux", "arm64", [{"etc/base": b"base layer arm"}, {"app/a": b"arm app"}])
+        index = layout.index([amd, arm])
+        layout.tag(index, "1.0")
+        single = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"bin/tool": b"tool v2"}])
+        layout.tag(single, "2.0")
+        skopeo_push(layout.path, "1.0", src, "shop/web")
+        skopeo_push(layout.path, "2.0", src, "shop/tool", all_platforms=False, fmt="v2s2")
+        yield dict(src=src, dst=dst, index=index, amd=amd, arm=arm, work=work)
+    finally:
+        src.stop()
+        dst.stop()
+
+
+def params(lab, images, prefix, **extra):
+    src, dst = lab["src"], lab["dst"]
+    out = dict(images=images, source_registry=dict(url=src.url),
+               target_registry=dict(url=dst.url, username=USER, password=PASSWORD),
+               repository_map={src.host + "/shop": dst.host + "/" + prefix}, **CHUNK)
+    out.update(extra)
+    return out
+
+
+def child_digests(registry, repo, ref):
+    doc = json.loads(registry.manifest(repo, ref))
+    return [m["digest"] for m in doc.get("manifests") or []]
+
+
+def blobs_of(registry, repo, digest):
+    doc = json.loads(registry.manifest(repo, digest))
+    return [doc["config"]["digest"]] + [layer["digest"] for layer in doc["layers"]]
+
+
+def test_copy_index_and_schema2_keeps_digests(lab):
+    src, dst = lab["src"], lab["dst"]
+    result = run_module("image_sync", params(lab, ["shop/web:1.0", "shop/tool:2.0"], "copy"))
+    assert not result.failed, result.get("msg")
+    assert result["changed"] is True
+    assert [r["outcome"] for r in result["results"]] == ["copied", "copied"]
+    web, tool = result["results"]
+    # index digest and each platform digest equal on both sides
+    assert web["digest"] == src.manifest_digest("shop/web", "1.0") == lab["index"]["digest"]
+    assert dst.manifest_digest("copy/web", "1.0") == web["digest"]
+    assert dst.manifest("copy/web", "1.0") == src.manifest("shop/web", "1.0")
+    children = child_digests(src, "shop/web", "1.0")
+    assert children == [lab["amd"]["digest"], lab["arm"]["digest"]]
+    assert [p["digest"] for p in web["platforms"]] == children
+    assert [p["platform"] for p in web["platforms"]] == ["linux/amd64", "linux/arm64"]
+    for child in children:
+        assert dst.manifest_digest("copy/web", child) == child
+        for blob in blobs_of(src, "shop/web", child):
+            assert dst.has_blob("copy/web", blob)
+    assert web["media_type"] == "application/vnd.oci.image.index.v1+json"
+    assert web["blobs_uploaded"] == web["blobs_total"] == 6
+    assert web["bytes"] == web["bytes_total"] > 400000
+    assert web["manifests_pushed"] == 3
+    assert tool["media_type"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert dst.manifest_digest("copy/tool", "2.0") == src.manifest_digest("shop/tool", "2.0") == tool["digest"]
+    assert result["bytes"] == web["bytes"] + tool["bytes"]
+    assert result["counts"]["copied"] == 2
+    assert result["registry_map"] == [{"from": src.host + "/shop", "to": dst.host + "/copy"}]
+
+
+def test_rerun_is_unchanged_and_writes_nothing(lab):
+    dst = lab["dst"]
+    p = params(lab, ["shop/web:1.0", "shop/tool:2.0"], "rerun")
+    first = run_module("image_sync", p)
+    assert not first.failed, first.get("msg")
+    mark = dst.log_mark()
+    second = run_module("image_sync", p)
+    assert not second.failed, second.get("msg")
+    assert second["changed"] is False
+    assert [r["outcome"] for r in second["results"]] == ["unchanged", "unchanged"]
+    assert second["bytes"] == 0
+    assert [r["digest"] for r in second["results"]] == [r["digest"] for r in first["results"]]
+    assert [r["target_digest_before"] for r in second["results"]] == [r["digest"] for r in first["results"]]
+    assert dst.writes_since(mark) == []
+
+
+def test_check_mode_lists_bytes_and_writes_nothing(lab):
+    dst = lab["dst"]
+    mark = dst.log_mark()
+    result = run_module("image_sync", params(lab, ["shop/web:1.0"], "checkonly"), check=True)
+    assert not result.failed, result.get("msg")
+    assert result["changed"] is True
+    web = result["results"][0]
+    assert web["outcome"] == "copied"
+    assert web["bytes"] == web["bytes_total"] > 400000
+    assert len(web["would_copy"]) == 6
+    assert dst.writes_since(mark) == []
+    assert dst.manifest_digest("checkonly/web", "1.0") is None
+
+
+def test_digest_reference_and_explicit_target(lab):
+    src, dst = lab["src"], lab["dst"]
+    digest = src.manifest_digest("shop/tool", "2.0")
+    images = ["%s/shop/tool@%s" % (src.host, digest),
+              {"source": "shop/web:1.0", "target": "explicit/web-mirror:stable"}]
+    result = run_module("image_sync", params(lab, images, "bydigest"))
+    assert not result.failed, result.get("msg")
+    by_digest, explicit = result["results"]
+    assert by_digest["target"] == "%s/bydigest/tool@%s" % (dst.host, digest)
+    assert dst.manifest_digest("bydigest/tool", digest) == digest
+    assert dst.tags("bydigest/tool") == []          # pushed by digest: no tag invented
+    assert dst.manifest_digest("explicit/web-mirror", "stable") == lab["index"]["digest"]
+
+
+def test_mount_from_another_target_repository(lab):
+    dst = lab["dst"]
+    base = run_module("image_sync", params(lab, ["shop/web:1.0"], "mountbase"))
+    assert not base.failed, base.get("msg")
+    mark = dst.log_mark()
+    result = run_module("image_sync", params(lab, [{"source": "shop/web:1.0", "target": "mounted/web",
+                                                    "mount_from": "mountbase/web"}], "unused"))
+    assert not result.failed, result.get("msg")
+    r = result["results"][0]
+    assert r["outcome"] == "copied"
+    assert r["blobs_mounted"] == r["blobs_total"] == 6
+    assert r["blobs_uploaded"] == 0 and r["bytes"] == 0
+    assert dst.manifest_digest("mounted/web", "1.0") == lab["index"]["digest"]
+    writes = dst.writes_since(mark)
+    assert not any('"PATCH ' in line for line in writes)
+    assert sum("mount=" in line for line in writes) == 6
+
+
+def test_missing_blob_is_restored(lab):
+    dst = lab["dst"]
+    p = params(lab, ["shop/tool:2.0"], "restore")
+    first = run_module("image_sync", p)
+    assert not first.failed, first.get("msg")
+    blobs = blobs_of(dst, "restore/tool", first["results"][0]["digest"])
+    dst.delete_blob("restore/tool", blobs[-1])
+    assert not dst.has_blob("restore/tool", blobs[-1])
+    second = run_module("image_sync", p)
+    assert not second.failed, second.get("msg")
+    r = second["results"][0]
+    assert r["outcome"] == "copied" and second["changed"] is True
+    assert r["blobs_uploaded"] == 1 and r["blobs_skipped"] == r["blobs_total"] - 1
+    assert r["manifests_pushed"] == 0
+    assert dst.has_blob("restore/tool", blobs[-1])
+    third = run_module("image_sync", p)
+    assert third["results"][0]["outcome"] == "unchanged"
+
+
+def test_bad_credentials_fail_before_any_write(lab):
+    dst = lab["dst"]
+    before = sorted(dst.catalog())
+    mark = dst.log_mark()
+    p = params(lab, ["shop/web:1.0"], "badcreds")
+    p["target_registry"]["password"] = "wrong"
+    result = run_module("image_sync", p)
+    assert result.failed
+    assert "rejected the credentials" in result["msg"] and USER in result["msg"]
+    assert "wrong" not in result.stdout.replace("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", "")
+    p["target_registry"].pop("username")
+    p["target_registry"].pop("password")
+    result = run_module("image_sync", p)
+    assert result.failed
+    assert "requires authentication" in result["msg"] and "target registry" in result["msg"]
+    assert dst.writes_since(mark) == []
+    assert sorted(dst.catalog()) == before
+
+
+def test_malformed_input_fails_before_any_contact(lab):
+    dst = lab["dst"]
+    mark = dst.log_mark()
+    for images, needle in ((["shop/Web:1.0"], "images[0]"), (["shop/web:1.0", "shop/web@sha256:abc"], "images[1]"),
+                           ([{"source": "shop/web", "tag": "x"}], "unknown key")):
+        result = run_module("image_sync", params(lab, images, "bad"))
+        assert result.failed and needle in result["msg"], result.get("msg")
+    assert dst.writes_since(mark) == []
+
+
+def test_connection_cut_mid_blob_leaves_no_tag_and_resumes(lab):
+    src, dst = lab["src"], lab["dst"]
+    proxy = FaultProxy(dst.port)
+    try:
+        p = params(lab, ["shop/web:1.0"], "cut", concurrency=1, retries=1)
+        p["target_registry"]["url"] = proxy.url
+        p["repository_map"] = {src.host + "/shop": "127.0.0.1:%d/cut" % proxy.port}
+        # Budget: the small blobs and part of the 400 kB layer go through, then the line is cut
+        # and the "registry" stays unreachable.
+        proxy.arm(200000)
+        failed = run_module("image_sync", p)
+        assert failed.failed
+        assert failed["results"][0]["outcome"] == "failed"
+        assert "target tag not written" in failed["results"][0]["msg"]
+        proxy.heal()
+        assert dst.manifest_digest("cut/web", "1.0") is None
+        assert dst.tags("cut/web") == []
+        present = [b for child in (lab["amd"]["digest"], lab["arm"]["digest"])
+                   for b in blobs_of(src, "shop/web", child) if dst.has_blob("cut/web", b)]
+        resumed = run_module("image_sync", p)
+        assert not resumed.failed, resumed.get("msg")
+        r = resumed["results"][0]
+        assert r["outcome"] == "copied"
+        assert r["blobs_skipped"] == len(present)
+        assert r["blobs_uploaded"] == r["blobs_total"] - len(present)
+        assert dst.manifest_digest("cut/web", "1.0") == lab["index"]["digest"]
+    finally:
+        proxy.close()
+
+
+def test_registry_gone_between_manifests_leaves_no_tag(lab):
+    """The target goes away after the first platform manifest was written: the tag must not exist."""
+    src, dst = lab["src"], lab["dst"]
+    proxy = FaultProxy(dst.port)
+    try:
+        p = params(lab, ["shop/web:1.0"], "gone", concurrency=1, retries=0)
+        p["target_registry"]["url"] = proxy.url
+        p["repository_map"] = {src.host + "/shop": "127.0.0.1:%d/gone" % proxy.port}
+        proxy.cut_on(b"PUT /v2/gone/web/manifests/", occurrence=2)
+        result = run_module("image_sync", p)
+        proxy.heal()
+        assert result.failed
+        assert result["results"][0]["outcome"] == "failed"
+        # every blob and the first platform manifest landed, the second platform and the tag did not
+        assert dst.manifest_digest("gone/web", lab["amd"]["digest"]) == lab["amd"]["digest"]
+        assert dst.manifest_digest("gone/web", lab["arm"]["digest"]) is None
+        assert dst.manifest_digest("gone/web", "1.0") is None
+        assert dst.tags("gone/web") == []
+        again = run_module("image_sync", p)
+        assert not again.failed, again.get("msg")
+        r = again["results"][0]
+        assert r["blobs_skipped"] == r["blobs_total"] and r["bytes"] == 0
+        assert dst.manifest_digest("gone/web", "1.0") == lab["index"]["digest"]
+    finally:
+        proxy.close()
