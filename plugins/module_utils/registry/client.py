@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -173,7 +174,6 @@ class RegistryClient(object):
         return None
 
     def _basic_header(self):
-        import base64
         raw = ("%s:%s" % (self.username, self.password)).encode("utf-8")
         return "Basic " + base64.b64encode(raw).decode("ascii")
 

@@ -110,7 +110,7 @@ def parse(text, field="image", default_tag=True):
     if "@" in text:
         text, digest = text.rsplit("@", 1)
         if not _DIGEST.match(digest):
-            if _ANY_DIGEST.match(digest):
+            if _ANY_DIGEST.match(digest) and not digest.startswith("sha256:"):
                 raise ValidationError("%s: only sha256 digests are supported, got %r" % (field, digest), field=field)
             raise ValidationError("%s: %r is not a valid digest (expected sha256:<64 hex>)" % (field, digest),
                                   field=field)
