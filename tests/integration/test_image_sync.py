@@ -9,14 +9,13 @@ repositories, so the tests do not depend on each other.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.integration.registry.harness import FaultProxy, Layout, Registry, ensure_tools, skopeo_push
+from tests.integration.registry.harness import LAB_PASSWORD, LAB_USER, FaultProxy, ensure_tools, start_lab, stop_lab
 from tests.utils.modrun import run_module
 
-USER, PASSWORD = "ops", "registry-pass-1"
+USER, PASSWORD = LAB_USER, LAB_PASSWORD
 CHUNK = dict(chunk_threshold=100000, chunk_size=65536)
 
 
@@ -26,23 +25,9 @@ def lab(tmp_path_factory):
     if missing:
         pytest.skip("registry tools missing (run tests/integration/registry/setup_registries.sh as root): %s"
                     % ", ".join(missing))
-    work = tmp_path_factory.mktemp("registries")
-    src = Registry(work, "source").start()
-    dst = Registry(work, "target", users={USER: PASSWORD}).start()
-    try:
-        layout = Layout(work / "layout")
-        amd = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"app/blob.bin": os.urandom(400000)}])
-        arm = layout.image("linux", "arm64", [{"etc/base": b"base layer arm"}, {"app/a": b"arm app"}])
-        index = layout.index([amd, arm])
-        layout.tag(index, "1.0")
-        single = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"bin/tool": b"tool v2"}])
-        layout.tag(single, "2.0")
-        skopeo_push(layout.path, "1.0", src, "shop/web")
-        skopeo_push(layout.path, "2.0", src, "shop/tool", all_platforms=False, fmt="v2s2")
-        yield dict(src=src, dst=dst, index=index, amd=amd, arm=arm, work=work)
-    finally:
-        src.stop()
-        dst.stop()
+    lab = start_lab(tmp_path_factory.mktemp("registries"))
+    yield lab
+    stop_lab(lab)
 
 
 def params(lab, images, prefix, **extra):

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -351,3 +352,36 @@ class FaultProxy:
                     s.close()
                 except OSError:
                     pass
+
+
+# -- the two-registry lab the tests share ---------------------------------------------------
+
+LAB_USER, LAB_PASSWORD = "ops", "registry-pass-1"
+
+
+def start_lab(work):
+    """Source (open) and target (basic auth) registries, seeded with ``shop/web:1.0`` (a two-platform OCI
+    index, one layer above 100 kB) and ``shop/tool:2.0`` (Docker schema 2). Call ``stop_lab`` after."""
+    work = Path(work)
+    src = Registry(work, "source").start()
+    dst = Registry(work, "target", users={LAB_USER: LAB_PASSWORD}).start()
+    try:
+        layout = Layout(work / "layout")
+        amd = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"app/blob.bin": os.urandom(400000)}])
+        arm = layout.image("linux", "arm64", [{"etc/base": b"base layer arm"}, {"app/a": b"arm app"}])
+        index = layout.index([amd, arm])
+        layout.tag(index, "1.0")
+        single = layout.image("linux", "amd64", [{"etc/base": b"base layer"}, {"bin/tool": b"tool v2"}])
+        layout.tag(single, "2.0")
+        skopeo_push(layout.path, "1.0", src, "shop/web")
+        skopeo_push(layout.path, "2.0", src, "shop/tool", all_platforms=False, fmt="v2s2")
+    except Exception:
+        src.stop()
+        dst.stop()
+        raise
+    return dict(src=src, dst=dst, index=index, amd=amd, arm=arm, work=work)
+
+
+def stop_lab(lab):
+    lab["src"].stop()
+    lab["dst"].stop()
