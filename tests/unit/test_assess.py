@@ -252,6 +252,9 @@ def test_counts_and_aggregates(doc):
     assert w["DaemonSet"]["replicas"] == 3
     assert w["Pod"]["count"] == 1   # the owned pod is not a bare pod
     assert facts["namespaces"]["by_namespace"]["shop"]["workloads"] == 5
+    pvcs = facts["storage"]["persistent_volume_claims"]
+    assert pvcs["count"] == 3 and [p["name"] for p in pvcs["items"]] == ["data-db-0", "data-db-1", "data-db-2"]
+    assert pvcs["items"][0]["storage_class"] == "gp3" and pvcs["items"][0]["requested_bytes"] == 10 * 2 ** 30
     assert facts["crds"]["items"][0]["count"] == 7 and facts["crds"]["custom_resources"] == 7
     images = facts["images"]
     assert images["unique"] == 8

@@ -123,6 +123,7 @@ class Inventory(object):
         self.storage_classes = []
         self.pv = dict(count=0, capacity_bytes=0, by_class={}, local=0)
         self.pvc = dict(count=0, requested_bytes=0, by_class={}, bound=0)
+        self.pvc_items = []
         self.crds = []
         self.hpa = dict(count=0, targets={})
         self.pdb = dict(count=0)
@@ -440,6 +441,12 @@ class Inventory(object):
         entry["bytes"] += size
         if (obj.get("status") or {}).get("phase") == "Bound":
             self.pvc["bound"] += 1
+        meta = obj.get("metadata") or {}
+        self.pvc_items.append(dict(namespace=meta.get("namespace"), name=meta.get("name"),
+                                   size=((spec.get("resources") or {}).get("requests") or {}).get("storage"),
+                                   requested_bytes=size, storage_class=spec.get("storageClassName"),
+                                   access_modes=sorted(spec.get("accessModes") or []),
+                                   volume_name=spec.get("volumeName"), phase=(obj.get("status") or {}).get("phase")))
         ns = self._ns(self._ns_of(obj))
         ns["pvcs"] += 1
         ns["pvc_bytes"] += size
@@ -500,7 +507,9 @@ class Inventory(object):
                         secrets_by_type=dict(sorted(self.secrets_by_type.items())),
                         service_accounts=self.counts.get("ServiceAccount", 0)),
             storage=dict(storage_classes=sorted(self.storage_classes, key=lambda s: s["name"] or ""),
-                         persistent_volumes=self.pv, persistent_volume_claims=self.pvc),
+                         persistent_volumes=self.pv,
+                         persistent_volume_claims=dict(self.pvc, items=sorted(
+                             self.pvc_items, key=lambda p: (p["namespace"] or "", p["name"] or "")))),
             crds=dict(count=len(self.crds), custom_resources=sum(c["count"] or 0 for c in self.crds),
                       items=sorted(self.crds, key=lambda c: c["name"] or "")),
             hpa=self.hpa,
