@@ -23,7 +23,7 @@ description:
   - The data transfer paths and fields are assumptions shared with the lab simulation (no public API
     description); see docs/data-migration.md.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.ctyun_auth
   - ctyun.cce_migration.wait
@@ -85,6 +85,10 @@ options:
     description: Largest replication lag accepted by O(state=cutover_ready).
     type: int
     default: 5
+  wait_timeout:
+    description: Seconds to wait for the full load (O(state=started)) or for the lag (O(state=cutover_ready)).
+    type: int
+    default: 3600
 notes:
   - When O(endpoint) is unset the data transfer endpoint C(https://dts-global.ctapi.ctyun.cn) is used (assumed).
 """

@@ -32,7 +32,7 @@ description:
   - Returns O(repository_map) as RV(registry_map), the image prefix rewrite C(override_policy) applies to
     workloads for the target cluster.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.attributes
 requirements:

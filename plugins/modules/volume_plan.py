@@ -21,7 +21,7 @@ description:
     data itself; the C(data_migration) role stops after this plan unless a tool is plugged in
     (see docs/data-migration.md).
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.attributes
 options:

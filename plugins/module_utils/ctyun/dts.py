@@ -173,8 +173,8 @@ def _seen(task):
 
 def _failed(task):
     if task.get("status") in (STATUS_FAILED, STATUS_STOPPED):
-        raise ConflictError("data transfer task %s is %s: %s" % (task.get("taskName"), task.get("status"),
-                                                                  task.get("errorMessage") or "no reason given"),
+        reason = task.get("errorMessage") or "no reason given"
+        raise ConflictError("data transfer task %s is %s: %s" % (task.get("taskName"), task.get("status"), reason),
                             task=summary(task))
 
 

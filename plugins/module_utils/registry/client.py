@@ -83,7 +83,7 @@ def parse_challenge(header):
     if not header:
         return None, {}
     header = header.strip()
-    scheme, _, rest = header.partition(" ")
+    scheme, dummy, rest = header.partition(" ")
     params = {}
     for match in _CHALLENGE.finditer(rest):
         params[match.group(1).lower()] = match.group(2) if match.group(2) is not None else match.group(3)
@@ -223,9 +223,8 @@ class RegistryClient(object):
                             "the %s" % (self.label, self.base_url, params["realm"], self.label),
                             status=resp.status_code, code="UNAUTHORIZED")
         if resp.status_code != 200:
-            raise RegistryError("%s token service %s answered HTTP %d" % (self.label, params["realm"],
-                                                                           resp.status_code),
-                                status=resp.status_code)
+            what = "%s token service %s answered HTTP %d" % (self.label, params["realm"], resp.status_code)
+            raise RegistryError(what, status=resp.status_code)
         try:
             body = resp.json()
         except ValueError:
@@ -275,8 +274,9 @@ class RegistryClient(object):
         except (ValueError, AttributeError):
             message = (resp.text or "")[:200]
         resp.close()
-        what = "%s %s %s answered HTTP %d%s%s" % (self.label, method, urlsplit(url).path, resp.status_code,
-                                                   " " + code if code else "", ": " + message if message else "")
+        what = "%s %s %s answered HTTP %d%s%s" % (
+            self.label, method, urlsplit(url).path, resp.status_code, " " + code if code else "",
+            ": " + message if message else "")
         if resp.status_code == 401:
             raise AuthError(what + " (credentials rejected or missing)", status=401, code=code)
         if resp.status_code == 403:

@@ -227,8 +227,8 @@ class Syncer(object):
             out["msg"] = exc.msg
         except requests.RequestException as exc:
             out["outcome"] = "failed"
-            out["msg"] = "%s -> %s: %s: %s (target tag not written)" % (pair.source, pair.target,
-                                                                         type(exc).__name__, exc)
+            out["msg"] = "%s -> %s: %s: %s (target tag not written)" % (
+                pair.source, pair.target, type(exc).__name__, exc)
         return out
 
     def _verify(self, plan, dst):
