@@ -97,6 +97,12 @@ options:
       - Steps already reached (recorded on the policy) are skipped.
     type: list
     elements: int
+  stop_after:
+    description:
+      - With O(steps), run the remaining steps only up to and including this percentage (its first occurrence in
+        O(steps)); policies already past it do not move. The cutover role uses it to run, report and move traffic
+        one step at a time while a re-run still skips the steps already reached.
+    type: int
   pause:
     description: Seconds to wait between two steps (after the gates passed).
     type: int
@@ -266,6 +272,8 @@ def _validate(params):
     if not params["policies"] and params["policy_selector"] is None:
         raise ValidationError("policies: name the PropagationPolicies (namespace/name) or give policy_selector "
                               "with namespaces")
+    if params["stop_after"] is not None and params["stop_after"] not in steps:
+        raise ValidationError("stop_after: %s is not one of the steps %s" % (params["stop_after"], steps))
     if not params["wait"]:
         raise ValidationError("wait: the shift waits for the replicas of each phase before the next one, which is "
                               "what keeps capacity; keep wait=true and tune wait_timeout")
@@ -339,7 +347,7 @@ def run(mod):
     groups = [g for g in groups if g["workloads"]]
     plan = []
     for g in groups:
-        for entry in planner.plan_shift(g["workloads"], g["current"], steps, src, tgt):
+        for entry in planner.plan_shift(g["workloads"], g["current"], steps, src, tgt, params["stop_after"]):
             plan.append(dict(policy=g["key"], percent=entry["percent"], **{"from": entry["from"]},
                              replicas=entry["replicas"],
                              phases=[dict(kind=p["kind"], purpose=p["purpose"], percent=p["percent"],
@@ -348,7 +356,7 @@ def run(mod):
                                      for p in entry["phases"]]))
     before = dict((g["key"], g["current"]) for g in groups)
     for g in groups:
-        todo = planner.remaining_steps(steps, g["current"])
+        todo = planner.remaining_steps(steps, g["current"], params["stop_after"])
         if todo:
             mod.add_diff(
                 before=dict(step=g["current"], replicas=dict((w["key"], planner.state_at(w, g["current"], src, tgt))
@@ -360,7 +368,8 @@ def run(mod):
 
     started = time.time()
     try:
-        outcome = runner.run_shift(shifter, groups, steps, on_failure=params["on_failure"], pause=params["pause"])
+        outcome = runner.run_shift(shifter, groups, steps, on_failure=params["on_failure"], pause=params["pause"],
+                                   stop_after=params["stop_after"])
     except CceMigrationError as exc:
         exc.partial_result = dict(changed=shifter.changed, plan=plan,
                                   current_step=dict((g["key"], g["current"]) for g in groups))
@@ -422,6 +431,7 @@ def main():
             policy_selector=dict(type="str"),
             target_percent=dict(type="int"),
             steps=dict(type="list", elements="int"),
+            stop_after=dict(type="int"),
             pause=dict(type="int", default=0),
             gates=dict(type="dict", default={}),
             on_failure=dict(type="str", choices=["rollback", "stop"], default="rollback"),

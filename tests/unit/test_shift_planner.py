@@ -166,3 +166,11 @@ def test_plan_shift_lists_each_remaining_step():
     assert [(s["from"], s["percent"]) for s in plan] == [(0, 50), (50, 100)]
     assert plan[-1]["replicas"]["a"] == {"source": 0, "target": 4}
     assert planner.plan_shift([wl("a", 4, 1)], 100, [0, 50, 100], SRC, TGT) == []
+
+
+def test_remaining_steps_stop_after():
+    assert planner.remaining_steps([0, 50, 100], None, 0) == [0]
+    assert planner.remaining_steps([0, 50, 100], 0, 50) == [50]
+    assert planner.remaining_steps([0, 50, 100], 100, 0) == []
+    assert planner.remaining_steps([0, 50, 100], 100, 50) == []
+    assert planner.remaining_steps([0, 50, 100], 50, 100) == [100]

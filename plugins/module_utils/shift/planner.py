@@ -201,25 +201,32 @@ def plan_transition(workloads, from_percent, to_percent, source, target, before=
     return phases
 
 
-def remaining_steps(steps, current):
-    """Steps still to run when ``current`` is the last completed one (``None``: none done)."""
+def remaining_steps(steps, current, stop_after=None):
+    """Steps still to run when ``current`` is the last completed one (``None``: none done).
+
+    ``stop_after``: only up to the first occurrence of that percentage in ``steps``.
+    """
     steps = list(steps)
-    if current is None:
-        return steps
-    for index in range(len(steps) - 1, -1, -1):
-        if steps[index] == current:
-            return steps[index + 1:]
-    return steps
+    end = len(steps)
+    if stop_after is not None and stop_after in steps:
+        end = steps.index(stop_after) + 1
+    start = 0
+    if current is not None:
+        for index in range(len(steps) - 1, -1, -1):
+            if steps[index] == current:
+                start = index + 1
+                break
+    return steps[start:end]
 
 
-def plan_shift(workloads, current, steps, source, target):
+def plan_shift(workloads, current, steps, source, target, stop_after=None):
     """Plan every remaining step for the workloads of one policy.
 
     Returns a list of ``{"percent", "from", "phases", "replicas": {key: {source, target}}}``.
     """
     plan = []
     prev = current
-    for step in remaining_steps(steps, current):
+    for step in remaining_steps(steps, current, stop_after):
         phases = plan_transition(workloads, prev, step, source, target)
         settled = dict((w["key"], state_at(w, step, source, target)) for w in workloads)
         plan.append(dict(percent=step, **{"from": prev}, phases=phases, replicas=settled))

@@ -377,20 +377,27 @@ class Shifter(object):
         return rows
 
 
-def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, sleeper=time.sleep):
-    """Run ``steps`` over ``groups``; returns the result dict of the module."""
+def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, sleeper=time.sleep,
+              stop_after=None):
+    """Run ``steps`` over ``groups``; returns the result dict of the module.
+
+    ``stop_after``: stop once the steps up to this percentage (its first occurrence in ``steps``)
+    have been handled; policies already past it do not move.
+    """
     log = log or (lambda msg: None)
     records = []
     failure = None
     rolled_back_to = None
     todo = {}
     for g in groups:
-        todo[g["key"]] = planner.remaining_steps(steps, g["current"])
+        todo[g["key"]] = planner.remaining_steps(steps, g["current"], stop_after)
     # Steps in order; a group joins a step only if that step is still ahead for it.
     ordered = []
     for step in steps:
         if step not in ordered or ordered[-1] != step:
             ordered.append(step)
+    if stop_after is not None and stop_after in ordered:
+        ordered = ordered[:ordered.index(stop_after) + 1]
     index_for = dict((g["key"], 0) for g in groups)
     for step in ordered:
         active = []
