@@ -12,7 +12,17 @@ import json
 
 import pytest
 
-from tests.integration.registry.harness import LAB_PASSWORD, LAB_USER, FaultProxy, ensure_tools, start_lab, stop_lab
+from tests.integration.registry.harness import (
+    LAB_PASSWORD,
+    LAB_USER,
+    FaultProxy,
+    Registry,
+    TokenServer,
+    ensure_tools,
+    start_lab,
+    stop_lab,
+)
+from tests.lab.ctyunsim.standalone import self_signed_tls
 from tests.utils.modrun import run_module
 
 USER, PASSWORD = LAB_USER, LAB_PASSWORD
@@ -244,3 +254,54 @@ def test_registry_gone_between_manifests_leaves_no_tag(lab):
         assert dst.manifest_digest("gone/web", "1.0") == lab["index"]["digest"]
     finally:
         proxy.close()
+
+
+@pytest.fixture(scope="module")
+def token_registry(lab, tmp_path_factory):
+    """A third registry: HTTPS with its own CA, Bearer token auth from a token service."""
+    work = tmp_path_factory.mktemp("token-registry")
+    _ctx, cert_path = self_signed_tls(str(work))
+    token = TokenServer(work, {"deployer": "token-pass-9"})
+    registry = Registry(work, "tokenreg", token=token, tls=(cert_path, str(work / "ctyun-lab.key"))).start()
+    yield registry
+    registry.stop()
+    token.close()
+
+
+def test_bearer_token_auth_over_tls(lab, token_registry):
+    src, dst = lab["src"], token_registry
+    p = dict(images=["shop/web:1.0", "shop/tool:2.0"], source_registry=dict(url=src.url),
+             target_registry=dict(url=dst.url, username="deployer", password="token-pass-9", ca_path=str(dst.tls[0])),
+             repository_map={src.host + "/shop": dst.host + "/tok"}, concurrency=1, **CHUNK)
+    result = run_module("image_sync", p)
+    assert not result.failed, result.get("msg")
+    assert [r["outcome"] for r in result["results"]] == ["copied", "copied"]
+    assert dst.manifest_digest("tok/web", "1.0") == lab["index"]["digest"]
+    assert dst.manifest_digest("tok/tool", "2.0") == src.manifest_digest("shop/tool", "2.0")
+    asked = [scopes for user, scopes in dst.token.requests if user == "deployer"]
+    assert any("repository:tok/web:pull,push" in scopes for scopes in asked)
+    # tool shares its base layer with web: mounted from tok/web, which the run filled first
+    web, tool = result["results"]
+    assert tool["blobs_mounted"] == 1 and tool["blobs_uploaded"] == tool["blobs_total"] - 1
+    assert ("repository:tok/tool:pull,push", "repository:tok/web:pull") in asked
+    again = run_module("image_sync", p)
+    assert [r["outcome"] for r in again["results"]] == ["unchanged", "unchanged"]
+
+
+def test_bearer_and_tls_failures_are_clear_and_write_nothing(lab, token_registry):
+    src, dst = lab["src"], token_registry
+    mark = dst.log_mark()
+    base = dict(images=["shop/tool:2.0"], source_registry=dict(url=src.url),
+                repository_map={src.host + "/shop": dst.host + "/tokfail"})
+    wrong = run_module("image_sync", dict(base, target_registry=dict(
+        url=dst.url, username="deployer", password="nope", ca_path=str(dst.tls[0]))))
+    assert wrong.failed and "token service" in wrong["msg"] and "rejected the credentials of user 'deployer'" in wrong[
+        "msg"]
+    anonymous = run_module("image_sync", dict(base, target_registry=dict(url=dst.url, ca_path=str(dst.tls[0]))))
+    assert anonymous.failed and "requires authentication" in anonymous["msg"]
+    untrusted = run_module("image_sync", dict(base, target_registry=dict(
+        url=dst.url, username="deployer", password="token-pass-9")))
+    assert untrusted.failed and "TLS certificate verification failed" in untrusted["msg"]
+    assert "target_registry.ca_path" in untrusted["msg"]
+    assert dst.writes_since(mark) == []
+    assert dst.manifest_digest("tokfail/tool", "2.0") is None

@@ -167,7 +167,7 @@ def test_bearer_token_fetched_per_scope_with_credentials(monkeypatch):
             return FakeResponse(401, {"WWW-Authenticate": 'Bearer realm="https://auth.io/token",service="reg.io"'})
         return FakeResponse(200, {"Content-Type": rc.OCI_MANIFEST}, manifest)
 
-    def get(url, params=None, auth=None, timeout=None):
+    def get(url, params=None, auth=None, timeout=None, **kw):
         calls.append(("TOKEN", url, params, auth))
         return FakeResponse(200, {}, json.dumps({"token": "tok-pull"}).encode())
 

@@ -150,7 +150,10 @@ class RegistryClient(object):
                               pool_connections=2, pool_maxsize=max(2, pool_size))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        # Passed on every call: a REQUESTS_CA_BUNDLE in the environment would otherwise win over
+        # the session's setting (requests merges environment settings into each request).
+        self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self.session.verify = self.verify
         self.session.headers["User-Agent"] = user_agent
         self._lock = threading.Lock()
         self._scheme = None          # "basic" / "bearer" once the registry challenged us
@@ -212,7 +215,7 @@ class RegistryClient(object):
                     wanted.append(scope)
         query += [("scope", s) for s in wanted]
         auth = (self.username, self.password) if self.has_credentials else None
-        resp = self.session.get(params["realm"], params=query, auth=auth, timeout=self.timeout)
+        resp = self.session.get(params["realm"], params=query, auth=auth, timeout=self.timeout, verify=self.verify)
         self.requests += 1
         if resp.status_code in (401, 403):
             if auth:
@@ -250,7 +253,7 @@ class RegistryClient(object):
             auth = self._auth_header(scopes)
             if auth:
                 hdrs["Authorization"] = auth
-            resp = self.session.request(method, url, headers=hdrs, timeout=self.timeout, **kwargs)
+            resp = self.session.request(method, url, headers=hdrs, timeout=self.timeout, verify=self.verify, **kwargs)
             self.requests += 1
             if resp.status_code == 401 and attempt == 1:
                 resp.close()
@@ -288,7 +291,7 @@ class RegistryClient(object):
     # -- API ---------------------------------------------------------------------------
     def check_access(self):
         """``GET /v2/``: proves the endpoint speaks the API and the credentials work (before any write)."""
-        resp = self.session.get(self.url("/v2/"), timeout=self.timeout,
+        resp = self.session.get(self.url("/v2/"), timeout=self.timeout, verify=self.verify,
                                 headers={"Authorization": self._basic_header()} if (
                                     self.has_credentials and self._scheme == "basic") else {})
         self.requests += 1
@@ -305,7 +308,7 @@ class RegistryClient(object):
             return "bearer-anonymous"
         self._handle_challenge(resp, ())
         if self._scheme == "basic":
-            resp = self.session.get(self.url("/v2/"), timeout=self.timeout,
+            resp = self.session.get(self.url("/v2/"), timeout=self.timeout, verify=self.verify,
                                     headers={"Authorization": self._basic_header()})
             self.requests += 1
             if resp.status_code == 401:

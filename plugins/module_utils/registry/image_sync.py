@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import threading
 
+try:
+    import requests
+except ImportError:  # pragma: no cover
+    requests = None
+
 from ..common.errors import ValidationError
 from . import reference
 from ..common.retry import build_retry
@@ -64,6 +69,28 @@ class ClientPool(object):
             client.close()
 
 
+def check_access(client, side, base):
+    """``GET /v2/`` with a message naming the option to fix for TLS and connection failures."""
+    try:
+        return client.check_access()
+    except requests.exceptions.SSLError as exc:
+        raise ValidationError(
+            "%s registry %s: TLS certificate verification failed (%s); set %s_registry.ca_path to the CA that "
+            "signed the registry's certificate" % (side, base, _reason(exc), side), field="%s_registry" % side)
+    except requests.exceptions.RequestException as exc:
+        raise ValidationError("%s registry %s cannot be reached (%s); check %s_registry.url" % (
+            side, base, _reason(exc), side), field="%s_registry.url" % side)
+
+
+def _reason(exc):
+    text = str(exc)
+    for marker in ("CERTIFICATE_VERIFY_FAILED", "Connection refused", "Name or service not known", "timed out"):
+        if marker in text:
+            start = text.find(marker)
+            return text[start:start + 120].split(")")[0]
+    return text[:200]
+
+
 def run_image_sync(params, check_mode=False, retry=None):
     """Returns the module result (``results``, ``bytes``, ``registry_map``...).
 
@@ -83,8 +110,8 @@ def run_image_sync(params, check_mode=False, retry=None):
         for pair in pairs:
             pool("source", pair.source.host)
             pool("target", pair.target.host)
-        for (_side, _base), client in pool.all():
-            client.check_access()
+        for (side, base), client in pool.all():
+            check_access(client, side, base)
         syncer = Syncer(pool, concurrency=concurrency,
                         chunk_size=params.get("chunk_size") or 8 * 1024 * 1024,
                         chunk_threshold=params.get("chunk_threshold") if params.get("chunk_threshold") is not None

@@ -50,10 +50,14 @@ def free_port():
 
 
 class Registry:
-    def __init__(self, workdir, name, users=None):
+    def __init__(self, workdir, name, users=None, token=None, tls=None):
+        """``users``: htpasswd basic auth. ``token``: a :class:`TokenServer` (Bearer auth).
+        ``tls``: ``(cert_path, key_path)`` to serve HTTPS."""
         self.dir = Path(workdir) / name
         self.name = name
         self.users = users or {}
+        self.token = token
+        self.tls = tls
         self.port = None
         self.proc = None
         self.log_path = self.dir / "access.log"
@@ -64,7 +68,7 @@ class Registry:
 
     @property
     def url(self):
-        return "http://" + self.host
+        return ("https://" if self.tls else "http://") + self.host
 
     def start(self):
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -80,11 +84,17 @@ class Registry:
                 lines.append(out)
             (self.dir / "htpasswd").write_text("\n".join(lines) + "\n")
             auth = "auth:\n  htpasswd:\n    realm: %s\n    path: %s\n" % (self.name, self.dir / "htpasswd")
+        if self.token:
+            auth = ("auth:\n  token:\n    realm: %s\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n"
+                    % (self.token.realm, self.token.service, self.token.issuer, self.token.cert_path))
+        tls = ""
+        if self.tls:
+            tls = "  tls:\n    certificate: %s\n    key: %s\n" % self.tls
         (self.dir / "config.yml").write_text(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\n"
             "storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n"
             "  maintenance:\n    uploadpurging:\n      enabled: false\n"
-            "http:\n  addr: 127.0.0.1:%d\n%s" % (self.dir / "data", self.port, auth))
+            "http:\n  addr: 127.0.0.1:%d\n%s%s" % (self.dir / "data", self.port, tls, auth))
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["docker-registry", "serve", str(self.dir / "config.yml")],
                                      stdout=self._log, stderr=subprocess.STDOUT)
@@ -93,7 +103,7 @@ class Registry:
             if self.proc.poll() is not None:
                 raise RuntimeError("registry %s exited: %s" % (self.name, self.log_path.read_text()[-2000:]))
             try:
-                requests.get(self.url + "/v2/", timeout=1)
+                requests.get(self.url + "/v2/", timeout=1, verify=self.verify)
                 return self
             except requests.RequestException:
                 time.sleep(0.1)
@@ -113,14 +123,21 @@ class Registry:
 
     # -- reading the registry as a client would -------------------------------------------
     @property
+    def verify(self):
+        return self.tls[0] if self.tls else True
+
+    @property
     def auth(self):
+        if self.token:
+            return self.token.admin_auth()
         if not self.users:
             return None
         user = sorted(self.users)[0]
         return (user, self.users[user])
 
     def manifest_digest(self, repo, ref):
-        resp = requests.head("%s/v2/%s/manifests/%s" % (self.url, repo, ref), auth=self.auth, timeout=10,
+        resp = requests.head("%s/v2/%s/manifests/%s" % (self.url, repo, ref),
+                             auth=self.auth, timeout=10, verify=self.verify,
                              headers={"Accept": ", ".join([OCI_INDEX, OCI_MANIFEST,
                                                            "application/vnd.docker.distribution.manifest.v2+json",
                                                            "application/vnd.docker.distribution.manifest.list.v2+json"])})
@@ -130,7 +147,8 @@ class Registry:
         return resp.headers["Docker-Content-Digest"]
 
     def manifest(self, repo, ref):
-        resp = requests.get("%s/v2/%s/manifests/%s" % (self.url, repo, ref), auth=self.auth, timeout=10,
+        resp = requests.get("%s/v2/%s/manifests/%s" % (self.url, repo, ref),
+                            auth=self.auth, timeout=10, verify=self.verify,
                             headers={"Accept": ", ".join([OCI_INDEX, OCI_MANIFEST,
                                                           "application/vnd.docker.distribution.manifest.v2+json",
                                                           "application/vnd.docker.distribution.manifest.list.v2+json"])})
@@ -139,19 +157,20 @@ class Registry:
 
     def has_blob(self, repo, digest):
         return requests.head("%s/v2/%s/blobs/%s" % (self.url, repo, digest), auth=self.auth,
-                             timeout=10).status_code == 200
+                             timeout=10, verify=self.verify).status_code == 200
 
     def delete_blob(self, repo, digest):
-        resp = requests.delete("%s/v2/%s/blobs/%s" % (self.url, repo, digest), auth=self.auth, timeout=10)
+        resp = requests.delete("%s/v2/%s/blobs/%s" % (self.url, repo, digest), auth=self.auth, timeout=10,
+                               verify=self.verify)
         assert resp.status_code == 202, resp.text
 
     def catalog(self):
-        resp = requests.get(self.url + "/v2/_catalog", auth=self.auth, timeout=10)
+        resp = requests.get(self.url + "/v2/_catalog", auth=self.auth, timeout=10, verify=self.verify)
         resp.raise_for_status()
         return resp.json().get("repositories") or []
 
     def tags(self, repo):
-        resp = requests.get("%s/v2/%s/tags/list" % (self.url, repo), auth=self.auth, timeout=10)
+        resp = requests.get("%s/v2/%s/tags/list" % (self.url, repo), auth=self.auth, timeout=10, verify=self.verify)
         if resp.status_code == 404:
             return []
         resp.raise_for_status()
@@ -167,6 +186,110 @@ class Registry:
             text = fh.read().decode("utf-8", "replace")
         return [line for line in text.splitlines()
                 if any('"%s /v2/' % m in line for m in ("POST", "PUT", "PATCH", "DELETE"))]
+
+
+# -- Bearer token service ------------------------------------------------------------------
+
+class TokenServer:
+    """The token service of the Distribution token auth spec: ``GET /token?service=&scope=`` with basic
+    credentials answers a JWT (RS256, ``x5c`` header) granting the asked scopes. Anonymous and wrong
+    credentials get 401. ``requests`` keeps every (user, scopes) asked for."""
+
+    def __init__(self, workdir, users):
+        import base64
+        import datetime
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+        from cryptography.x509.oid import NameOID
+
+        self.users = dict(users)
+        self.service = "lab-registry"
+        self.issuer = "lab-token-issuer"
+        self.requests = []
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lab token signer")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self._key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                .sign(self._key, hashes.SHA256()))
+        self.cert_path = Path(workdir) / "token-signer.crt"
+        self.cert_path.parent.mkdir(parents=True, exist_ok=True)
+        self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        self._x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+        self._sign = lambda data: self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                query = parse_qs(urlsplit(self.path).query)
+                scopes = query.get("scope", [])
+                user = None
+                header = self.headers.get("Authorization") or ""
+                if header.startswith("Basic "):
+                    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                    if server.users.get(user) != password:
+                        user = "!rejected"
+                server.requests.append((user, tuple(scopes)))
+                if user is None or user == "!rejected":
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                access = []
+                for scope in scopes:
+                    kind, _, rest = scope.partition(":")
+                    repo, _, actions = rest.rpartition(":")
+                    access.append({"type": kind, "name": repo, "actions": actions.split(",")})
+                body = json.dumps({"token": server.mint(user, access)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.realm = "http://127.0.0.1:%d/token" % self._httpd.server_address[1]
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def _b64(data):
+        import base64
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def mint(self, user, access):
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self._x5c]}
+        claims = {"iss": self.issuer, "sub": user, "aud": self.service, "exp": now + 600, "nbf": now - 60,
+                  "iat": now, "jti": os.urandom(8).hex(), "access": access}
+        signing_input = "%s.%s" % (self._b64(json.dumps(header).encode()), self._b64(json.dumps(claims).encode()))
+        return "%s.%s" % (signing_input, self._b64(self._sign(signing_input.encode())))
+
+    def admin_auth(self):
+        server = self
+
+        def add_token(request):
+            parts = request.path_url.split("?")[0].split("/")
+            # /v2/<repo...>/(manifests|blobs|tags)/... or /v2/_catalog
+            if "_catalog" in parts:
+                access = [{"type": "registry", "name": "catalog", "actions": ["*"]}]
+            else:
+                marker = next(i for i, p in enumerate(parts) if p in ("manifests", "blobs", "tags"))
+                access = [{"type": "repository", "name": "/".join(parts[2:marker]), "actions": ["*"]}]
+            request.headers["Authorization"] = "Bearer " + server.mint("admin", access)
+            return request
+        return add_token
+
+    def close(self):
+        self._httpd.shutdown()
 
 
 # -- OCI layouts ---------------------------------------------------------------------------
