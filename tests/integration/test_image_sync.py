@@ -89,6 +89,36 @@ def test_copy_index_and_schema2_keeps_digests(lab):
     assert result["registry_map"] == [{"from": src.host + "/shop", "to": dst.host + "/copy"}]
 
 
+def test_docker_manifest_list_keeps_digests(lab):
+    src, dst = lab["src"], lab["dst"]
+    result = run_module("image_sync", params(lab, ["shop/weblist:1.0"], "list"))
+    assert not result.failed, result.get("msg")
+    r = result["results"][0]
+    assert r["media_type"] == "application/vnd.docker.distribution.manifest.list.v2+json"
+    assert dst.manifest("list/weblist", "1.0") == src.manifest("shop/weblist", "1.0")
+    children = child_digests(src, "shop/weblist", "1.0")
+    assert [p["digest"] for p in r["platforms"]] == children and len(children) == 2
+    for child in children:
+        assert dst.manifest_digest("list/weblist", child) == child
+        assert json.loads(dst.manifest("list/weblist", child))["mediaType"] == \
+            "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def test_same_registry_copy_mounts_every_blob(lab):
+    dst = lab["dst"]
+    first = run_module("image_sync", params(lab, ["shop/tool:2.0"], "same"))
+    assert not first.failed, first.get("msg")
+    mark = dst.log_mark()
+    creds = dict(url=dst.url, username=USER, password=PASSWORD)
+    result = run_module("image_sync", dict(images=["same/tool:2.0"], source_registry=creds, target_registry=creds,
+                                           repository_map={dst.host + "/same": dst.host + "/same-copy"}))
+    assert not result.failed, result.get("msg")
+    r = result["results"][0]
+    assert r["blobs_mounted"] == r["blobs_total"] == 3 and r["bytes"] == 0
+    assert dst.manifest_digest("same-copy/tool", "2.0") == first["results"][0]["digest"]
+    assert not any('"PATCH ' in line for line in dst.writes_since(mark))
+
+
 def test_rerun_is_unchanged_and_writes_nothing(lab):
     dst = lab["dst"]
     p = params(lab, ["shop/web:1.0", "shop/tool:2.0"], "rerun")

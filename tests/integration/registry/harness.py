@@ -356,7 +356,7 @@ def skopeo_push(layout_dir, tag, registry, repo, all_platforms=True, fmt=None):
     policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
     cmd = ["skopeo", "--policy", str(policy), "copy", "--dest-tls-verify=false", "--retry-times", "2"]
     if all_platforms:
-        cmd += ["--all", "--preserve-digests"]
+        cmd += ["--all"] + ([] if fmt else ["--preserve-digests"])
     if fmt:
         cmd += ["--format", fmt]
     if registry.auth:
@@ -484,7 +484,8 @@ LAB_USER, LAB_PASSWORD = "ops", "registry-pass-1"
 
 def start_lab(work):
     """Source (open) and target (basic auth) registries, seeded with ``shop/web:1.0`` (a two-platform OCI
-    index, one layer above 100 kB) and ``shop/tool:2.0`` (Docker schema 2). Call ``stop_lab`` after."""
+    index, one layer above 100 kB), ``shop/weblist:1.0`` (the same as a Docker manifest list) and
+    ``shop/tool:2.0`` (Docker schema 2). Call ``stop_lab`` after."""
     work = Path(work)
     src = Registry(work, "source").start()
     dst = Registry(work, "target", users={LAB_USER: LAB_PASSWORD}).start()
@@ -498,6 +499,8 @@ def start_lab(work):
         layout.tag(single, "2.0")
         skopeo_push(layout.path, "1.0", src, "shop/web")
         skopeo_push(layout.path, "2.0", src, "shop/tool", all_platforms=False, fmt="v2s2")
+        # the same two platforms converted to a Docker manifest list of schema 2 manifests
+        skopeo_push(layout.path, "1.0", src, "shop/weblist", all_platforms=True, fmt="v2s2")
     except Exception:
         src.stop()
         dst.stop()
