@@ -139,3 +139,17 @@ def test_role_runs_a_plugged_in_volume_tool(env, tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert sorted(p.name for p in marker_dir.iterdir()) == ["shop-data-mysql-0", "shop-uploads"]
     assert (marker_dir / "shop-uploads").read_text() == "file-copy %d" % (200 * 1024 ** 3)
+
+
+def test_role_check_mode_writes_nothing(env, tmp_path):
+    dst = env["registries"]["dst"]
+    inv, workdir = _setup(env, tmp_path, pvcs=False)
+    mark = dst.log_mark()
+    sim = env["server"].app[SIM_KEY]
+    before = len(sim.state.get("dts", {}).get("tasks", {}))
+    proc = _play(env, inv, ["--check", "--diff"])
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert dst.writes_since(mark) == []
+    assert len(sim.state.get("dts", {}).get("tasks", {})) == before
+    assert not (workdir / "data_migration.json").exists()
+    assert not (workdir / "volume_plan.json").exists()
