@@ -42,6 +42,7 @@ options:
     description:
       - Images to copy, in order. Either a reference string C([host[:port]/]path[:tag][@sha256:digest]) or a dict.
       - A reference without a host is read from O(source_registry.url). Without tag and digest, C(latest) is meant.
+        Docker Hub official images (C(docker.io/nginx)) get their C(library/) prefix.
       - A reference with a digest is read by digest; with a tag too (C(name:tag@digest)) the target gets the tag.
       - A dict has C(source) (reference), optional C(target) (reference; without tag or digest the source's tag
         or digest is used; without host the host of O(target_registry.url)), and optional C(mount_from) (a
@@ -269,6 +270,10 @@ registry_map_dict:
   description: RV(registry_map) as a dict, source prefix to target prefix.
   returned: always
   type: dict
+requests:
+  description: HTTP requests sent to the registries (both sides, token service included).
+  returned: always
+  type: int
 """
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError

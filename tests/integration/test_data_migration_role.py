@@ -48,8 +48,12 @@ def _setup(env, tmp_path, extra=None, pvcs=True):
                             access_modes=["ReadWriteOnce"]),
                        dict(namespace="shop", name="uploads", size="200Gi", storage_class="alicloud-nas",
                             access_modes=["ReadWriteMany"])]) if pvcs else dict(count=0, by_class={}))
+    # as cluster_assess writes them: the reference used by pods plus its parsed parts
     assessment = dict(facts=dict(images=dict(unique=2, items=[
-        dict(image="%s/shop/web:1.0" % src.host), dict(image="%s/shop/tool:2.0" % src.host)]), storage=storage))
+        dict(image="%s/shop/web:1.0" % src.host, registry=src.host, repository="shop/web", tag="1.0", digest=None,
+             workloads=2),
+        dict(image="%s/shop/tool:2.0" % src.host, registry=src.host, repository="shop/tool", tag="2.0", digest=None,
+             workloads=1)]), storage=storage))
     (workdir / "assessment" / "assessment.json").write_text(json.dumps(assessment))
     inv = tmp_path / "inventory"
     (inv / "group_vars").mkdir(parents=True, exist_ok=True)

@@ -87,6 +87,13 @@ def test_map_name(name, expected):
     assert ref.map_name(name, pairs)[0] == expected
 
 
+def test_docker_hub_official_images_get_library():
+    (pair,) = ref.resolve_images(["docker.io/nginx:1.25"], None, "b.io", {"docker.io": "b.io/hub"})
+    assert str(pair.source) == "docker.io/library/nginx:1.25"
+    assert str(pair.target) == "b.io/hub/library/nginx:1.25"
+    assert ref.url_for_host("docker.io") == "https://registry-1.docker.io"
+
+
 def test_resolve_images_and_registry_map():
     images = ["shop/web:1.0",
               "a.io/base/nginx@" + D,

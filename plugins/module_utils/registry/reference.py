@@ -30,6 +30,7 @@ _ANY_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 DEFAULT_TAG = "latest"
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
+DOCKER_HUB_HOSTS = (DOCKER_HUB, DOCKER_HUB_API, "index.docker.io")
 
 
 def looks_like_host(component):
@@ -261,6 +262,8 @@ def resolve_images(images, source_host, target_host, repository_map=None):
                     "%s: %r names no registry host; write the host in the reference or set source_registry.url"
                     % (field, src_text), field=field)
             source = source.with_host(source_host)
+        if source.host in DOCKER_HUB_HOSTS and "/" not in source.path:
+            source = Reference(source.host, "library/" + source.path, source.tag, source.digest)
         rule = None
         if explicit_target:
             target = parse(explicit_target, field + ".target", default_tag=False)
