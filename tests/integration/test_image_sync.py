@@ -335,3 +335,21 @@ def test_bearer_and_tls_failures_are_clear_and_write_nothing(lab, token_registry
     assert "target_registry.ca_path" in untrusted["msg"]
     assert dst.writes_since(mark) == []
     assert dst.manifest_digest("tokfail/tool", "2.0") is None
+
+
+def test_one_missing_image_fails_alone_and_order_is_kept(lab):
+    dst = lab["dst"]
+    images = ["shop/web:1.0", "shop/missing:9.9", "shop/tool:2.0"]
+    result = run_module("image_sync", params(lab, images, "mixed", concurrency=3), diff=True)
+    assert result.failed
+    assert "1 of 3 image(s) failed" in result["msg"] and "shop/missing:9.9" in result["msg"]
+    assert [r["source"].split("/", 1)[1] for r in result["results"]] == ["shop/web:1.0", "shop/missing:9.9",
+                                                                          "shop/tool:2.0"]
+    assert [r["outcome"] for r in result["results"]] == ["copied", "failed", "copied"]
+    assert "not found on the source registry" in result["results"][1]["msg"]
+    assert result["counts"]["copied"] == 2 and result["counts"]["failed"] == 1
+    assert dst.manifest_digest("mixed/web", "1.0") == lab["index"]["digest"]
+    assert dst.manifest_digest("mixed/missing", "9.9") is None
+    diffs = result["diff"]
+    assert [d["after"]["digest"] for d in diffs] == [result["results"][0]["digest"], result["results"][2]["digest"]]
+    assert all(d["before"]["digest"] is None for d in diffs)
