@@ -301,3 +301,19 @@ def test_plan_reports_missing_source_per_image():
     plan = syncer.plan(ref.resolve_images(["a.io/x:1"], None, "b.io"))[0]
     out = syncer.preview(plan)
     assert out["outcome"] == "failed" and "a.io/x:1 not found on the source registry" in out["msg"]
+
+
+@pytest.mark.parametrize("status,expected", [(200, 42), (307, -1), (404, None)])
+def test_blob_size_head(monkeypatch, status, expected):
+    client = rc.RegistryClient("https://reg.io")
+    monkeypatch.setattr(client.session, "request", lambda *a, **k: FakeResponse(status, {"Content-Length": "42"}))
+    assert client.blob_size("a", D) == expected
+
+
+def test_manifest_digest_mismatch_is_refused(monkeypatch):
+    client = rc.RegistryClient("https://reg.io")
+    body = json.dumps({"schemaVersion": 2, "mediaType": rc.OCI_MANIFEST, "layers": []}).encode()
+    monkeypatch.setattr(client.session, "request", lambda *a, **k: FakeResponse(
+        200, {"Content-Type": rc.OCI_MANIFEST}, body))
+    with pytest.raises(rc.DigestMismatch):
+        client.get_manifest("a", D)

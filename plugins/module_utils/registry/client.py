@@ -390,9 +390,11 @@ class RegistryClient(object):
     def blob_size(self, repo, digest, scopes=None):
         """Size of a blob when present, else ``None``."""
         resp = self.request("HEAD", "/v2/%s/blobs/%s" % (repo, digest), scopes=scopes or self.pull(repo),
-                            allow_missing=True)
+                            allow_missing=True, expected=(200, 302, 303, 307, 308))
         if resp.status_code == 404:
             return None
+        if resp.status_code != 200:
+            return -1       # redirected to the storage backend: present, size not given
         try:
             return int(resp.headers.get("Content-Length"))
         except (TypeError, ValueError):

@@ -151,6 +151,8 @@ class Syncer(object):
             plan.error = exc.msg
         except requests.RequestException as exc:
             plan.error = "%s: %s" % (type(exc).__name__, exc)
+        except (ValueError, KeyError, TypeError) as exc:
+            plan.error = "%s: malformed manifest (%s: %s)" % (pair.source, type(exc).__name__, exc)
         return plan
 
     @staticmethod
@@ -229,6 +231,10 @@ class Syncer(object):
             out["outcome"] = "failed"
             out["msg"] = "%s -> %s: %s: %s (target tag not written)" % (
                 pair.source, pair.target, type(exc).__name__, exc)
+        except Exception as exc:  # pylint: disable=broad-except
+            # One image's surprise must not hide the results of the others.
+            out["outcome"] = "failed"
+            out["msg"] = "%s -> %s: unexpected %s: %s" % (pair.source, pair.target, type(exc).__name__, exc)
         return out
 
     def _verify(self, plan, dst):
