@@ -87,7 +87,7 @@ def _reason(exc):
     for marker in ("CERTIFICATE_VERIFY_FAILED", "Connection refused", "Name or service not known", "timed out"):
         if marker in text:
             start = text.find(marker)
-            return text[start:start + 120].split(")")[0]
+            return text[start:start + 120].split(")", maxsplit=1)[0]
     return text[:200]
 
 
