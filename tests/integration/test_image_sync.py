@@ -291,7 +291,7 @@ def token_registry(lab, tmp_path_factory):
     """A third registry: HTTPS with its own CA, Bearer token auth from a token service."""
     work = tmp_path_factory.mktemp("token-registry")
     _ctx, cert_path = self_signed_tls(str(work))
-    token = TokenServer(work, {"deployer": "token-pass-9"})
+    token = TokenServer(work, {"deployer": "token-pass-9"}, anonymous_pull=True)
     registry = Registry(work, "tokenreg", token=token, tls=(cert_path, str(work / "ctyun-lab.key"))).start()
     yield registry
     registry.stop()
@@ -328,7 +328,7 @@ def test_bearer_and_tls_failures_are_clear_and_write_nothing(lab, token_registry
     assert wrong.failed and "token service" in wrong["msg"] and "rejected the credentials of user 'deployer'" in wrong[
         "msg"]
     anonymous = run_module("image_sync", dict(base, target_registry=dict(url=dst.url, ca_path=str(dst.tls[0]))))
-    assert anonymous.failed and "requires authentication" in anonymous["msg"]
+    assert anonymous.failed and "requires authentication (token service" in anonymous["msg"]
     untrusted = run_module("image_sync", dict(base, target_registry=dict(
         url=dst.url, username="deployer", password="token-pass-9")))
     assert untrusted.failed and "TLS certificate verification failed" in untrusted["msg"]
@@ -353,3 +353,21 @@ def test_one_missing_image_fails_alone_and_order_is_kept(lab):
     diffs = result["diff"]
     assert [d["after"]["digest"] for d in diffs] == [result["results"][0]["digest"], result["results"][2]["digest"]]
     assert all(d["before"]["digest"] is None for d in diffs)
+
+
+def test_anonymous_bearer_pull_from_a_public_registry(lab, token_registry):
+    """Source = the token registry without credentials (anonymous pull tokens, like a public registry)."""
+    pub, dst = token_registry, lab["dst"]
+    seeded = run_module("image_sync", dict(
+        images=["shop/tool:2.0"], source_registry=dict(url=lab["src"].url),
+        target_registry=dict(url=pub.url, username="deployer", password="token-pass-9", ca_path=str(pub.tls[0])),
+        repository_map={lab["src"].host + "/shop": pub.host + "/public"}))
+    assert not seeded.failed, seeded.get("msg")
+    result = run_module("image_sync", dict(
+        images=["public/tool:2.0"], source_registry=dict(url=pub.url, ca_path=str(pub.tls[0])),
+        target_registry=dict(url=dst.url, username=USER, password=PASSWORD),
+        repository_map={pub.host + "/public": dst.host + "/from-public"}))
+    assert not result.failed, result.get("msg")
+    assert result["results"][0]["outcome"] == "copied"
+    assert dst.manifest_digest("from-public/tool", "2.0") == seeded["results"][0]["digest"]
+    assert ("anonymous" in {user for user, _scopes in pub.token.requests})

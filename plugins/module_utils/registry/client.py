@@ -163,6 +163,11 @@ class RegistryClient(object):
 
     # -- auth ------------------------------------------------------------------------
     @property
+    def token_realm(self):
+        """The token service of a Bearer challenge, once seen."""
+        return self._challenge.get("realm")
+
+    @property
     def has_credentials(self):
         return bool(self.username) and self.password is not None
 

@@ -111,7 +111,13 @@ def run_image_sync(params, check_mode=False, retry=None):
             pool("source", pair.source.host)
             pool("target", pair.target.host)
         for (side, base), client in pool.all():
-            check_access(client, side, base)
+            how = check_access(client, side, base)
+            if side == "target" and how == "bearer-anonymous":
+                # Anonymous tokens may pull; nobody hands out anonymous push rights. Fail before writing.
+                raise ValidationError(
+                    "target registry %s requires authentication (token service %s): set username and password "
+                    "of the target registry" % (base, client.token_realm),
+                    field="target_registry.username")
         syncer = Syncer(pool, concurrency=concurrency,
                         chunk_size=params.get("chunk_size") or 8 * 1024 * 1024,
                         chunk_threshold=params.get("chunk_threshold") if params.get("chunk_threshold") is not None

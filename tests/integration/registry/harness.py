@@ -195,7 +195,7 @@ class TokenServer:
     credentials answers a JWT (RS256, ``x5c`` header) granting the asked scopes. Anonymous and wrong
     credentials get 401. ``requests`` keeps every (user, scopes) asked for."""
 
-    def __init__(self, workdir, users):
+    def __init__(self, workdir, users, anonymous_pull=False):
         import base64
         import datetime
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -207,6 +207,7 @@ class TokenServer:
         from cryptography.x509.oid import NameOID
 
         self.users = dict(users)
+        self.anonymous_pull = anonymous_pull
         self.service = "lab-registry"
         self.issuer = "lab-token-issuer"
         self.requests = []
@@ -238,6 +239,10 @@ class TokenServer:
                     user, _, password = base64.b64decode(header[6:]).decode().partition(":")
                     if server.users.get(user) != password:
                         user = "!rejected"
+                if user is None and server.anonymous_pull:
+                    # like a public registry: anonymous tokens may pull, never push
+                    user = "anonymous"
+                    scopes = [sc.rsplit(":", 1)[0] + ":pull" for sc in scopes if "pull" in sc.rsplit(":", 1)[-1]]
                 server.requests.append((user, tuple(scopes)))
                 if user is None or user == "!rejected":
                     self.send_response(401)
