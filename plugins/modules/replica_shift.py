@@ -242,6 +242,10 @@ released:
   returned: always
   type: list
   elements: str
+seconds:
+  description: Wall time of the steps, in seconds.
+  returned: success
+  type: float
 """
 
 import time
