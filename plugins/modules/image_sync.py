@@ -61,7 +61,9 @@ options:
         description:
           - Base URL of the registry, for example V(https://registry.cn-hangzhou.aliyuncs.com).
             C(https://) is assumed without a scheme.
-          - When unset, the host written in each image reference is contacted over HTTPS.
+          - When unset, the host written in each image reference is contacted over HTTPS, with these credentials.
+          - When set, references naming another host are read from that host over HTTPS anonymously; the
+            credentials and O(source_registry.ca_path) are only sent to this registry.
         type: str
       username:
         description: User name. Only needed when the registry asks for credentials.
@@ -87,7 +89,8 @@ options:
         description:
           - Base URL of the registry, for example V(https://registry.cn-hangzhou.aliyuncs.com).
             C(https://) is assumed without a scheme.
-          - When unset, the host written in each image reference is contacted over HTTPS.
+          - When unset, the host written in each image reference is contacted over HTTPS, with these credentials.
+          - When set, the credentials and O(target_registry.ca_path) are only sent to this registry.
         type: str
       username:
         description: User name. Only needed when the registry asks for credentials.

@@ -317,3 +317,29 @@ def test_manifest_digest_mismatch_is_refused(monkeypatch):
         200, {"Content-Type": rc.OCI_MANIFEST}, body))
     with pytest.raises(rc.DigestMismatch):
         client.get_manifest("a", D)
+
+
+def test_credentials_only_go_to_the_configured_registry():
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
+    pool = ClientPool(dict(url="https://a.io", username="u", password="p", ca_path="/ca.pem"),
+                      dict(username="t", password="q"))
+    mine, other = pool("source", "a.io"), pool("source", "docker.io")
+    assert (mine.base_url, mine.username, mine.verify) == ("https://a.io", "u", "/ca.pem")
+    assert (other.base_url, other.username, other.password, other.verify) == (
+        "https://registry-1.docker.io", None, None, True)
+    # no target url: the credentials go to the host each reference names
+    target = pool("target", "b.io")
+    assert (target.base_url, target.username) == ("https://b.io", "t")
+    pool.close()
+
+
+@pytest.mark.parametrize("opts,needle", [
+    (dict(password="p"), "password given without username"),
+    (dict(username="u"), "given without password"),
+    (dict(url="ftp://x"), "not an http(s) URL"),
+])
+def test_client_pool_rejects(opts, needle):
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
+    with pytest.raises(ValidationError) as err:
+        ClientPool(opts, {})
+    assert needle in err.value.msg and "source_registry" in err.value.msg

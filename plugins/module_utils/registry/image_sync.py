@@ -43,18 +43,29 @@ class ClientPool(object):
     def host(self, side):
         return reference.host_of_url(self.urls[side])
 
+    def configured(self, side, host):
+        """Whether ``host`` is the registry of ``<side>_registry.url`` (or no url was given)."""
+        return not self.urls[side] or host is None or host == self.host(side)
+
     def base_url(self, side, host):
-        return self.urls[side] or reference.url_for_host(host)
+        if self.urls[side] and self.configured(side, host):
+            return self.urls[side]
+        return reference.url_for_host(host)
 
     def __call__(self, side, host):
         base = self.base_url(side, host)
+        mine = self.configured(side, host)
         key = (side, base)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
                 opts = self.opts[side]
-                client = RegistryClient(base, username=opts.get("username"), password=opts.get("password"),
-                                        validate_certs=opts.get("validate_certs", True), ca_path=opts.get("ca_path"),
+                # Credentials and the CA go only to the registry they were given for: a reference naming
+                # another host (docker.io in an assessment list, say) is read anonymously from that host.
+                client = RegistryClient(base, username=opts.get("username") if mine else None,
+                                        password=opts.get("password") if mine else None,
+                                        validate_certs=opts.get("validate_certs", True),
+                                        ca_path=opts.get("ca_path") if mine else None,
                                         timeout=self.timeout, pool_size=self.pool_size, retry=self.retry,
                                         label="%s registry" % side)
                 self._clients[key] = client
