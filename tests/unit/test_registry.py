@@ -343,3 +343,14 @@ def test_client_pool_rejects(opts, needle):
     with pytest.raises(ValidationError) as err:
         ClientPool(opts, {})
     assert needle in err.value.msg and "source_registry" in err.value.msg
+
+
+def test_retry_policy_only_replays_idempotent_calls():
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import build_retry
+    client = rc.RegistryClient("https://reg.io", retry=build_retry(total=2, methods=rc.RETRY_METHODS))
+    retry = client.session.get_adapter("https://reg.io/v2/").max_retries
+    assert set(retry.allowed_methods) == {"GET", "HEAD", "PUT"}
+    assert retry.total == 2 and 503 in retry.status_forcelist and 429 in retry.status_forcelist
+    default = ClientPool({}, {})("source", "a.io")
+    assert default.session.get_adapter("https://a.io/").max_retries.total == 6
