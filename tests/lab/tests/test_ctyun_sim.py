@@ -173,3 +173,31 @@ def test_lost_response_create_exists_once(sim):
     assert call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)[1]["error"] == "CCE_CLUSTER_NAME_EXISTS"
     page = call(sim, "GET", "/v2/cce/clusters/page", query={"clusterName": "cce-prod 01"})[1]["returnObj"]
     assert page["total"] == 1
+
+
+# -- with the lab's own middleware (faults, request log) --------------------------------
+@pytest.fixture
+def lab_sim(tmp_path, monkeypatch):
+    kubesim_lab = pytest.importorskip("tests.lab.kubesim.lab")
+    lab = kubesim_lab.Lab(tmp_path, env={"LAB_CLUSTER_READY_S": "0.3", "LAB_SEED": "3"})
+    monkeypatch.setattr(kubesim_lab, "FAULT_KINDS", ("lost",))
+    server = serve(lab)
+    server.lab = lab
+    yield server
+    server.stop()
+
+
+def lab_log(lab):
+    lab._log.flush()
+    return [json.loads(line) for line in (lab.dir / "requests.jsonl").read_text().splitlines() if line.strip()]
+
+
+def test_lost_response_through_the_lab_middleware_creates_once(lab_sim):
+    lab_sim.lab.knobs["LAB_FAULT_RATE"] = "1"
+    with pytest.raises(requests.exceptions.ConnectionError):
+        call(lab_sim, "POST", "/cse-apig/v2/clusters", body=CREATE)
+    lab_sim.lab.knobs["LAB_FAULT_RATE"] = "0"
+    page = call(lab_sim, "GET", "/v2/cce/clusters/page", query={"clusterName": "cce-prod 01"})[1]["returnObj"]
+    assert page["total"] == 1
+    entries = [e for e in lab_log(lab_sim.lab) if e["server"] == "ctyun"]
+    assert [(e["method"], e.get("fault")) for e in entries] == [("POST", "lost"), ("GET", None)]
