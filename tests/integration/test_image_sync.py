@@ -16,6 +16,7 @@ from tests.integration.registry.harness import (
     LAB_PASSWORD,
     LAB_USER,
     FaultProxy,
+    HttpFaultProxy,
     Registry,
     TokenServer,
     ensure_tools,
@@ -371,3 +372,27 @@ def test_anonymous_bearer_pull_from_a_public_registry(lab, token_registry):
     assert result["results"][0]["outcome"] == "copied"
     assert dst.manifest_digest("from-public/tool", "2.0") == seeded["results"][0]["digest"]
     assert ("anonymous" in {user for user, _scopes in pub.token.requests})
+
+
+def test_transient_errors_are_retried(lab):
+    """429 (Retry-After 0) on a manifest read and 503 on blob reads are retried; the copy completes."""
+    src, dst = lab["src"], lab["dst"]
+    proxy = HttpFaultProxy(src.port)
+    try:
+        proxy.fail("GET", "/manifests/", 429, times=1, retry_after=0)
+        proxy.fail("GET", "/blobs/sha256:", 503, times=2)
+        p = params(lab, ["shop/tool:2.0"], "retried", concurrency=1)
+        p["source_registry"]["url"] = proxy.url
+        p["repository_map"] = {"127.0.0.1:%d/shop" % proxy.port: dst.host + "/retried"}
+        p["images"] = ["127.0.0.1:%d/shop/tool:2.0" % proxy.port]
+        result = run_module("image_sync", p)
+        assert not result.failed, result.get("msg")
+        assert result["results"][0]["outcome"] == "copied"
+        assert dst.manifest_digest("retried/tool", "2.0") == src.manifest_digest("shop/tool", "2.0")
+        injected = [entry for entry in proxy.log if entry[2] in (429, 503)]
+        assert sorted(status for _m, _p, status in injected) == [429, 503, 503]
+        # each injected answer was followed by the same request succeeding
+        for method, path, _status in injected:
+            assert (method, path, 200) in proxy.log
+    finally:
+        proxy.close()

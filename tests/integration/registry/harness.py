@@ -516,3 +516,87 @@ def start_lab(work):
 def stop_lab(lab):
     lab["src"].stop()
     lab["dst"].stop()
+
+
+class HttpFaultProxy:
+    """HTTP proxy to a registry that answers chosen requests itself with an error status.
+
+    ``fail(method, path_part, status, times, retry_after=None)``: the next ``times`` requests whose method
+    is ``method`` and whose path contains ``path_part`` get ``status`` (with ``Retry-After`` when given)
+    without reaching the registry. Other requests are forwarded, bodies streamed both ways; the ``Host``
+    header is kept, so upload locations point back at the proxy. ``log`` lists (method, path, status).
+    """
+
+    def __init__(self, upstream_port):
+        import http.client
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.upstream_port = upstream_port
+        self.rules = []
+        self.log = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                with proxy.lock:
+                    rule = next((r for r in proxy.rules if r["left"] > 0 and r["method"] == self.command
+                                 and r["part"] in self.path), None)
+                    if rule:
+                        rule["left"] -= 1
+                length = int(self.headers.get("Content-Length") or 0)
+                if rule:
+                    if length:
+                        self.rfile.read(length)
+                    body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected by the test"}]}'
+                    self.send_response(rule["status"])
+                    if rule["retry_after"] is not None:
+                        self.send_header("Retry-After", str(rule["retry_after"]))
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    with proxy.lock:
+                        proxy.log.append((self.command, self.path, rule["status"]))
+                    return
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                body = self.rfile.read(length) if length else None
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                self.send_response(resp.status)
+                for key, value in resp.getheaders():
+                    if key.lower() not in ("connection", "transfer-encoding"):
+                        self.send_header(key, value)
+                data = resp.read() if self.command != "HEAD" else b""
+                if resp.getheader("Content-Length") is None and self.command != "HEAD":
+                    self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if data:
+                    self.wfile.write(data)
+                conn.close()
+                with proxy.lock:
+                    proxy.log.append((self.command, self.path, resp.status))
+
+            do_GET = do_HEAD = do_PUT = do_PATCH = do_POST = do_DELETE = _handle
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._httpd.server_address[1]
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def fail(self, method, part, status, times=1, retry_after=None):
+        with self.lock:
+            self.rules.append(dict(method=method, part=part, status=status, left=times, retry_after=retry_after))
+
+    def close(self):
+        self._httpd.shutdown()
