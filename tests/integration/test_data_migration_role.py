@@ -118,8 +118,10 @@ def test_role_moves_images_and_databases_and_stops_for_volumes(env, tmp_path):
                                                        src.manifest_digest("shop/tool", "2.0")]
     assert "password" not in json.dumps(record)
 
-    done = _play(env, inv, ["-e", "data_migration_volumes_done=true"])
+    done = _play(env, inv, ["-e", "data_migration_volumes_done=true", "-vvv"])
     assert done.returncode == 0, done.stdout[-3000:]
+    for secret in (LAB_PASSWORD, "src-db-secret", "rds-db-secret", table.DEFAULT_SECRET_KEY):
+        assert secret not in done.stdout + done.stderr, secret
     again = _play(env, inv, ["-e", "data_migration_volumes_done=true"])
     assert again.returncode == 0, again.stdout[-3000:]
     assert "changed=0" in again.stdout, again.stdout[-3000:]
