@@ -1,0 +1,701 @@
+"""Karmada's control-plane controllers, simulated on the lab's stores.
+
+detector (template -> policy claim -> ResourceBinding), scheduler (placement, Duplicated /
+Divided static weights), binding controller (one Work per scheduled cluster, overrides applied,
+Works of unscheduled clusters deleted), execution controller (Work -> member object, conflict
+resolution, preserveResourcesOnDeletion) and status controllers (Work status, binding
+aggregatedStatus, template status). Source files followed are named where each rule is applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+from ..kubesim.store import StoreError, clone, now_iso
+from . import division, overrides
+from .matching import best_policy
+
+POLICY = "policy.karmada.io"
+WORK = "work.karmada.io"
+PP, CPP = (POLICY, "PropagationPolicy"), (POLICY, "ClusterPropagationPolicy")
+OP, COP = (POLICY, "OverridePolicy"), (POLICY, "ClusterOverridePolicy")
+RB, CRB, WK = (WORK, "ResourceBinding"), (WORK, "ClusterResourceBinding"), (WORK, "Work")
+CLUSTER = ("cluster.karmada.io", "Cluster")
+
+# pkg/apis/policy/v1alpha1/well_known_constants.go, pkg/apis/work/v1alpha2/well_known_constants.go
+PP_ID, PP_NS, PP_NAME = ("propagationpolicy.karmada.io/permanent-id", "propagationpolicy.karmada.io/namespace",
+                         "propagationpolicy.karmada.io/name")
+CPP_ID, CPP_NAME = "clusterpropagationpolicy.karmada.io/permanent-id", "clusterpropagationpolicy.karmada.io/name"
+RB_ID = "resourcebinding.karmada.io/permanent-id"
+RB_NS, RB_NAME = "resourcebinding.karmada.io/namespace", "resourcebinding.karmada.io/name"
+WORK_NS, WORK_NAME, WORK_ID = "work.karmada.io/namespace", "work.karmada.io/name", "work.karmada.io/permanent-id"
+MANAGED = "karmada.io/managed"
+CONFLICT = "work.karmada.io/conflict-resolution"
+KARMADA_KEYS_LABELS = (MANAGED, WORK_ID, RB_ID, PP_ID, CPP_ID)
+KARMADA_KEYS_ANN = (WORK_NS, WORK_NAME, RB_NS, RB_NAME, PP_NS, PP_NAME, CPP_NAME, CONFLICT,
+                    "resourcetemplate.karmada.io/generation", "resourcetemplate.karmada.io/managed-annotations",
+                    "resourcetemplate.karmada.io/managed-labels")
+
+# Kinds the detector treats as resource templates (everything propagatable the migration uses).
+TEMPLATE_KINDS = {
+    ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("", "Service"), ("", "ConfigMap"),
+    ("", "Secret"), ("", "ServiceAccount"), ("", "PersistentVolumeClaim"), ("batch", "Job"), ("batch", "CronJob"),
+    ("networking.k8s.io", "Ingress"), ("policy", "PodDisruptionBudget"), ("autoscaling", "HorizontalPodAutoscaler"),
+    ("", "Namespace"), ("rbac.authorization.k8s.io", "ClusterRole"), ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("storage.k8s.io", "StorageClass"),
+}
+REPLICA_KINDS = {("apps", "Deployment"), ("apps", "StatefulSet"), ("batch", "Job")}
+RESERVED_NS = ("karmada-system", "karmada-cluster", "kube-system", "kube-public", "kube-node-lease", "default")
+
+# pkg/resourceinterpreter/default/native/prune/prune.go: fields a member keeps that the
+# template does not carry (retained on update).
+RETAIN = {
+    ("", "Service"): (("spec", "clusterIP"), ("spec", "clusterIPs"), ("spec", "healthCheckNodePort")),
+    ("", "PersistentVolumeClaim"): (("spec", "volumeName"),),
+    ("", "ServiceAccount"): (("secrets",),),
+}
+
+
+def gk(obj):
+    av = obj.get("apiVersion", "")
+    return (av.rpartition("/")[0] if "/" in av else "", obj.get("kind"))
+
+
+def binding_name(kind, name):
+    # pkg/util/names/names.go GenerateBindingName: lower(name + "-" + kind)
+    return (name + "-" + kind).lower()
+
+
+def work_name(kind, name, namespace):
+    # pkg/util/names/names.go GenerateWorkName: "<name>-<hash of kind, namespace and name>"
+    # (Karmada hashes with its DeepHashObject; the lab uses a stable FNV-32a of the same key.)
+    key = "%s.%s.%s" % (kind.lower(), namespace, name) if namespace else "%s.%s" % (kind.lower(), name)
+    return "%s-%d" % (name, division.fnv32a(key))
+
+
+def exec_ns(cluster):
+    return "karmada-es-" + cluster   # names.GenerateExecutionSpaceName
+
+
+def permanent_id(obj):
+    return str(obj["metadata"].get("uid"))
+
+
+def clean_manifest(template):
+    """The template as Karmada puts it into a Work (status and server-set metadata dropped)."""
+    m = clone(template)
+    meta = m.get("metadata") or {}
+    for key in ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink",
+                "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds"):
+        meta.pop(key, None)
+    for key in (PP_ID, CPP_ID):
+        (meta.get("labels") or {}).pop(key, None)
+    for key in (PP_NS, PP_NAME, CPP_NAME, "kubectl.kubernetes.io/last-applied-configuration"):
+        (meta.get("annotations") or {}).pop(key, None)
+    for field in ("labels", "annotations"):
+        if field in meta and not meta[field]:
+            meta.pop(field)
+    m.pop("status", None)
+    return m
+
+
+def pod_template_deps(template):
+    """ConfigMaps, Secrets, ServiceAccounts, PVCs a workload template references
+    (``pkg/resourceinterpreter/default/native/dependencies.go``)."""
+    specs = overrides.pod_specs(template)
+    deps = set()
+    for spec in specs:
+        if spec.get("serviceAccountName") and spec["serviceAccountName"] != "default":
+            deps.add(("v1", "ServiceAccount", spec["serviceAccountName"]))
+        for vol in spec.get("volumes") or []:
+            if vol.get("configMap"):
+                deps.add(("v1", "ConfigMap", vol["configMap"]["name"]))
+            if vol.get("secret"):
+                deps.add(("v1", "Secret", vol["secret"]["secretName"]))
+            if vol.get("persistentVolumeClaim"):
+                deps.add(("v1", "PersistentVolumeClaim", vol["persistentVolumeClaim"]["claimName"]))
+        for sec in spec.get("imagePullSecrets") or []:
+            deps.add(("v1", "Secret", sec["name"]))
+        for field in ("containers", "initContainers"):
+            for c in spec.get(field) or []:
+                for env in c.get("env") or []:
+                    ref = (env.get("valueFrom") or {})
+                    if ref.get("configMapKeyRef"):
+                        deps.add(("v1", "ConfigMap", ref["configMapKeyRef"]["name"]))
+                    if ref.get("secretKeyRef"):
+                        deps.add(("v1", "Secret", ref["secretKeyRef"]["name"]))
+                for src in c.get("envFrom") or []:
+                    if src.get("configMapRef"):
+                        deps.add(("v1", "ConfigMap", src["configMapRef"]["name"]))
+                    if src.get("secretRef"):
+                        deps.add(("v1", "Secret", src["secretRef"]["name"]))
+    return sorted(deps)
+
+
+class Karmada:
+    def __init__(self, lab):
+        self.lab = lab
+        self.store = lab.clusters["karmada"].store
+        self.members = {}       # member name -> lab cluster key
+        self.dirty = {}
+        self.wake = asyncio.Event()
+        self.store.add_listener(self.on_karmada_event)
+        for key, cluster in lab.clusters.items():
+            if key != "karmada":
+                cluster.store.add_listener(self.on_member_event)
+
+    # -- queue -------------------------------------------------------------
+    def mark(self, *key):
+        self.dirty[key] = True
+        self.wake.set()
+
+    def on_karmada_event(self, etype, obj):
+        kind = gk(obj)
+        meta = obj["metadata"]
+        ns = meta.get("namespace") or ""
+        if kind in TEMPLATE_KINDS:
+            if not ns.startswith("karmada-es-"):
+                self.mark("template", obj["apiVersion"], obj["kind"], ns, meta["name"])
+        elif kind in (PP, CPP, OP, COP, CLUSTER):
+            self.mark("all")
+        elif kind in (RB, CRB):
+            if etype == "DELETED":
+                self.mark("unbind", json.dumps(obj))
+            else:
+                self.mark("binding", kind[1], ns, meta["name"])
+        elif kind == WK:
+            if etype == "DELETED":
+                self.mark("unwork", json.dumps(obj))
+            else:
+                self.mark("work", ns, meta["name"])
+
+    def on_member_event(self, etype, obj):
+        ann = obj["metadata"].get("annotations") or {}
+        if ann.get(WORK_NAME) and ann.get(WORK_NS):
+            self.mark("workstatus", ann[WORK_NS], ann[WORK_NAME])
+
+    async def run(self):
+        order = {"all": 0, "template": 1, "unbind": 2, "binding": 3, "unwork": 4, "work": 5, "workstatus": 6,
+                 "bindstatus": 7, "tplstatus": 8}
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            rounds = 0
+            while self.dirty:
+                batch = sorted(self.dirty, key=lambda k: order[k[0]])
+                self.dirty.clear()
+                for key in batch:
+                    try:
+                        getattr(self, "sync_" + key[0])(*key[1:])
+                    except StoreError as exc:
+                        if exc.code == 409:
+                            self.mark(*key)
+                    rounds += 1
+                    if rounds % 50 == 0:
+                        await asyncio.sleep(0)
+                await asyncio.sleep(0)
+
+    # -- members -------------------------------------------------------------------
+    def join(self, member, cluster_key, labels=None):
+        self.members[member] = cluster_key
+        cluster = self.lab.clusters[cluster_key]
+        self.store.ensure_namespace(exec_ns(member))
+        obj = self.store.get("cluster.karmada.io/v1alpha1", "Cluster", None, member)
+        body = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
+                "metadata": {"name": member, "labels": dict(labels or {}, **{"lab/cluster": cluster_key})},
+                "spec": {"apiEndpoint": "https://127.0.0.1:%s" % cluster.port, "syncMode": "Push",
+                         "id": cluster_key}}
+        if obj is None:
+            obj = self.store.create(body)
+        now = now_iso()
+        obj["status"] = {"kubernetesVersion": cluster.version["gitVersion"],
+                         "conditions": [{"type": "Ready", "status": "True", "reason": "ClusterReady",
+                                         "message": "cluster is healthy and ready to accept workloads",
+                                         "lastTransitionTime": now}]}
+        self.store.update_status(obj)
+        self.mark("all")
+
+    def unjoin(self, member):
+        self.members.pop(member, None)
+        try:
+            self.store.delete("cluster.karmada.io/v1alpha1", "Cluster", None, member)
+        except StoreError:
+            pass
+        self.mark("all")
+
+    def ready_clusters(self):
+        out = []
+        for c in self.store.iter_raw(CLUSTER):
+            conds = (c.get("status") or {}).get("conditions") or []
+            if c["metadata"]["name"] in self.members and any(
+                    x.get("type") == "Ready" and x.get("status") == "True" for x in conds):
+                out.append(c)
+        return out
+
+    # -- detector (pkg/detector/detector.go) ------------------------------------------
+    def sync_all(self):
+        for kind in TEMPLATE_KINDS:
+            for obj in list(self.store.iter_raw(kind)):
+                ns = obj["metadata"].get("namespace") or ""
+                if not ns.startswith("karmada-es-"):
+                    self.mark("template", obj["apiVersion"], obj["kind"], ns, obj["metadata"]["name"])
+        for kind in (RB, CRB):
+            for b in self.store.iter_raw(kind):
+                self.mark("binding", kind[1], b["metadata"].get("namespace") or "", b["metadata"]["name"])
+
+    def sync_template(self, api_version, kind, ns, name):
+        template = self.store.get(api_version, kind, ns or None, name)
+        bkind = RB if ns else CRB
+        bname = binding_name(kind, name)
+        if template is None or template["metadata"].get("deletionTimestamp"):
+            self._delete_binding(bkind, ns, bname)
+            return
+        if ns in RESERVED_NS or (kind == "Namespace" and name in RESERVED_NS):
+            return
+        policies = list(self.store.iter_raw(PP, ns)) if ns else []
+        policy = best_policy(policies, template) if policies else None
+        cluster_scoped = False
+        if policy is None:
+            policy = best_policy(list(self.store.iter_raw(CPP)), template)
+            cluster_scoped = policy is not None
+        meta = template["metadata"]
+        labels = dict(meta.get("labels") or {})
+        ann = dict(meta.get("annotations") or {})
+        for key in (PP_ID, CPP_ID):
+            labels.pop(key, None)
+        for key in (PP_NS, PP_NAME, CPP_NAME):
+            ann.pop(key, None)
+        if policy is not None:
+            if cluster_scoped:
+                labels[CPP_ID] = permanent_id(policy)
+                ann[CPP_NAME] = policy["metadata"]["name"]
+            else:
+                labels[PP_ID] = permanent_id(policy)
+                ann[PP_NS] = policy["metadata"]["namespace"]
+                ann[PP_NAME] = policy["metadata"]["name"]
+        if labels != (meta.get("labels") or {}) or ann != (meta.get("annotations") or {}):
+            meta["labels"], meta["annotations"] = labels, ann
+            if not labels:
+                meta.pop("labels")
+            if not ann:
+                meta.pop("annotations")
+            self.store.update(template)
+            return   # the update comes back as an event
+        existing = self.store.raw(bkind, ns, bname)
+        if policy is None:
+            if existing is not None and not (existing.get("spec") or {}).get("requiredBy"):
+                self._delete_binding(bkind, ns, bname)
+            return
+        pspec = policy.get("spec") or {}
+        spec = {
+            "resource": {"apiVersion": template["apiVersion"], "kind": kind, "name": name,
+                         "uid": meta["uid"], **({"namespace": ns} if ns else {})},
+            "placement": clone(pspec.get("placement") or {}),
+            "conflictResolution": pspec.get("conflictResolution", "Abort"),
+            "preserveResourcesOnDeletion": bool(pspec.get("preserveResourcesOnDeletion", False)),
+            "propagateDeps": bool(pspec.get("propagateDeps", False)),
+            "schedulerName": pspec.get("schedulerName", "default-scheduler"),
+        }
+        if gk(template) in REPLICA_KINDS:
+            spec["replicas"] = int((template.get("spec") or {}).get("replicas", 1))
+        self._ensure_binding(bkind, ns, bname, template, spec, policy, cluster_scoped)
+
+    def _ensure_binding(self, bkind, ns, bname, template, spec, policy, cluster_scoped):
+        existing = self.store.raw(bkind, ns, bname)
+        labels = {(CPP_ID if cluster_scoped else PP_ID): permanent_id(policy)}
+        owner = {"apiVersion": template["apiVersion"], "kind": template["kind"],
+                 "name": template["metadata"]["name"], "uid": template["metadata"]["uid"],
+                 "controller": True, "blockOwnerDeletion": True}
+        if existing is None:
+            self.store.create({
+                "apiVersion": "work.karmada.io/v1alpha2", "kind": bkind[1],
+                "metadata": dict({"name": bname, "labels": labels, "ownerReferences": [owner]},
+                                 **({"namespace": ns} if ns else {})),
+                "spec": spec})
+            return
+        current = clone(existing)
+        keep = {k: current["spec"][k] for k in ("clusters", "requiredBy") if k in current["spec"]}
+        new_spec = dict(spec, **keep)
+        if current["spec"] != new_spec or current["metadata"].get("labels", {}) != dict(
+                current["metadata"].get("labels", {}), **labels):
+            current["spec"] = new_spec
+            current["metadata"].setdefault("labels", {}).update(labels)
+            self.store.update(current)
+        else:
+            self.mark("binding", bkind[1], ns, bname)
+
+    def _delete_binding(self, bkind, ns, bname):
+        if self.store.raw(bkind, ns, bname) is not None:
+            self.store.delete("work.karmada.io/v1alpha2", bkind[1], ns or None, bname)
+
+    # -- scheduler (pkg/scheduler/core/) + binding controller (pkg/controllers/binding/) --
+    def schedule(self, binding):
+        spec = binding["spec"]
+        placement = spec.get("placement") or {}
+        affinity = placement.get("clusterAffinity") or {}
+        candidates = [c for c in self.ready_clusters() if division.cluster_matches(c, affinity)]
+        if spec.get("requiredBy"):
+            names = set()
+            for req in spec["requiredBy"]:
+                names.update(c["name"] for c in req.get("clusters") or [])
+            return [{"name": n, "replicas": 0} for n in sorted(names) if n in self.members], None
+        if not candidates:
+            return [], "no cluster fits the placement (clusterAffinity %s)" % json.dumps(affinity, sort_keys=True)
+        rs = placement.get("replicaScheduling") or {}
+        replicas = spec.get("replicas")
+        if replicas is None or rs.get("replicaSchedulingType", "Duplicated") == "Duplicated":
+            return [{"name": c["metadata"]["name"], "replicas": int(replicas or 0)}
+                    for c in sorted(candidates, key=lambda c: c["metadata"]["name"])], None
+        pref = rs.get("replicaDivisionPreference", "Weighted")
+        weight = rs.get("weightPreference") or {}
+        if pref != "Weighted" or weight.get("dynamicWeight"):
+            return None, ("the lab simulates static weights only: replicaDivisionPreference %s / dynamicWeight %s "
+                          "is not supported" % (pref, weight.get("dynamicWeight")))
+        return division.divide(replicas, candidates, weight.get("staticWeightList") or [],
+                               spec["resource"].get("uid", "")), None
+
+    def sync_binding(self, bkind_name, ns, name):
+        bkind = (WORK, bkind_name)
+        binding = self.store.raw(bkind, ns, name)
+        if binding is None:
+            return
+        binding = clone(binding)
+        res = binding["spec"]["resource"]
+        template = self.store.raw(
+            (res["apiVersion"].rpartition("/")[0] if "/" in res["apiVersion"] else "", res["kind"]),
+            res.get("namespace") or "", res["name"])
+        if template is None:
+            return
+        clusters, problem = self.schedule(binding)
+        now = now_iso()
+        conds = [c for c in (binding.get("status") or {}).get("conditions") or [] if c["type"] != "Scheduled"]
+        if problem:
+            sched = {"type": "Scheduled", "status": "False", "reason": "NoClusterFit", "message": problem,
+                     "lastTransitionTime": now}
+            clusters = binding["spec"].get("clusters") or []
+        else:
+            sched = {"type": "Scheduled", "status": "True", "reason": "Success", "message": "Binding has been "
+                     "scheduled successfully.", "lastTransitionTime": now}
+        if binding["spec"].get("clusters") != clusters and not problem:
+            binding["spec"]["clusters"] = clusters
+            self.store.update(binding)
+            return   # comes back as an event
+        old = [c for c in (binding.get("status") or {}).get("conditions") or [] if c["type"] == "Scheduled"]
+        if not old or old[0]["status"] != sched["status"] or old[0]["message"] != sched["message"]:
+            binding.setdefault("status", {})["conditions"] = conds + [sched]
+            binding["status"]["schedulerObservedGeneration"] = binding["metadata"].get("generation", 1)
+            self.store.update_status(binding)
+            binding = clone(self.store.raw(bkind, ns, name))
+        self.ensure_works(binding, template, clusters)
+        if binding["spec"].get("propagateDeps"):
+            self.ensure_deps(binding, template, clusters)
+        self.sync_bindstatus(bkind_name, ns, name)
+
+    def ensure_works(self, binding, template, clusters):
+        spec = binding["spec"]
+        res = spec["resource"]
+        wname = work_name(res["kind"], res["name"], res.get("namespace"))
+        wanted = {}
+        for target in clusters:
+            cluster = self.store.raw(CLUSTER, "", target["name"])
+            if cluster is None:
+                continue
+            manifest = clean_manifest(template)
+            if spec.get("replicas") is not None and gk(template) in REPLICA_KINDS:
+                manifest.setdefault("spec", {})["replicas"] = target["replicas"]
+            manifest, _ = overrides.apply_all(self.store, template, cluster, manifest)
+            ann = manifest.setdefault("metadata", {}).setdefault("annotations", {})
+            if spec.get("conflictResolution") == "Overwrite":
+                ann[CONFLICT] = "overwrite"
+            wanted[target["name"]] = manifest
+        bkey = "%s.%s" % (binding["metadata"].get("namespace", ""), binding["metadata"]["name"])
+        for member, manifest in wanted.items():
+            ens = exec_ns(member)
+            self.store.ensure_namespace(ens)
+            body = {"apiVersion": "work.karmada.io/v1alpha1", "kind": "Work",
+                    "metadata": {"name": wname, "namespace": ens,
+                                 "labels": {RB_ID: permanent_id(binding), WORK_ID: hashlib.sha1(
+                                     ("%s/%s" % (ens, wname)).encode()).hexdigest()[:12]},
+                                 "annotations": {"lab/binding": bkey,
+                                                 **({RB_NS: binding["metadata"]["namespace"],
+                                                     RB_NAME: binding["metadata"]["name"]}
+                                                    if binding["metadata"].get("namespace") else
+                                                    {"clusterresourcebinding.karmada.io/name":
+                                                     binding["metadata"]["name"]})}},
+                    "spec": {"workload": {"manifests": [manifest]},
+                             "preserveResourcesOnDeletion": bool(spec.get("preserveResourcesOnDeletion"))}}
+            current = self.store.raw(WK, ens, wname)
+            if current is None:
+                self.store.create(body)
+            elif current["spec"] != body["spec"] or current["metadata"].get("labels") != body["metadata"]["labels"]:
+                new = clone(current)
+                new["spec"] = body["spec"]
+                new["metadata"]["labels"] = body["metadata"]["labels"]
+                new["metadata"]["annotations"] = body["metadata"]["annotations"]
+                self.store.update(new)
+        # Works of clusters that left the schedule are deleted (pkg/controllers/binding/common.go);
+        # removeZeroReplicasCluster (pkg/scheduler/core/util.go) is what takes a 0-replica cluster out.
+        for member in list(self.members) + [c["metadata"]["name"] for c in self.store.iter_raw(CLUSTER)]:
+            if member in wanted:
+                continue
+            work = self.store.raw(WK, exec_ns(member), wname)
+            if work is not None and (work["metadata"].get("annotations") or {}).get("lab/binding") == bkey:
+                self.store.delete("work.karmada.io/v1alpha1", "Work", exec_ns(member), wname)
+
+    def ensure_deps(self, binding, template, clusters):
+        ns = template["metadata"].get("namespace")
+        if not ns:
+            return
+        for api_version, kind, dep_name in pod_template_deps(template):
+            dep = self.store.raw(("", kind), ns, dep_name)
+            if dep is None:
+                continue
+            labels = dep["metadata"].get("labels") or {}
+            if labels.get(PP_ID) or labels.get(CPP_ID):
+                continue   # claimed by a policy of its own
+            bname = binding_name(kind, dep_name)
+            req = {"namespace": ns, "name": binding["metadata"]["name"],
+                   "clusters": [{"name": c["name"]} for c in clusters]}
+            existing = self.store.raw(RB, ns, bname)
+            spec = {"resource": {"apiVersion": api_version, "kind": kind, "namespace": ns, "name": dep_name,
+                                 "uid": dep["metadata"]["uid"]},
+                    "conflictResolution": binding["spec"].get("conflictResolution", "Abort"),
+                    "preserveResourcesOnDeletion": bool(binding["spec"].get("preserveResourcesOnDeletion"))}
+            if existing is None:
+                spec["requiredBy"] = [req]
+                self.store.create({"apiVersion": "work.karmada.io/v1alpha2", "kind": "ResourceBinding",
+                                   "metadata": {"name": bname, "namespace": ns},
+                                   "spec": spec})
+                continue
+            current = clone(existing)
+            others = [r for r in current["spec"].get("requiredBy") or [] if r["name"] != req["name"]]
+            new_spec = dict(current["spec"], **spec)
+            new_spec["requiredBy"] = others + [req]
+            if new_spec != current["spec"]:
+                current["spec"] = new_spec
+                self.store.update(current)
+
+    def sync_unbind(self, text):
+        binding = json.loads(text)
+        res = binding["spec"]["resource"]
+        wname = work_name(res["kind"], res["name"], res.get("namespace"))
+        bkey = "%s.%s" % (binding["metadata"].get("namespace", ""), binding["metadata"]["name"])
+        for work in list(self.store.iter_raw(WK)):
+            if work["metadata"]["name"] == wname and (work["metadata"].get("annotations") or {}).get(
+                    "lab/binding") == bkey:
+                self.store.delete("work.karmada.io/v1alpha1", "Work", work["metadata"]["namespace"], wname)
+
+    # -- execution (pkg/controllers/execution/execution_controller.go) ---------------
+    def member_store(self, work_ns):
+        member = work_ns[len("karmada-es-"):]
+        key = self.members.get(member)
+        return (self.lab.clusters[key].store if key else None), member
+
+    def sync_work(self, ns, name):
+        work = self.store.raw(WK, ns, name)
+        if work is None or work["metadata"].get("deletionTimestamp"):
+            return
+        mstore, member = self.member_store(ns)
+        if mstore is None:
+            return
+        results = []
+        for manifest in work["spec"]["workload"]["manifests"]:
+            results.append(self.apply(mstore, work, manifest))
+        work = clone(work)
+        ok = all(r[0] for r in results)
+        now = now_iso()
+        cond = {"type": "Applied", "status": "True" if ok else "False",
+                "reason": "AppliedSuccessful" if ok else "AppliedFailed",
+                "message": "Manifest has been successfully applied" if ok else "; ".join(r[1] for r in results
+                                                                                          if not r[0]),
+                "lastTransitionTime": now}
+        old = [c for c in (work.get("status") or {}).get("conditions") or [] if c["type"] == "Applied"]
+        if not old or old[0]["status"] != cond["status"] or old[0]["message"] != cond["message"]:
+            work.setdefault("status", {})["conditions"] = [cond]
+            self.store.update_status(work)
+        self.sync_workstatus(ns, name)
+
+    def apply(self, mstore, work, manifest):
+        meta = manifest["metadata"]
+        kind = gk(manifest)
+        ns = meta.get("namespace")
+        desired = clone(manifest)
+        dmeta = desired["metadata"]
+        dmeta.setdefault("labels", {})[MANAGED] = "true"
+        dmeta["labels"][WORK_ID] = work["metadata"]["labels"].get(WORK_ID, "")
+        dmeta.setdefault("annotations", {}).update({WORK_NS: work["metadata"]["namespace"],
+                                                    WORK_NAME: work["metadata"]["name"]})
+        ann = work["metadata"].get("annotations") or {}
+        for key in (RB_NS, RB_NAME):
+            if key in ann:
+                dmeta["annotations"][key] = ann[key]
+        if ns:
+            mstore.ensure_namespace(ns)
+        current = mstore.raw(kind, ns or "", meta["name"])
+        if current is None:
+            mstore.create(desired)
+            return True, ""
+        cann = current["metadata"].get("annotations") or {}
+        managed = cann.get(WORK_NAME) == work["metadata"]["name"] or \
+            (current["metadata"].get("labels") or {}).get(MANAGED) == "true"
+        overwrite = (meta.get("annotations") or {}).get(CONFLICT) == "overwrite"
+        if not managed and not overwrite:
+            return False, ("%s %s/%s exists in the member cluster and is not managed by Karmada; "
+                           "conflictResolution is Abort" % (manifest["kind"], ns or "", meta["name"]))
+        new = clone(current)
+        for key, value in desired.items():
+            if key in ("metadata", "status"):
+                continue
+            new[key] = value
+        for path in RETAIN.get(kind, ()):
+            src, dst = current, new
+            for part in path[:-1]:
+                src = (src or {}).get(part) or {}
+                dst = dst.setdefault(part, {})
+            if path[-1] in src:
+                dst[path[-1]] = src[path[-1]]
+        nmeta = new["metadata"]
+        nmeta["labels"] = dict(nmeta.get("labels") or {}, **(dmeta.get("labels") or {}))
+        nmeta["annotations"] = dict(nmeta.get("annotations") or {}, **(dmeta.get("annotations") or {}))
+        if new != current:
+            mstore.update(new)   # only what really differs changes; an equal pod template keeps its pods
+        return True, ""
+
+    def sync_unwork(self, text):
+        work = json.loads(text)
+        mstore, member = self.member_store(work["metadata"]["namespace"])
+        if mstore is None:
+            return
+        preserve = (work.get("spec") or {}).get("preserveResourcesOnDeletion")
+        for manifest in work["spec"]["workload"]["manifests"]:
+            kind = gk(manifest)
+            ns = manifest["metadata"].get("namespace") or ""
+            current = mstore.raw(kind, ns, manifest["metadata"]["name"])
+            if current is None:
+                continue
+            if (current["metadata"].get("annotations") or {}).get(WORK_NAME) != work["metadata"]["name"]:
+                continue
+            if preserve:
+                # execution_controller.go: with preserveResourcesOnDeletion the member object stays;
+                # only the labels/annotations Karmada put on it are removed (karmada PR 5747).
+                new = clone(current)
+                for key in KARMADA_KEYS_LABELS:
+                    (new["metadata"].get("labels") or {}).pop(key, None)
+                for key in KARMADA_KEYS_ANN:
+                    (new["metadata"].get("annotations") or {}).pop(key, None)
+                if new != current:
+                    mstore.update(new)
+            else:
+                mstore.delete(manifest["apiVersion"], manifest["kind"], ns or None, manifest["metadata"]["name"])
+
+    # -- status (pkg/controllers/status/) ----------------------------------------------
+    def sync_workstatus(self, ns, name):
+        work = self.store.raw(WK, ns, name)
+        mstore, member = self.member_store(ns)
+        if work is None or mstore is None:
+            return
+        statuses = []
+        for manifest in work["spec"]["workload"]["manifests"]:
+            kind = gk(manifest)
+            obj = mstore.raw(kind, manifest["metadata"].get("namespace") or "", manifest["metadata"]["name"])
+            if obj is None:
+                continue
+            if (obj["metadata"].get("annotations") or {}).get(WORK_NAME) != name:
+                continue
+            status = clone(obj.get("status") or {})
+            entry = {"identifier": {"ordinal": 0, "group": kind[0], "version": manifest["apiVersion"].split("/")[-1],
+                                    "kind": kind[1], "namespace": manifest["metadata"].get("namespace", ""),
+                                    "name": manifest["metadata"]["name"]},
+                     "status": dict(status, generation=obj["metadata"].get("generation", 0)),
+                     "health": "Healthy" if self.healthy(obj) else "Unhealthy"}
+            statuses.append(entry)
+        if (work.get("status") or {}).get("manifestStatuses") != statuses:
+            new = clone(work)
+            new.setdefault("status", {})["manifestStatuses"] = statuses
+            self.store.update_status(new)
+        bkey = (work["metadata"].get("annotations") or {}).get("lab/binding", "")
+        bns, _, bname = bkey.partition(".")
+        self.mark("bindstatus", "ResourceBinding" if bns else "ClusterResourceBinding", bns, bname)
+
+    @staticmethod
+    def healthy(obj):
+        st = obj.get("status") or {}
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            return st.get("readyReplicas", 0) >= (obj.get("spec") or {}).get("replicas", 1)
+        return True
+
+    def sync_bindstatus(self, bkind_name, ns, name):
+        binding = self.store.raw((WORK, bkind_name), ns, name)
+        if binding is None:
+            return
+        res = binding["spec"]["resource"]
+        wname = work_name(res["kind"], res["name"], res.get("namespace"))
+        aggregated = []
+        all_applied = True
+        for target in binding["spec"].get("clusters") or []:
+            work = self.store.raw(WK, exec_ns(target["name"]), wname)
+            applied = False
+            message = ""
+            status = None
+            health = "Unknown"
+            if work is not None:
+                cond = [c for c in (work.get("status") or {}).get("conditions") or [] if c["type"] == "Applied"]
+                applied = bool(cond) and cond[0]["status"] == "True"
+                message = cond[0]["message"] if cond and not applied else ""
+                ms = (work.get("status") or {}).get("manifestStatuses") or []
+                if ms:
+                    status = ms[0].get("status")
+                    health = ms[0].get("health", "Unknown")
+            all_applied = all_applied and applied
+            item = {"clusterName": target["name"], "applied": applied, "health": health}
+            if status is not None:
+                item["status"] = status
+            if message:
+                item["appliedMessage"] = message
+            aggregated.append(item)
+        new = clone(binding)
+        st = new.setdefault("status", {})
+        conds = [c for c in st.get("conditions") or [] if c["type"] != "FullyApplied"]
+        fully = {"type": "FullyApplied", "status": "True" if all_applied and aggregated else "False",
+                 "reason": "FullyAppliedSuccess" if all_applied and aggregated else "FullyAppliedFailed",
+                 "message": "All works have been successfully applied" if all_applied and aggregated else
+                 "; ".join(a.get("appliedMessage", "%s: not applied yet" % a["clusterName"])
+                           for a in aggregated if not a["applied"]) or "no cluster scheduled"}
+        old = [c for c in st.get("conditions") or [] if c["type"] == "FullyApplied"]
+        if old and old[0]["status"] == fully["status"] and old[0]["message"] == fully["message"]:
+            fully = old[0]
+        else:
+            fully["lastTransitionTime"] = now_iso()
+        st["conditions"] = conds + [fully]
+        st["aggregatedStatus"] = aggregated
+        if new.get("status") != binding.get("status"):
+            self.store.update_status(new)
+        self.mark("tplstatus", res["apiVersion"], res["kind"], res.get("namespace") or "", res["name"],
+                  bkind_name, ns, name)
+
+    def sync_tplstatus(self, api_version, kind, ns, name, bkind_name, bns, bname):
+        template = self.store.raw((api_version.rpartition("/")[0] if "/" in api_version else "", kind), ns, name)
+        binding = self.store.raw((WORK, bkind_name), bns, bname)
+        if template is None or binding is None or kind not in ("Deployment", "StatefulSet"):
+            return
+        fields = ("replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "unavailableReplicas") \
+            if kind == "Deployment" else ("replicas", "readyReplicas", "availableReplicas", "updatedReplicas",
+                                          "currentReplicas")
+        total = dict((f, 0) for f in fields)
+        observed = True
+        for item in (binding.get("status") or {}).get("aggregatedStatus") or []:
+            st = item.get("status") or {}
+            for f in fields:
+                total[f] += int(st.get(f, 0) or 0)
+            if st.get("observedGeneration", 0) != st.get("generation", -1):
+                observed = False
+        status = dict((k, v) for k, v in total.items() if v)
+        prev = (template.get("status") or {}).get("observedGeneration", 0)
+        status["observedGeneration"] = template["metadata"].get("generation", 1) if observed else prev
+        if template.get("status") != status:
+            new = clone(template)
+            new["status"] = status
+            self.store.update_status(new)

@@ -1,0 +1,1 @@
+"""Simulated Kubernetes API servers of the lab (test infrastructure only)."""

@@ -1,0 +1,363 @@
+"""Workload controllers of a simulated member cluster.
+
+What matters for "no restart" is kept exact: a Deployment gets a new ReplicaSet (so new
+pods) only when ``spec.template`` changes (pod-template-hash); scaling changes pod counts
+only; metadata-only changes touch no pod; pods keep their UID and creationTimestamp and
+become Ready after ``LAB_READY_S``; rollouts honour maxSurge/maxUnavailable.
+StatefulSet, DaemonSet, Job and CronJob keep plausible status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+
+from .store import StoreError, clone, match_label_selector, now_iso
+
+APPS = "apps/v1"
+DEPLOY, RS, STS, DS, POD = ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), \
+    ("apps", "DaemonSet"), ("", "Pod")
+JOB, CRONJOB = ("batch", "Job"), ("batch", "CronJob")
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def template_hash(template):
+    return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def resolve(value, total, round_up):
+    if value is None:
+        value = "25%"
+    if isinstance(value, str) and value.endswith("%"):
+        pct = int(value[:-1]) * total / 100.0
+        return int(math.ceil(pct) if round_up else math.floor(pct))
+    return int(value)
+
+
+def owner_ref(obj):
+    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
+            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+def owned_by(obj, owner_uid):
+    return any(r.get("uid") == owner_uid and r.get("controller") for r in obj["metadata"].get("ownerReferences") or [])
+
+
+def pod_ready(pod):
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
+class Controllers:
+    """Event-driven reconcilers for one cluster's store; keys are coalesced per owner."""
+
+    def __init__(self, store, ready_s=1.0, nodes=lambda: []):
+        self.store = store
+        self.ready_s = ready_s
+        self.dirty = {}
+        self.wake = asyncio.Event()
+        store.add_listener(self.on_event)
+        self.handlers = {DEPLOY: self.sync_deployment, RS: self.sync_replicaset, STS: self.sync_statefulset,
+                         DS: self.sync_daemonset, JOB: self.sync_job}
+
+    def mark(self, gk, ns, name):
+        self.dirty[(gk, ns, name)] = True
+        self.wake.set()
+
+    def on_event(self, etype, obj):
+        gk = (obj["apiVersion"].rpartition("/")[0] if "/" in obj["apiVersion"] else "", obj["kind"])
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "")
+        if gk in self.handlers and etype != "DELETED":
+            self.mark(gk, ns, meta["name"])
+        for ref in meta.get("ownerReferences") or []:
+            if ref.get("controller"):
+                ogk = (ref["apiVersion"].rpartition("/")[0] if "/" in ref["apiVersion"] else "", ref["kind"])
+                if ogk in self.handlers:
+                    self.mark(ogk, ns, ref["name"])
+
+    async def run(self):
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.dirty:
+                batch = list(self.dirty)
+                self.dirty.clear()
+                for gk, ns, name in batch:
+                    obj = self.store.raw(gk, ns, name)
+                    if obj is None or obj["metadata"].get("deletionTimestamp"):
+                        continue
+                    try:
+                        self.handlers[gk](clone(obj))
+                    except StoreError:
+                        self.mark(gk, ns, name)   # conflict with a concurrent write: retry
+                await asyncio.sleep(0)
+
+    # -- pods ---------------------------------------------------------------
+    def children(self, gk, owner):
+        uid = owner["metadata"]["uid"]
+        return [o for o in self.store.iter_raw(gk, owner["metadata"]["namespace"]) if owned_by(o, uid)]
+
+    def create_pod(self, owner, template, name=None, extra_labels=None, node=None):
+        meta = clone(template.get("metadata") or {})
+        meta["labels"] = dict(meta.get("labels") or {}, **(extra_labels or {}))
+        meta["namespace"] = owner["metadata"]["namespace"]
+        if name:
+            meta["name"] = name
+        else:
+            meta["generateName"] = owner["metadata"]["name"] + "-"
+        meta["ownerReferences"] = [owner_ref(owner)]
+        spec = clone(template.get("spec") or {})
+        if node:
+            spec["nodeName"] = node
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
+               "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}}
+        created = self.store.create(pod)
+        loop = asyncio.get_event_loop()
+        loop.call_later(self.ready_s, self.make_ready, created["metadata"]["namespace"], created["metadata"]["name"],
+                        created["metadata"]["uid"], owner["kind"] == "Job")
+        return created
+
+    def make_ready(self, ns, name, uid, completes=False):
+        pod = self.store.raw(POD, ns, name)
+        if pod is None or pod["metadata"]["uid"] != uid:
+            return
+        pod = clone(pod)
+        now = now_iso()
+        containers = (pod.get("spec") or {}).get("containers") or []
+        if completes:
+            pod["status"] = {"phase": "Succeeded", "conditions": [{"type": "Ready", "status": "False"}],
+                             "startTime": now}
+        else:
+            pod["status"] = {"phase": "Running", "startTime": now, "podIP": "10.%d.%d.%d" % (
+                self.store.rng.randrange(256), self.store.rng.randrange(256), self.store.rng.randrange(1, 255)),
+                "conditions": [{"type": t, "status": "True", "lastTransitionTime": now}
+                               for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+                "containerStatuses": [{"name": c.get("name"), "image": c.get("image"), "ready": True,
+                                       "restartCount": 0, "started": True,
+                                       "state": {"running": {"startedAt": now}}} for c in containers]}
+        try:
+            self.store.update_status(pod)
+        except StoreError:
+            pass
+
+    def delete_pods(self, pods):
+        for pod in pods:
+            try:
+                self.store.delete("v1", "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+            except StoreError:
+                pass
+
+    @staticmethod
+    def pick_to_delete(pods, count):
+        # not-ready first, then newest first (like the ReplicaSet controller's ranking)
+        ranked = sorted(pods, key=lambda p: (pod_ready(p), [-ord(c) for c in p["metadata"]["creationTimestamp"]],
+                                             p["metadata"]["name"]))
+        return ranked[:count]
+
+    def set_status(self, obj, status):
+        if obj.get("status") != status:
+            obj["status"] = status
+            self.store.update_status(obj)
+
+    # -- ReplicaSet ---------------------------------------------------------------
+    def sync_replicaset(self, rs):
+        pods = [p for p in self.children(POD, rs) if not p["metadata"].get("deletionTimestamp")]
+        want = int(rs["spec"].get("replicas", 1))
+        if len(pods) < want:
+            for _ in range(want - len(pods)):
+                pods.append(self.create_pod(rs, rs["spec"]["template"]))
+        elif len(pods) > want:
+            victims = self.pick_to_delete(pods, len(pods) - want)
+            self.delete_pods(victims)
+            names = set(v["metadata"]["name"] for v in victims)
+            pods = [p for p in pods if p["metadata"]["name"] not in names]
+        ready = sum(1 for p in pods if pod_ready(p))
+        status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
+                  "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+        self.set_status(rs, status)
+
+    # -- Deployment ------------------------------------------------------------------
+    def sync_deployment(self, dep):
+        spec = dep["spec"]
+        ns = dep["metadata"]["namespace"]
+        desired = int(spec.get("replicas", 1))
+        template = spec["template"]
+        phash = template_hash(template)
+        rss = self.children(RS, dep)
+        new_rs = next((r for r in rss if r["metadata"].get("labels", {}).get("pod-template-hash") == phash), None)
+        olds = [r for r in rss if r is not new_rs]
+        revision = max([int(r["metadata"].get("annotations", {}).get(REVISION, "0")) for r in rss] + [0])
+        if new_rs is None:
+            tmpl = clone(template)
+            tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = phash
+            sel = clone(spec.get("selector") or {})
+            sel.setdefault("matchLabels", {})["pod-template-hash"] = phash
+            initial = desired if not olds else 0
+            new_rs = self.store.create({
+                "apiVersion": APPS, "kind": "ReplicaSet",
+                "metadata": {"name": "%s-%s" % (dep["metadata"]["name"], phash), "namespace": ns,
+                             "labels": dict((template.get("metadata") or {}).get("labels") or {},
+                                            **{"pod-template-hash": phash}),
+                             "annotations": {REVISION: str(revision + 1)},
+                             "ownerReferences": [owner_ref(dep)]},
+                "spec": {"replicas": initial, "selector": sel, "template": tmpl}})
+            revision += 1
+        strategy = spec.get("strategy") or {}
+        paused = spec.get("paused")
+        if not paused:
+            if strategy.get("type") == "Recreate":
+                for old in olds:
+                    self.scale_rs(old, 0)
+                if all(not self.children(POD, o) for o in olds):
+                    self.scale_rs(new_rs, desired)
+            elif not olds:
+                self.scale_rs(new_rs, desired)
+            else:
+                ru = strategy.get("rollingUpdate") or {}
+                surge = resolve(ru.get("maxSurge"), desired, True)
+                unavail = resolve(ru.get("maxUnavailable"), desired, False)
+                if surge == 0 and unavail == 0:
+                    unavail = 1
+                self.rolling(new_rs, olds, desired, surge, unavail)
+        # status
+        rss = self.children(RS, dep)
+        pods = [p for r in rss for p in self.children(POD, r)]
+        new_pods = [p for p in self.children(POD, new_rs)] if new_rs else []
+        ready = sum(1 for p in pods if pod_ready(p))
+        updated = len(new_pods)
+        complete = updated == desired and len(pods) == desired and ready == desired
+        ann = dep["metadata"].setdefault("annotations", {})
+        if ann.get(REVISION) != new_rs["metadata"].get("annotations", {}).get(REVISION):
+            ann[REVISION] = new_rs["metadata"]["annotations"][REVISION]
+            self.store.update(dep)
+            dep = clone(self.store.raw(DEPLOY, ns, dep["metadata"]["name"]))
+        now = now_iso()
+        old_conds = dict((c["type"], c) for c in (dep.get("status") or {}).get("conditions") or [])
+
+        def cond(ctype, status, reason, message):
+            prev = old_conds.get(ctype)
+            if prev and prev.get("status") == status and prev.get("reason") == reason:
+                return prev
+            return {"type": ctype, "status": status, "reason": reason, "message": message,
+                    "lastUpdateTime": now, "lastTransitionTime": now}
+
+        avail_min = desired - resolve((strategy.get("rollingUpdate") or {}).get("maxUnavailable"), desired, False)
+        status = {
+            "observedGeneration": dep["metadata"].get("generation", 1), "replicas": len(pods),
+            "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": ready,
+            "unavailableReplicas": max(0, desired - ready),
+            "conditions": [
+                cond("Available", "True" if ready >= avail_min else "False",
+                     "MinimumReplicasAvailable" if ready >= avail_min else "MinimumReplicasUnavailable",
+                     "Deployment has minimum availability."),
+                cond("Progressing", "True", "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
+                     'ReplicaSet "%s" %s.' % (new_rs["metadata"]["name"],
+                                              "has successfully progressed" if complete else "is progressing")),
+            ]}
+        for key in ("readyReplicas", "availableReplicas", "unavailableReplicas", "updatedReplicas"):
+            if status[key] == 0:
+                status.pop(key)
+        self.set_status(dep, status)
+
+    def scale_rs(self, rs, replicas):
+        if int(rs["spec"].get("replicas", 0)) != replicas:
+            rs = clone(self.store.raw(RS, rs["metadata"]["namespace"], rs["metadata"]["name"]))
+            rs["spec"]["replicas"] = replicas
+            self.store.update(rs)
+
+    def rolling(self, new_rs, olds, desired, surge, unavail):
+        all_rs = [new_rs] + olds
+        total = sum(int(r["spec"].get("replicas", 0)) for r in all_rs)
+        # scale up the new ReplicaSet within maxSurge
+        new_count = int(new_rs["spec"].get("replicas", 0))
+        room = desired + surge - total
+        if room > 0 and new_count < desired:
+            self.scale_rs(new_rs, min(desired, new_count + room))
+            new_count = min(desired, new_count + room)
+        # scale down old ReplicaSets within maxUnavailable
+        ready_all = sum(1 for r in all_rs for p in self.children(POD, r) if pod_ready(p))
+        min_available = desired - unavail
+        can_remove = ready_all - min_available
+        for old in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
+            count = int(old["spec"].get("replicas", 0))
+            if count == 0:
+                continue
+            old_pods = self.children(POD, old)
+            unready = sum(1 for p in old_pods if not pod_ready(p))
+            drop = min(count, max(0, can_remove) + unready)
+            if drop > 0:
+                self.scale_rs(old, count - drop)
+                can_remove -= max(0, drop - unready)
+        if new_count >= desired and all(int(o["spec"].get("replicas", 0)) == 0 for o in olds):
+            return
+
+    # -- StatefulSet --------------------------------------------------------------------
+    def sync_statefulset(self, sts):
+        ns = sts["metadata"]["namespace"]
+        name = sts["metadata"]["name"]
+        want = int(sts["spec"].get("replicas", 1))
+        phash = template_hash(sts["spec"]["template"])
+        pods = dict((p["metadata"]["name"], p) for p in self.children(POD, sts))
+        for i in range(want):
+            pname = "%s-%d" % (name, i)
+            for claim in sts["spec"].get("volumeClaimTemplates") or []:
+                cname = "%s-%s" % (claim["metadata"]["name"], pname)
+                if self.store.raw(("", "PersistentVolumeClaim"), ns, cname) is None:
+                    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                           "metadata": {"name": cname, "namespace": ns,
+                                        "labels": dict((sts["spec"].get("selector") or {}).get("matchLabels") or {})},
+                           "spec": clone(claim.get("spec") or {}), "status": {"phase": "Bound"}}
+                    self.store.create(pvc)
+            if pname not in pods:
+                pods[pname] = self.create_pod(sts, sts["spec"]["template"], name=pname,
+                                              extra_labels={"controller-revision-hash": "%s-%s" % (name, phash),
+                                                            "statefulset.kubernetes.io/pod-name": pname})
+        extra = [p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) >= want]
+        self.delete_pods(extra)
+        live = [p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) < want]
+        ready = sum(1 for p in live if pod_ready(p))
+        status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(live),
+                  "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": len(live),
+                  "updatedReplicas": len(live), "currentRevision": "%s-%s" % (name, phash),
+                  "updateRevision": "%s-%s" % (name, phash), "collisionCount": 0}
+        self.set_status(sts, status)
+
+    # -- DaemonSet -----------------------------------------------------------------------
+    def sync_daemonset(self, ds):
+        nodes = [n["metadata"]["name"] for n in self.store.iter_raw(("", "Node"))
+                 if match_label_selector(n["metadata"].get("labels"),
+                                         {"matchLabels": (ds["spec"]["template"].get("spec") or {}).get(
+                                             "nodeSelector") or {}})]
+        pods = self.children(POD, ds)
+        have = set((p.get("spec") or {}).get("nodeName") for p in pods)
+        for node in nodes:
+            if node not in have:
+                pods.append(self.create_pod(ds, ds["spec"]["template"], node=node))
+        ready = sum(1 for p in pods if pod_ready(p))
+        status = {"observedGeneration": ds["metadata"].get("generation", 1), "desiredNumberScheduled": len(nodes),
+                  "currentNumberScheduled": len(pods), "numberReady": ready, "numberAvailable": ready,
+                  "updatedNumberScheduled": len(pods), "numberMisscheduled": 0}
+        self.set_status(ds, status)
+
+    # -- Job ----------------------------------------------------------------------------------
+    def sync_job(self, job):
+        completions = int(job["spec"].get("completions", 1) or 1)
+        pods = self.children(POD, job)
+        if not pods:
+            for _ in range(min(completions, int(job["spec"].get("parallelism", 1) or 1))):
+                pods.append(self.create_pod(job, job["spec"]["template"]))
+        succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
+        status = {"active": len(pods) - succeeded, "succeeded": succeeded, "startTime":
+                  (job.get("status") or {}).get("startTime") or now_iso()}
+        if succeeded >= completions:
+            status["active"] = 0
+            status["completionTime"] = (job.get("status") or {}).get("completionTime") or now_iso()
+            status["conditions"] = [{"type": "Complete", "status": "True"}]
+        if not status["active"]:
+            status.pop("active")
+        self.set_status(job, status)

@@ -1,0 +1,413 @@
+"""In-memory object store of one simulated API server.
+
+API (used by the HTTP handlers, the controllers and the other simulations; one code path):
+
+- ``get(api_version, kind, namespace, name) -> dict | None``: a copy.
+- ``list(api_version, kind, namespace=None, label_selector=None) -> list[dict]``: copies, sorted by
+  namespace/name; ``label_selector`` is a selector string or a ``{key: value}`` dict.
+- ``create(obj) -> dict``: assigns uid, resourceVersion, creationTimestamp, generation; handles
+  ``generateName``; raises ``StoreError(409, "AlreadyExists")``.
+- ``update(obj, check_rv=False) -> dict``: replaces the object (status kept unless ``keep_status=False``);
+  bumps resourceVersion, and generation when ``spec`` changed; 409 on a stale resourceVersion
+  when ``check_rv``.
+- ``update_status(obj) -> dict``: replaces ``status`` only.
+- ``delete(api_version, kind, namespace, name)``: with finalizers sets ``deletionTimestamp``, else
+  removes the object and garbage-collects its dependents (ownerReferences), like the real GC.
+- ``add_listener(callback)``: ``callback(event_type, obj)`` after every change (ADDED, MODIFIED,
+  DELETED); runs synchronously in the event loop, so it must only enqueue work.
+- ``ensure_namespace(name)``.
+
+Objects kept here are never handed out: every read returns a copy.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import itertools
+import json
+import random
+import re
+import string
+import uuid
+
+
+class StoreError(Exception):
+    def __init__(self, code, reason, message, details=None):
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details or {}
+
+
+def now_iso():
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def gk_of(api_version, kind):
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    return (group, kind)
+
+
+def clone(obj):
+    # json round trip: faster than deepcopy for plain JSON data
+    return json.loads(json.dumps(obj))
+
+
+_SEL_RE = re.compile(r"^\s*(!)?([A-Za-z0-9_./-]+)\s*(?:(==|!=|=|\s+in\s+|\s+notin\s+)\s*(.*?))?\s*$")
+
+
+def parse_selector(text):
+    """Label selector string -> list of (key, op, values)."""
+    if not text:
+        return []
+    if isinstance(text, dict):
+        return [(k, "=", [v]) for k, v in text.items()]
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    out = []
+    for part in parts:
+        m = _SEL_RE.match(part)
+        if not m:
+            raise StoreError(400, "BadRequest", "unable to parse requirement: %r" % part)
+        neg, key, op, value = m.groups()
+        if neg:
+            out.append((key, "!", []))
+        elif op is None:
+            out.append((key, "exists", []))
+        else:
+            op = op.strip()
+            if op in ("in", "notin"):
+                values = [v.strip() for v in value.strip().strip("()").split(",") if v.strip()]
+            else:
+                values = [value.strip()]
+                op = "!=" if op == "!=" else "="
+            out.append((key, op, values))
+    return out
+
+
+def labels_match(labels, requirements):
+    labels = labels or {}
+    for key, op, values in requirements:
+        present = key in labels
+        if op == "=" and labels.get(key) != values[0]:
+            return False
+        if op == "!=" and present and labels.get(key) == values[0]:
+            return False
+        if op == "in" and labels.get(key) not in values:
+            return False
+        if op == "notin" and present and labels.get(key) in values:
+            return False
+        if op == "exists" and not present:
+            return False
+        if op == "!" and present:
+            return False
+    return True
+
+
+def match_label_selector(labels, selector):
+    """Kubernetes LabelSelector object (matchLabels/matchExpressions) against labels."""
+    if selector is None:
+        return True
+    labels = labels or {}
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def field_value(obj, path):
+    cur = obj
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def fields_match(obj, field_selector):
+    if not field_selector:
+        return True
+    for part in field_selector.split(","):
+        if "!=" in part:
+            key, value = part.split("!=", 1)
+            if ("%s" % (field_value(obj, key.strip()) or "")) == value.strip():
+                return False
+        else:
+            key, value = re.split("==?", part, maxsplit=1)
+            if ("%s" % (field_value(obj, key.strip()) or "")) != value.strip():
+                return False
+    return True
+
+
+class Store:
+    HISTORY = 20000
+
+    def __init__(self, name, registry, seed=42):
+        self.name = name
+        self.registry = registry
+        self.objects = collections.defaultdict(dict)   # (group, kind) -> {(ns, name): obj}
+        self._rv = itertools.count(1000)
+        self.rv = 1000
+        self.history = collections.deque(maxlen=self.HISTORY)   # (rv, type, gk, obj)
+        self.listeners = []
+        self.watchers = []   # (gk, namespace, callback)
+        self.rng = random.Random("%s-%s" % (seed, name))
+        self.validators = {}  # (group, kind) -> callable(obj) raising StoreError
+
+    # -- helpers -------------------------------------------------------
+    def _next_rv(self):
+        self.rv = next(self._rv)
+        return str(self.rv)
+
+    def _emit(self, etype, gk, obj):
+        self.history.append((int(obj["metadata"]["resourceVersion"]), etype, gk, obj))
+        for cb in list(self.listeners):
+            cb(etype, obj)
+        ns = obj["metadata"].get("namespace")
+        for wgk, wns, cb in list(self.watchers):
+            if wgk == gk and (wns is None or wns == ns):
+                cb(etype, obj)
+
+    def add_listener(self, cb):
+        self.listeners.append(cb)
+
+    def kind_info(self, gk):
+        return self.registry.preferred.get(gk)
+
+    def random_suffix(self, n=5):
+        alphabet = "bcdfghjklmnpqrstvwxz2456789"
+        return "".join(self.rng.choice(alphabet) for _ in range(n))
+
+    def new_uid(self):
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    # -- reads -----------------------------------------------------------
+    def raw(self, gk, namespace, name):
+        return self.objects[gk].get((namespace or "", name))
+
+    def get(self, api_version, kind, namespace, name):
+        obj = self.raw(gk_of(api_version, kind), namespace, name)
+        return clone(obj) if obj is not None else None
+
+    def iter_raw(self, gk, namespace=None, label_selector=None):
+        reqs = parse_selector(label_selector) if label_selector else None
+        items = self.objects.get(gk, {})
+        keys = sorted(items)
+        for key in keys:
+            if namespace is not None and key[0] != namespace:
+                continue
+            obj = items[key]
+            if reqs and not labels_match(obj["metadata"].get("labels"), reqs):
+                continue
+            yield obj
+
+    def list(self, api_version, kind, namespace=None, label_selector=None):
+        return [clone(o) for o in self.iter_raw(gk_of(api_version, kind), namespace, label_selector)]
+
+    # -- writes ----------------------------------------------------------
+    def _check_namespace(self, gk, obj):
+        info = self.kind_info(gk)
+        ns = obj["metadata"].get("namespace")
+        if info is not None and not info.namespaced:
+            obj["metadata"].pop("namespace", None)
+            return
+        if not ns:
+            raise StoreError(400, "BadRequest", "the namespace of the object must be set")
+        nso = self.raw(("", "Namespace"), "", ns)
+        if nso is None:
+            raise StoreError(404, "NotFound", 'namespaces "%s" not found' % ns,
+                             {"name": ns, "kind": "namespaces"})
+        if nso["metadata"].get("deletionTimestamp"):
+            raise StoreError(403, "Forbidden", "unable to create new content in namespace %s because it is being "
+                             "terminated" % ns)
+
+    def create(self, obj, dry_run=False):
+        obj = clone(obj)
+        meta = obj.setdefault("metadata", {})
+        gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
+        if not meta.get("name"):
+            if meta.get("generateName"):
+                meta["name"] = meta["generateName"] + self.random_suffix()
+            else:
+                raise StoreError(422, "Invalid", "%s.%s is invalid: metadata.name: Required value: name or "
+                                 "generateName is required" % (obj.get("kind"), gk[0]),
+                                 {"causes": [{"field": "metadata.name", "reason": "FieldValueRequired"}]})
+        self._check_namespace(gk, obj)
+        key = (meta.get("namespace") or "", meta["name"])
+        if key in self.objects[gk]:
+            info = self.kind_info(gk)
+            raise StoreError(409, "AlreadyExists", '%s "%s" already exists' % (
+                info.plural if info else obj["kind"].lower(), meta["name"]),
+                {"name": meta["name"], "kind": info.plural if info else obj["kind"]})
+        validator = self.validators.get(gk)
+        if validator:
+            validator(obj)
+        for drop in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "selfLink"):
+            meta.pop(drop, None)
+        meta["uid"] = self.new_uid()
+        meta["creationTimestamp"] = now_iso()
+        if "spec" in obj or gk[1] in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+            meta["generation"] = 1
+        if dry_run:
+            meta["resourceVersion"] = str(self.rv)
+            return obj
+        meta["resourceVersion"] = self._next_rv()
+        self.objects[gk][key] = obj
+        self._emit("ADDED", gk, obj)
+        return clone(obj)
+
+    def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None):
+        obj = clone(obj)
+        meta = obj.setdefault("metadata", {})
+        gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
+        key = (meta.get("namespace") or "", meta.get("name"))
+        info = self.kind_info(gk)
+        if info is not None and not info.namespaced:
+            key = ("", meta.get("name"))
+            meta.pop("namespace", None)
+        old = self.objects[gk].get(key)
+        if old is None:
+            raise StoreError(404, "NotFound", '%s "%s" not found' % (info.plural if info else gk[1], meta.get("name")),
+                             {"name": meta.get("name"), "kind": info.plural if info else gk[1]})
+        if check_rv and meta.get("resourceVersion") and meta["resourceVersion"] != old["metadata"]["resourceVersion"]:
+            raise StoreError(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": the object has been '
+                             'modified; please apply your changes to the latest version and try again'
+                             % (info.plural if info else gk[1], meta.get("name")),
+                             {"name": meta.get("name"), "kind": info.plural if info else gk[1]})
+        if subresource == "status":
+            new = clone(old)
+            new["status"] = obj.get("status")
+            if new["status"] is None:
+                new.pop("status")
+        else:
+            new = obj
+            has_status_sub = info is not None and "status" in info.subresources
+            if keep_status and has_status_sub:
+                if "status" in old:
+                    new["status"] = clone(old["status"])
+                else:
+                    new.pop("status", None)
+            for keep in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
+                if keep in old["metadata"]:
+                    new["metadata"][keep] = old["metadata"][keep]
+                else:
+                    new["metadata"].pop(keep, None)
+            if subresource is None:
+                validator = self.validators.get(gk)
+                if validator:
+                    validator(new)
+            if old.get("spec") != new.get("spec") and "generation" in old["metadata"]:
+                new["metadata"]["generation"] = old["metadata"]["generation"] + 1
+            elif "generation" not in old["metadata"] and old.get("spec") != new.get("spec"):
+                new["metadata"]["generation"] = 1
+        if new == {**old, "metadata": {**new["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}}:
+            return clone(old)   # no-op update: nothing changes, resourceVersion kept (like the apiserver)
+        if dry_run:
+            return new
+        new["metadata"]["resourceVersion"] = self._next_rv()
+        self.objects[gk][key] = new
+        self._emit("MODIFIED", gk, new)
+        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            self._remove(gk, key)
+        return clone(new)
+
+    def update_status(self, obj):
+        return self.update(obj, subresource="status")
+
+    def delete(self, api_version, kind, namespace, name, dry_run=False, propagation="Background"):
+        gk = gk_of(api_version, kind)
+        info = self.kind_info(gk)
+        key = ("" if info is not None and not info.namespaced else (namespace or ""), name)
+        old = self.objects[gk].get(key)
+        if old is None:
+            raise StoreError(404, "NotFound", '%s "%s" not found' % (info.plural if info else kind.lower(), name),
+                             {"name": name, "kind": info.plural if info else kind})
+        if dry_run:
+            return clone(old)
+        if old["metadata"].get("finalizers"):
+            if not old["metadata"].get("deletionTimestamp"):
+                new = clone(old)
+                new["metadata"]["deletionTimestamp"] = now_iso()
+                new["metadata"]["resourceVersion"] = self._next_rv()
+                self.objects[gk][key] = new
+                self._emit("MODIFIED", gk, new)
+                return clone(new)
+            return clone(old)
+        if propagation == "Orphan":
+            return self._remove(gk, key, collect=False)
+        return self._remove(gk, key)
+
+    def _remove(self, gk, key, collect=True):
+        old = self.objects[gk].pop(key, None)
+        if old is None:
+            return None
+        gone = clone(old)
+        gone["metadata"]["resourceVersion"] = self._next_rv()
+        self._emit("DELETED", gk, gone)
+        if collect:
+            self._collect(old)
+        return gone
+
+    def _collect(self, owner):
+        """Garbage collector: delete dependents of ``owner`` (and a namespace's content)."""
+        uid = owner["metadata"]["uid"]
+        if owner.get("kind") == "Namespace":
+            ns = owner["metadata"]["name"]
+            for gk, items in list(self.objects.items()):
+                for key in [k for k in items if k[0] == ns]:
+                    self._remove(gk, key)
+            return
+        ns = owner["metadata"].get("namespace") or ""
+        for gk, items in list(self.objects.items()):
+            for key, obj in list(items.items()):
+                if ns and key[0] != ns:
+                    continue
+                refs = obj["metadata"].get("ownerReferences") or []
+                if any(r.get("uid") == uid for r in refs):
+                    self._remove(gk, key)
+
+    def ensure_namespace(self, name):
+        if self.raw(("", "Namespace"), "", name) is None:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name},
+                         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+
+    def events_since(self, rv, gk, namespace):
+        for erv, etype, egk, obj in list(self.history):
+            if erv > rv and egk == gk and (namespace is None or obj["metadata"].get("namespace") == namespace):
+                yield etype, obj
+
+    def oldest_rv(self):
+        return self.history[0][0] if self.history else self.rv
+
+    def count(self):
+        return sum(len(v) for v in self.objects.values())
+
+
+def simple_name(text):
+    return re.sub(r"[^a-z0-9-]", "-", text.lower())
+
+
+LETTERS = string.ascii_lowercase

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Start, stop and inspect the lab: ``labctl.py up|down|status|serve [--dir DIR]``.
+
+``up`` starts ``serve`` in the background (idempotent), waits until every endpoint answers
+and the seeded workloads are ready, and leaves in DIR: ``kubeconfig`` (contexts source,
+target, karmada), ``env.sh``, ``inventory.yml``, ``ports.json``, ``seed.json``,
+``requests.jsonl``, ``ca.crt``, ``lab.pid``, ``lab.log``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def _pid(lab_dir):
+    try:
+        pid = int((lab_dir / "lab.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def write_outputs(lab):
+    import yaml
+
+    from tests.lab.kubesim import lab as labmod
+
+    d = lab.dir
+    (d / "ports.json").write_text(json.dumps(lab.ports))
+    kc = d / "kubeconfig"
+    kc.write_text(yaml.safe_dump(lab.kubeconfig_all(), sort_keys=False))
+    os.chmod(kc, 0o600)
+    env = {
+        "KUBECONFIG": str(kc), "CTYUN_ENDPOINT": "https://127.0.0.1:%d" % lab.ports["ctyun"],
+        "CTYUN_ACCESS_KEY": labmod.CTYUN_ACCESS_KEY, "CTYUN_SECRET_KEY": labmod.CTYUN_SECRET_KEY,
+        "CTYUN_REGION_ID": labmod.CTYUN_REGION_ID, "CTYUN_CA_BUNDLE": str(lab.ca["ca"]),
+        "LAB_DIR": str(d),
+    }
+    (d / "env.sh").write_text("".join("export %s='%s'\n" % kv for kv in env.items()))
+    os.chmod(d / "env.sh", 0o600)
+    (d / "env.json").write_text(json.dumps(env))
+    os.chmod(d / "env.json", 0o600)
+    example = REPO / "inventory" / "example" / "group_vars" / "all.yml"
+    group_vars = yaml.safe_load(example.read_text()) if example.exists() else {}
+    group_vars.update({
+        "source_kubeconfig": str(kc), "source_context": "source",
+        "target_cluster_vpc_id": "vpc-lab0001", "target_cluster_subnet_id": "subnet-lab0001",
+        "target_cluster_name": "cce-lab-target",
+    })
+    inventory = {"all": {"vars": group_vars, "children": {
+        "source": {"hosts": {"source_cluster": {"ansible_connection": "local",
+                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}},
+        "target": {"hosts": {"target_cluster": {"ansible_connection": "local",
+                                                "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}},
+    }}}
+    (d / "inventory.yml").write_text("# Inventory of the local lab (written by tests/lab/labctl.py up).\n"
+                                     "# CTyun credentials come from the environment: . env.sh\n"
+                                     + yaml.safe_dump(inventory, sort_keys=False))
+
+
+async def serve(lab_dir):
+    from aiohttp import web
+
+    from tests.lab.kubesim import seed
+    from tests.lab.kubesim.controllers import Controllers
+    from tests.lab.kubesim.lab import Lab
+    from tests.lab.kubesim.server import KubeApp
+
+    lab = Lab(lab_dir)
+    workloads = int(lab.knobs["LAB_WORKLOADS"])
+    objs, secrets = seed.source_objects(workloads, lab.knobs["LAB_SEED"])
+    seed.load(lab.clusters["source"].store, objs)
+    seed.load(lab.clusters["target"].store, seed.target_objects())
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(lab.ca["cert"]), str(lab.ca["key"]))
+
+    async def knobs(request):
+        if request.method == "POST":
+            lab.knobs.update(dict((k, str(v)) for k, v in (await request.json()).items()))
+        return web.json_response(lab.knobs)
+
+    async def health(request):
+        return web.json_response({"ok": True})
+
+    runners = []
+
+    async def start_app(name, app):
+        app.router.add_route("*", "/_lab/knobs", knobs)
+        app.router.add_get("/_lab/health", health)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ctx, backlog=512)
+        await site.start()
+        runners.append(runner)
+        lab.ports[name] = site._server.sockets[0].getsockname()[1]
+
+    for name, cluster in lab.clusters.items():
+        app = web.Application(middlewares=lab.middlewares(name, token=cluster.token), client_max_size=64 * 2 ** 20)
+        app.add_routes(KubeApp(cluster).routes())
+        await start_app(name, app)
+        cluster.port = lab.ports[name]
+    try:
+        ctyunsim = importlib.import_module("tests.lab.ctyunsim")
+    except ImportError:
+        ctyunsim = None
+    if ctyunsim is not None and hasattr(ctyunsim, "make_app"):
+        await start_app("ctyun", ctyunsim.make_app(lab))
+    ready_s = float(lab.knobs["LAB_READY_S"])
+    for name in ("source", "target"):
+        ctl = Controllers(lab.clusters[name].store, ready_s=ready_s)
+        for gk in ctl.handlers:
+            for obj in list(lab.clusters[name].store.iter_raw(gk)):
+                ctl.mark(gk, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        lab.tasks.append(asyncio.ensure_future(ctl.run()))
+    try:
+        karmadasim = importlib.import_module("tests.lab.karmadasim")
+    except ImportError:
+        karmadasim = None
+    if karmadasim is not None and hasattr(karmadasim, "start"):
+        await karmadasim.start(lab)
+    write_outputs(lab)
+
+    # seed.json once the seeded workloads run: exact counts per kind, as the API reports them
+    store = lab.clusters["source"].store
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        deps = list(store.iter_raw(("apps", "Deployment")))
+        if all((d.get("status") or {}).get("readyReplicas", 0) == d["spec"].get("replicas", 1) for d in deps):
+            break
+        await asyncio.sleep(0.2)
+    counts = {}
+    for gk, items in store.objects.items():
+        if items:
+            counts[gk[1]] = counts.get(gk[1], 0) + len(items)
+    (lab.dir / "seed.json").write_text(json.dumps({"source": {"counts": counts, "secret_values": secrets,
+                                                              "workloads": workloads}}, indent=1))
+    (lab.dir / "ready").write_text("ok\n")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for runner in runners:
+        await runner.cleanup()
+
+
+def cmd_up(lab_dir, timeout=180):
+    pid = _pid(lab_dir)
+    if pid and (lab_dir / "ready").exists():
+        print("lab already running (pid %d) in %s" % (pid, lab_dir))
+        return cmd_status(lab_dir)
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("ready", "ports.json", "seed.json", "requests.jsonl"):
+        (lab_dir / name).unlink(missing_ok=True)
+    log = open(lab_dir / "lab.log", "ab")
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "serve", "--dir", str(lab_dir)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(REPO),
+                            start_new_session=True)
+    (lab_dir / "lab.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print("lab failed to start; see %s:\n%s" % (lab_dir / "lab.log",
+                                                         (lab_dir / "lab.log").read_text()[-3000:]))
+            return 1
+        if (lab_dir / "ready").exists():
+            print("lab up in %s (pid %d)" % (lab_dir, proc.pid))
+            return cmd_status(lab_dir)
+        time.sleep(0.1)
+    print("lab did not become ready within %ds" % timeout)
+    return 1
+
+
+def cmd_down(lab_dir):
+    pid = _pid(lab_dir)
+    if not pid:
+        print("no lab running in %s" % lab_dir)
+        return 0
+    os.killpg(pid, signal.SIGTERM)
+    for _ in range(100):
+        if _pid(lab_dir) is None:
+            break
+        time.sleep(0.05)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    (lab_dir / "lab.pid").unlink(missing_ok=True)
+    (lab_dir / "ready").unlink(missing_ok=True)
+    print("lab stopped (pid %d)" % pid)
+    return 0
+
+
+def cmd_status(lab_dir):
+    pid = _pid(lab_dir)
+    if not pid:
+        print("lab: not running (%s)" % lab_dir)
+        return 3
+    ports = json.loads((lab_dir / "ports.json").read_text()) if (lab_dir / "ports.json").exists() else {}
+    print("lab: running, pid %d, dir %s" % (pid, lab_dir))
+    for name, port in sorted(ports.items()):
+        print("  %-8s https://127.0.0.1:%d" % (name, port))
+    print("  use: . %s/env.sh && kubectl --context source get deploy -A" % lab_dir)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("up", "down", "status", "serve"))
+    parser.add_argument("--dir", default=str(REPO / ".lab"))
+    args = parser.parse_args(argv)
+    lab_dir = Path(args.dir).resolve()
+    if args.command == "serve":
+        asyncio.run(serve(lab_dir))
+        return 0
+    return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](lab_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
