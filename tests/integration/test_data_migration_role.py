@@ -122,9 +122,16 @@ def test_role_moves_images_and_databases_and_stops_for_volumes(env, tmp_path):
     assert done.returncode == 0, done.stdout[-3000:]
     for secret in (LAB_PASSWORD, "src-db-secret", "rds-db-secret", table.DEFAULT_SECRET_KEY):
         assert secret not in done.stdout + done.stderr, secret
-    again = _play(env, inv, ["-e", "data_migration_volumes_done=true"])
+    # re-run with the cutover gate (lag 2 s in the lab, threshold 5 s): read only, nothing changes
+    again = _play(env, inv, ["-e", "data_migration_volumes_done=true", "-e", "data_migration_check_cutover_ready=true"])
     assert again.returncode == 0, again.stdout[-3000:]
     assert "changed=0" in again.stdout, again.stdout[-3000:]
+    assert "Cutover gate" in again.stdout
+    # a threshold below the lag stops the play at the gate
+    gate = _play(env, inv, ["-e", "data_migration_volumes_done=true", "-e", "data_migration_check_cutover_ready=true",
+                            "-e", "data_migration_max_lag_seconds=1", "-e", "data_migration_cutover_wait_timeout=1"])
+    assert gate.returncode != 0
+    assert "not ready for cutover" in gate.stdout and "above the threshold of 1s" in gate.stdout
 
 
 def test_role_runs_a_plugged_in_volume_tool(env, tmp_path):
