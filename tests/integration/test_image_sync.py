@@ -396,3 +396,29 @@ def test_transient_errors_are_retried(lab):
             assert (method, path, 200) in proxy.log
     finally:
         proxy.close()
+
+
+def test_target_registry_process_stopped_mid_blob(lab, tmp_path):
+    """The target registry process is stopped while a chunked blob upload runs; after a restart on the
+    same storage, no tag exists and the next run completes the copy."""
+    src = lab["src"]
+    target = Registry(tmp_path, "stoppable").start()
+    proxy = FaultProxy(target.port)
+    try:
+        p = dict(images=["shop/web:1.0"], source_registry=dict(url=src.url), target_registry=dict(url=proxy.url),
+                 repository_map={src.host + "/shop": "127.0.0.1:%d/stop" % proxy.port}, concurrency=1, retries=1,
+                 **CHUNK)
+        proxy.on_pattern(b"PATCH /v2/stop/web/blobs/uploads/", target.stop)
+        result = run_module("image_sync", p)
+        assert result.failed and result["results"][0]["outcome"] == "failed"
+        assert target.proc is None                      # the hook really stopped the registry
+        target.start()                                  # same port, same storage
+        assert target.manifest_digest("stop/web", "1.0") is None
+        assert target.tags("stop/web") == []
+        again = run_module("image_sync", p)
+        assert not again.failed, again.get("msg")
+        assert again["results"][0]["blobs_skipped"] >= 1
+        assert target.manifest_digest("stop/web", "1.0") == lab["index"]["digest"]
+    finally:
+        proxy.close()
+        target.stop()

@@ -389,6 +389,7 @@ class FaultProxy:
         self.budget = None
         self.pattern = None
         self.pattern_left = 0
+        self.hook = None
         self.tripped = False
         self.lock = threading.Lock()
         self.closing = False
@@ -412,11 +413,17 @@ class FaultProxy:
             self.pattern_left = occurrence
             self.tripped = False
 
+    def on_pattern(self, pattern, fn):
+        """Call ``fn()`` (once) when the request stream first shows ``pattern``, before forwarding it."""
+        with self.lock:
+            self.hook = (pattern, fn)
+
     def heal(self):
         with self.lock:
             self.budget = None
             self.pattern = None
             self.tripped = False
+            self.hook = None
 
     def close(self):
         self.closing = True
@@ -448,6 +455,12 @@ class FaultProxy:
                 if not data:
                     break
                 if request_side:
+                    hook = None
+                    with self.lock:
+                        if self.hook and self.hook[0] in data:
+                            hook, self.hook = self.hook[1], None
+                    if hook:
+                        hook()
                     with self.lock:
                         if self.tripped:
                             raise OSError("cut")
