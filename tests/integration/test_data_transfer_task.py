@@ -116,3 +116,22 @@ def test_failed_task_is_reported(tmp_path):
         assert lab.tasks()[0]["status"] == "failed"
     finally:
         lab.server.stop()
+
+
+# With these seeds the create's answer is lost (the first POST draws < 0.5); with 4 the start's as well.
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_lost_create_answers_never_make_a_second_task(tmp_path, seed):
+    """Half of the POSTs are applied but their answers lost: the create is looked up by name, never
+    repeated blindly, and the start (an absolute state) is simply replayed."""
+    lab = DtsLab(tmp_path, {"LAB_FAULT_RATE": "0.5", "LAB_FAULT_METHODS": "POST", "LAB_FAULT_KIND": "lost_response",
+                            "LAB_SEED": str(seed)})
+    try:
+        result = lab.run(**TASK)
+        assert not result.failed, result.get("msg")
+        tasks = lab.tasks()
+        assert len(tasks) == 1 and tasks[0]["status"] == "running"
+        creates = [r for r in lab.lab.request_log if r["method"] == "POST" and r["path"].endswith("/create")]
+        assert len(creates) == 1
+        assert result["actions"] == ["create", "start"] and result["replicating"] is True
+    finally:
+        lab.server.stop()
