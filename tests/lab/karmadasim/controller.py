@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import traceback
 
 from ..kubesim.store import StoreError, clone, now_iso
 from . import division, overrides
@@ -193,6 +194,10 @@ class Karmada:
                     except StoreError as exc:
                         if exc.code == 409:
                             self.mark(*key)
+                        else:
+                            print("karmada controller %s: %s" % (key[0], exc.message), flush=True)
+                    except Exception:  # keep the control loop alive; the lab log shows the bug
+                        traceback.print_exc()
                     rounds += 1
                     if rounds % 50 == 0:
                         await asyncio.sleep(0)

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import math
+import traceback
 
 from .store import StoreError, clone, match_label_selector, now_iso
 
@@ -95,6 +96,8 @@ class Controllers:
                         self.handlers[gk](clone(obj))
                     except StoreError:
                         self.mark(gk, ns, name)   # conflict with a concurrent write: retry
+                    except Exception:  # keep the control loop alive; the lab log shows the bug
+                        traceback.print_exc()
                 await asyncio.sleep(0)
 
     # -- pods ---------------------------------------------------------------
@@ -138,6 +141,10 @@ class Controllers:
                 "conditions": [{"type": t, "status": "True", "lastTransitionTime": now}
                                for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
                 "containerStatuses": [{"name": c.get("name"), "image": c.get("image"), "ready": True,
+                                       "imageID": "%s@sha256:%s" % (c.get("image", "").split(":")[0], hashlib.sha256(
+                                           c.get("image", "").encode()).hexdigest()),
+                                       "containerID": "containerd://%s" % hashlib.sha256(
+                                           (uid + c.get("name", "")).encode()).hexdigest(),
                                        "restartCount": 0, "started": True,
                                        "state": {"running": {"startedAt": now}}} for c in containers]}
         try:

@@ -24,7 +24,8 @@ def _node(name, labels, cpu="4", memory="16Gi"):
                 "conditions": [{"type": "Ready", "status": "True"}],
                 "nodeInfo": {"osImage": labels.get("lab/os", "Alibaba Cloud Linux 3"), "kernelVersion": "5.10.134",
                              "containerRuntimeVersion": "containerd://1.6.20", "kubeletVersion": "v1.22.17",
-                             "architecture": "amd64", "operatingSystem": "linux"}}}
+                             "architecture": "amd64", "operatingSystem": "linux", "bootID": name,
+                             "machineID": name, "systemUUID": name, "kubeProxyVersion": "v1.22.17"}}}
 
 
 def source_objects(workloads, seed):

@@ -323,7 +323,7 @@ class Store:
                 new["metadata"]["generation"] = old["metadata"]["generation"] + 1
             elif "generation" not in old["metadata"] and old.get("spec") != new.get("spec"):
                 new["metadata"]["generation"] = 1
-        if new == {**old, "metadata": {**new["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}}:
+        if {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}} == old:
             return clone(old)   # no-op update: nothing changes, resourceVersion kept (like the apiserver)
         if dry_run:
             return new

@@ -1,0 +1,70 @@
+"""Start a lab from a test: ``with start_lab(tmpdir, LAB_WORKLOADS=5) as lab: ...``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import ssl
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+LABCTL = Path(__file__).resolve().parent / "labctl.py"
+REPO = LABCTL.parents[2]
+
+
+class LabHandle:
+    def __init__(self, directory):
+        self.dir = Path(directory)
+        self.kubeconfig = str(self.dir / "kubeconfig")
+        self.ports = json.loads((self.dir / "ports.json").read_text())
+        self.env = json.loads((self.dir / "env.json").read_text())
+        self.seed = json.loads((self.dir / "seed.json").read_text())
+        self.ca = str(self.dir / "ca.crt")
+
+    def requests(self, since=0):
+        path = self.dir / "requests.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [json.loads(line) for line in lines[since:] if line.strip()]
+
+    def mark(self):
+        """Position in the request log; pass it to ``requests``/``writes`` later."""
+        return len(self.requests())
+
+    def writes(self, since=0, server=None):
+        return [r for r in self.requests(since) if r.get("write") and (server is None or r["server"] == server)]
+
+    def set_knobs(self, **knobs):
+        ctx = ssl.create_default_context(cafile=self.ca)
+        body = json.dumps(dict((k.upper() if k.upper().startswith("LAB_") else "LAB_" + k.upper(), str(v))
+                               for k, v in knobs.items())).encode()
+        for port in self.ports.values():
+            req = urllib.request.Request("https://127.0.0.1:%d/_lab/knobs" % port, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, context=ctx, timeout=10).read()
+
+    def stop(self):
+        subprocess.run([sys.executable, str(LABCTL), "down", "--dir", str(self.dir)], capture_output=True,
+                       check=False)
+
+
+@contextlib.contextmanager
+def start_lab(directory, **knobs):
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("LAB_") and key not in knobs:
+            env.pop(key)
+    env.update(dict((k, str(v)) for k, v in knobs.items()))
+    proc = subprocess.run([sys.executable, str(LABCTL), "up", "--dir", str(directory)], capture_output=True,
+                          text=True, env=env, cwd=str(REPO), check=False)
+    if proc.returncode != 0:
+        subprocess.run([sys.executable, str(LABCTL), "down", "--dir", str(directory)], capture_output=True,
+                       check=False)
+        raise RuntimeError("lab did not start: %s" % (proc.stdout + proc.stderr)[-3000:])
+    handle = LabHandle(directory)
+    try:
+        yield handle
+    finally:
+        handle.stop()
