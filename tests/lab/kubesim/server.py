@@ -95,7 +95,37 @@ class KubeApp:
         return ok(self._resource_list(group, version))
 
     async def openapi(self, request):
+        """OpenAPI v2 is not served (kubectl then uses v3)."""
         return status_error(404, "NotFound", "the server could not find the requested resource")
+
+    async def openapi_v3(self, request):
+        """Index of per group-version documents, as the apiserver serves it."""
+        paths = {}
+        for group, versions in self.registry.groups().items():
+            for version in versions:
+                key = "apis/%s/%s" % (group, version) if group else "api/%s" % version
+                paths[key] = {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % key}
+        return ok({"paths": paths})
+
+    async def openapi_v3_gv(self, request):
+        """A reduced group-version document: one PATCH operation per kind with its
+        x-kubernetes-group-version-kind and the fieldValidation parameter, which is what
+        kubectl reads to use server-side field validation (schemas are not published)."""
+        parts = request.match_info["gv"].split("/")
+        group, version = (parts[1], parts[2]) if parts[0] == "apis" and len(parts) == 3 else ("", parts[-1])
+        paths = {}
+        for k in self.registry.kinds:
+            if k.group != group or k.version != version:
+                continue
+            prefix = "/apis/%s/%s" % (group, version) if group else "/api/%s" % version
+            path = "%s/%s%s/{name}" % (prefix, "namespaces/{namespace}/" if k.namespaced else "", k.plural)
+            paths[path] = {"patch": {
+                "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": k.kind},
+                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}},
+                               {"name": "dryRun", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OK"}}}}
+        return ok({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": self.cluster.version["gitVersion"]},
+                   "paths": paths, "components": {"schemas": {}}})
 
     # -- resources ------------------------------------------------------------
     def _parse(self, request):
@@ -128,6 +158,12 @@ class KubeApp:
             kind, namespace, name, sub = self._parse(request)
             method = request.method
             q = request.query
+            ctype = request.headers.get("Content-Type", "")
+            if request.can_read_body and ("protobuf" in ctype or "cbor" in ctype):
+                # the lab speaks JSON only; clients fall back to JSON on 415, as with an apiserver
+                # that does not serve a media type
+                return status_error(415, "UnsupportedMediaType", "the body of the request was in an unknown format "
+                                    "- accepted media types include: application/json, application/yaml")
             dry_run = q.get("dryRun") == "All"
             if method == "GET" and name is None:
                 if q.get("watch") in ("true", "1"):
@@ -371,7 +407,8 @@ class KubeApp:
             web.get("/api", self.api), web.get("/api/", self.api),
             web.get("/apis", self.apis), web.get("/apis/", self.apis),
             web.get("/api/v1", self.core_v1), web.get("/api/v1/", self.core_v1),
-            web.get("/openapi/v2", self.openapi), web.get("/openapi/v3", self.openapi),
+            web.get("/openapi/v2", self.openapi), web.get("/openapi/v3", self.openapi_v3),
+            web.get("/openapi/v3/{gv:.+}", self.openapi_v3_gv),
             web.get("/apis/{group}", self.api_group), web.get("/apis/{group}/", self.api_group),
             web.get("/apis/{group}/{version}", self.group_version), web.get("/apis/{group}/{version}/",
                                                                                self.group_version),

@@ -1,0 +1,160 @@
+"""The lab's API servers against real kubectl and the official Python client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from kubernetes import client, config, dynamic
+from kubernetes.client.exceptions import ApiException
+
+
+def kubectl(lab, *args, ok=True, stdin=None):
+    env = dict(os.environ, KUBECONFIG=lab.kubeconfig)
+    proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, env=env, input=stdin, timeout=120,
+                          check=False)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def api(lab, context):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
+    return client.ApiClient(cfg)
+
+
+def pod_uids(lab, ns, app, context="source"):
+    pods = client.CoreV1Api(api(lab, context)).list_namespaced_pod(ns, label_selector="app=%s" % app).items
+    return sorted(p.metadata.uid for p in pods if not p.metadata.deletion_timestamp)
+
+
+def wait_for(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in %ss" % timeout)
+
+
+DEPLOY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: conformance, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.25", ports: [{containerPort: 80}]}]
+"""
+
+
+@pytest.fixture(scope="module")
+def deployed(lab):
+    # kubectl's typed generators ("create namespace") send protobuf, which the lab does not decode;
+    # manifests go as JSON
+    kubectl(lab, "--context", "source", "apply", "-f", "-",
+            stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: conformance}\n")
+    kubectl(lab, "--context", "source", "apply", "-f", "-", stdin=DEPLOY)
+    kubectl(lab, "--context", "source", "-n", "conformance", "rollout", "status", "deployment/web", "--timeout=60s")
+    return lab
+
+
+def test_versions_differ_per_cluster(lab):
+    versions = dict((ctx, json.loads(kubectl(lab, "--context", ctx, "version", "-o", "json", ok=False).stdout)
+                     ["serverVersion"]["gitVersion"]) for ctx in ("source", "target", "karmada"))
+    assert versions["source"].startswith("v1.22") and versions["target"] == "v1.29.3"
+    assert versions["karmada"].startswith("v1.19")
+
+
+def test_served_apis_follow_the_version(lab):
+    source = kubectl(lab, "--context", "source", "api-resources", "-o", "name").stdout.split()
+    target = kubectl(lab, "--context", "target", "api-resources", "-o", "name").stdout.split()
+    versions_src = kubectl(lab, "--context", "source", "api-versions").stdout.split()
+    versions_tgt = kubectl(lab, "--context", "target", "api-versions").stdout.split()
+    assert "deployments.apps" in source and "deployments.apps" in target
+    for removed in ("batch/v1beta1", "policy/v1beta1", "autoscaling/v2beta2"):
+        assert removed in versions_src and removed not in versions_tgt
+    karmada = kubectl(lab, "--context", "karmada", "api-resources", "-o", "name").stdout.split()
+    assert "propagationpolicies.policy.karmada.io" in karmada and "works.work.karmada.io" in karmada
+
+
+def test_seeded_estate_listed_by_kubectl_and_chunked(lab):
+    out = kubectl(lab, "--context", "source", "get", "deploy", "-A", "-o", "json", "--chunk-size=7").stdout
+    items = json.loads(out)["items"]
+    assert len(items) == lab.seed["source"]["counts"]["Deployment"]
+    logged = [r for r in lab.requests() if r["path"] == "/apis/apps/v1/deployments" and "limit=7" in r["query"]]
+    assert len(logged) >= 2 and any("continue=" in r["query"] for r in logged)
+
+
+def test_scale_and_label_keep_pods_image_change_replaces_them(deployed):
+    lab = deployed
+    before = pod_uids(lab, "conformance", "web")
+    assert len(before) == 2
+    kubectl(lab, "--context", "source", "-n", "conformance", "label", "deployment/web", "team=blue")
+    kubectl(lab, "--context", "source", "-n", "conformance", "patch", "deployment/web", "--type=merge", "-p",
+            '{"metadata": {"annotations": {"owner": "sre"}}}')
+    assert pod_uids(lab, "conformance", "web") == before
+    kubectl(lab, "--context", "source", "-n", "conformance", "scale", "deployment/web", "--replicas=3")
+    after_scale = wait_for(lambda: (lambda u: u if len(u) == 3 else None)(pod_uids(lab, "conformance", "web")))
+    assert set(before) <= set(after_scale)
+    kubectl(lab, "--context", "source", "-n", "conformance", "patch", "deployment/web", "--type=json", "-p",
+            '[{"op": "replace", "path": "/spec/replicas", "value": 2}]')
+    kubectl(lab, "--context", "source", "-n", "conformance", "patch", "deployment/web", "-p",
+            '{"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.26"}]}}}}')
+    kubectl(lab, "--context", "source", "-n", "conformance", "rollout", "status", "deployment/web", "--timeout=60s")
+    final = wait_for(lambda: (lambda u: u if len(u) == 2 else None)(pod_uids(lab, "conformance", "web")))
+    assert not set(final) & set(after_scale)
+    dep = client.AppsV1Api(api(lab, "source")).read_namespaced_deployment("web", "conformance")
+    assert dep.spec.template.spec.containers[0].image == "nginx:1.26"
+    assert dep.status.updated_replicas == 2 and dep.status.ready_replicas == 2
+
+
+def test_wait_and_delete(deployed):
+    lab = deployed
+    kubectl(lab, "--context", "source", "-n", "conformance", "wait", "--for=condition=Available", "deployment/web",
+            "--timeout=30s")
+    kubectl(lab, "--context", "source", "-n", "conformance", "apply", "-f", "-",
+            stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\ndata: {a: b}\n")
+    kubectl(lab, "--context", "source", "-n", "conformance", "delete", "configmap", "gone")
+    assert kubectl(lab, "--context", "source", "-n", "conformance", "get", "configmap", "gone",
+                   ok=False).returncode != 0
+
+
+def test_stale_update_gets_409_and_dry_run_stores_nothing(lab):
+    core = client.CoreV1Api(api(lab, "target"))
+    core.create_namespace({"metadata": {"name": "conflicts"}})
+    cm = core.create_namespaced_config_map("conflicts", {"metadata": {"name": "c"}, "data": {"k": "1"}})
+    fresh = core.read_namespaced_config_map("c", "conflicts")
+    fresh.data = {"k": "2"}
+    core.replace_namespaced_config_map("c", "conflicts", fresh)
+    cm.data = {"k": "3"}
+    with pytest.raises(ApiException) as exc:
+        core.replace_namespaced_config_map("c", "conflicts", cm)
+    assert exc.value.status == 409
+    core.create_namespaced_config_map("conflicts", {"metadata": {"name": "dry"}}, dry_run="All")
+    with pytest.raises(ApiException) as missing:
+        core.read_namespaced_config_map("dry", "conflicts")
+    assert missing.value.status == 404
+
+
+def test_dynamic_client_discovery_and_invalid_policy_422(lab):
+    dyn = dynamic.DynamicClient(api(lab, "karmada"))
+    pp = dyn.resources.get(api_version="policy.karmada.io/v1alpha1", kind="PropagationPolicy")
+    with pytest.raises(ApiException) as exc:
+        pp.create(namespace="default", body={
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "bad"},
+            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+                     "placement": {"replicaScheduling": {"replicaSchedulingType": "Sideways"}}}})
+    assert exc.value.status == 422
+    assert "replicaSchedulingType" in json.loads(exc.value.body)["message"]
+    deploys = dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    assert deploys.get(namespace="default").items == []
