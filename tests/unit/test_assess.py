@@ -305,9 +305,12 @@ def test_psp_without_replacement_blocks():
     assert out[0]["severity"] == "blocking" and out[0]["affected_total"] == 2
 
 
-def test_replacement_not_served_blocks():
-    out = F.removed_api_findings({"batch/v1beta1": {"cronjobs"}}, {"CronJob": 1}, "1.29.3")
-    assert out[0]["severity"] == "blocking"
+def test_replacement_not_served_needs_conversion():
+    out = F.removed_api_findings({"autoscaling/v2beta2": {"horizontalpodautoscalers"},
+                                  "autoscaling/v1": {"horizontalpodautoscalers"}}, {"HorizontalPodAutoscaler": 1},
+                                 "1.29.3")
+    assert out[0]["severity"] == "warning" and "convert" in out[0]["title"]
+    assert out[0]["details"]["replacement_served_by_source"] is False
 
 
 def test_target_older_than_source():

@@ -9,7 +9,7 @@ A finding is a dict::
      fix, details: {...}}
 
 ``blocking`` means the migration as planned would break something (pods that cannot be
-scheduled, data with no target class, an API the target cannot serve at all); the ``assess``
+scheduled, data with no target class, objects of an API with no replacement at all); the ``assess``
 role stops on them unless ``assess_allow_blocking: true``. ``warning`` needs an action or a
 decision before cutover; ``info`` is context for the plan.
 """
@@ -64,9 +64,12 @@ def removed_api_findings(served, counts, target_version, usage=None, listed_thro
             out.append(finding(fid, "blocking", "api", title + "; it has no replacement", fix,
                                used or [], used_total or count, **details))
         elif count and replacement and not replacement_served:
-            out.append(finding(fid, "blocking", "api",
-                               title + "; the source does not serve %s yet, so these objects must be "
-                               "converted" % replacement, fix, used, used_total or count, **details))
+            out.append(finding(fid, "warning", "api",
+                               title + "; the source does not serve %s yet: %d object(s) must be converted to it "
+                               "on the way to the target" % (replacement, count),
+                               fix + " The source cannot serve them as %s, so convert them when creating them on "
+                               "the target (Karmada templates use %s)." % (replacement, replacement),
+                               used, used_total or count, **details))
         elif used_total:
             out.append(finding(fid, "warning", "api", title + "; %d object(s) were written through it"
                                % used_total, fix, used, used_total, **details))
