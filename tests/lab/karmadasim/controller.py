@@ -611,8 +611,10 @@ class Karmada:
             if (obj["metadata"].get("annotations") or {}).get(WORK_NAME) != name:
                 continue
             status = clone(obj.get("status") or {})
+            info = mstore.kind_info(kind)
             entry = {"identifier": {"ordinal": 0, "group": kind[0], "version": manifest["apiVersion"].split("/")[-1],
-                                    "kind": kind[1], "namespace": manifest["metadata"].get("namespace", ""),
+                                    "kind": kind[1], "resource": info.plural if info else kind[1].lower() + "s",
+                                    "namespace": manifest["metadata"].get("namespace", ""),
                                     "name": manifest["metadata"]["name"]},
                      "status": dict(status, generation=obj["metadata"].get("generation", 0)),
                      "health": "Healthy" if self.healthy(obj) else "Unhealthy"}

@@ -35,9 +35,11 @@ def tie_breaker(uid):
     return better
 
 
-def webster(seats, votes, uid=""):
-    """{name: votes} -> {name: seats} for ``seats`` new seats."""
-    parties = [[name, v, 0] for name, v in votes.items()]
+def webster(seats, votes, uid="", initial=None):
+    """{name: votes} -> {name: seats} for ``seats`` new seats on top of ``initial`` seats
+    (parties only in ``initial`` keep their seats with 0 votes, as AllocateWebsterSeats does)."""
+    start = dict(initial or {})
+    parties = [[name, votes.get(name, 0), start.get(name, 0)] for name in sorted(set(votes) | set(start))]
     if not parties:
         return {}
     better = tie_breaker(uid)

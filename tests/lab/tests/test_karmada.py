@@ -1,0 +1,223 @@
+"""Karmada behaviour of the lab: replica division on Karmada's own tables, promotion without
+restarts, conflict resolution, preserveResourcesOnDeletion, overrides."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from kubernetes import client, config
+
+from tests.lab.karmadasim import division
+
+EMPTY, EVEN, ODD = "", "4858ca61-3ff8-4095-8267-f3d059d8074c", "d43fdeeb-d750-4e2b-bee3-64eb94534f4c"
+
+# pkg/util/helper/binding_test.go Test_dispenser_AllocateByWeight (Karmada v1.19), transcribed:
+# (new replicas, uid, initial assignment, weights, desired)
+DISPENSER_CASES = [
+    (6, EMPTY, {"A": 1, "B": 2, "C": 3}, {"A": 1, "B": 2, "C": 3}, {"A": 2, "B": 4, "C": 6}),
+    (3, EMPTY, {"A": 1, "B": 2, "C": 3}, {"A": 1, "B": 2, "C": 3}, {"A": 2, "B": 3, "C": 4}),
+    (2, EMPTY, {"A": 1, "B": 2, "C": 3}, {"A": 1, "B": 2, "C": 3}, {"A": 1, "B": 3, "C": 4}),
+    (1, EMPTY, None, {"A": 2, "B": 1}, {"A": 1, "B": 0}),
+    (2, EMPTY, None, {"A": 2, "B": 1}, {"A": 1, "B": 1}),
+    (3, EMPTY, None, {"A": 2, "B": 1}, {"A": 2, "B": 1}),
+    (5, EMPTY, None, {"A": 170, "B": 110, "C": 60}, {"A": 2, "B": 2, "C": 1}),
+    (6, EMPTY, None, {"A": 170, "B": 110, "C": 60}, {"A": 3, "B": 2, "C": 1}),
+    (5, ODD, None, {"A": 1, "B": 1}, {"A": 2, "B": 3}),
+    (5, EVEN, None, {"A": 1, "B": 1}, {"A": 3, "B": 2}),
+]
+
+
+@pytest.mark.parametrize("replicas, uid, initial, weights, desired", DISPENSER_CASES)
+def test_division_matches_karmada_tables(replicas, uid, initial, weights, desired):
+    assert division.webster(replicas, weights, uid, initial) == desired
+
+
+def test_zero_weight_and_zero_replica_rules():
+    clusters = [{"metadata": {"name": n, "labels": {}}} for n in ("source", "target")]
+    # weights of unmatched clusters are 0 and they are left out; all-zero means equal weights
+    assert division.static_weights(clusters, [{"targetCluster": {"clusterNames": ["target"]}, "weight": 1}]) == \
+        {"target": 1}
+    assert division.static_weights(clusters, []) == {"source": 1, "target": 1}
+    # removeZeroReplicasCluster: a cluster given 0 replicas is not in the result
+    assert division.divide(1, clusters, [{"targetCluster": {"clusterNames": ["source"]}, "weight": 2},
+                                         {"targetCluster": {"clusterNames": ["target"]}, "weight": 1}], EMPTY) == \
+        [{"name": "source", "replicas": 1}]
+
+
+_ns = itertools.count()
+
+
+def _api(lab, ctx):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context=ctx, client_configuration=cfg)
+    return client.ApiClient(cfg)
+
+
+def _wait(check, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class World:
+    def __init__(self, lab):
+        self.lab = lab
+        self.ns = "kconf-%d" % next(_ns)
+        self.apps = dict((c, client.AppsV1Api(_api(lab, c))) for c in ("source", "target", "karmada"))
+        self.core = dict((c, client.CoreV1Api(_api(lab, c))) for c in ("source", "target", "karmada"))
+        self.custom = client.CustomObjectsApi(_api(lab, "karmada"))
+        for c in ("source", "karmada"):
+            self.core[c].create_namespace({"metadata": {"name": self.ns}})
+
+    def member_deploy(self, name, replicas=2, image="nginx:1.25"):
+        body = {"metadata": {"name": name, "labels": {"app": name}},
+                "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                         "template": {"metadata": {"labels": {"app": name}},
+                                      "spec": {"containers": [{"name": "c", "image": image}]}}}}
+        self.apps["source"].create_namespaced_deployment(self.ns, body)
+        _wait(lambda: (self.apps["source"].read_namespaced_deployment(name, self.ns).status.ready_replicas or 0)
+              == replicas, what="member deployment ready")
+        return body
+
+    def uids(self, name, ctx="source"):
+        return sorted(p.metadata.uid for p in self.core[ctx].list_namespaced_pod(
+            self.ns, label_selector="app=%s" % name).items if not p.metadata.deletion_timestamp)
+
+    def template(self, body, overwrite=True, image=None):
+        tmpl = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": dict(body["metadata"]),
+                "spec": body["spec"]}
+        if overwrite:
+            tmpl["metadata"]["annotations"] = {"work.karmada.io/conflict-resolution": "overwrite"}
+        if image:
+            tmpl["spec"] = dict(tmpl["spec"], template={"metadata": {"labels": body["metadata"]["labels"]},
+                                                        "spec": {"containers": [{"name": "c", "image": image}]}})
+        self.apps["karmada"].create_namespaced_deployment(self.ns, tmpl)
+
+    def policy(self, name, target, clusters=("source",), weights=None, preserve=True, resolution=None):
+        spec = {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": target}],
+                "placement": {"clusterAffinity": {"clusterNames": list(clusters)}},
+                "preserveResourcesOnDeletion": preserve}
+        if resolution:
+            spec["conflictResolution"] = resolution
+        if weights:
+            spec["placement"]["replicaScheduling"] = {
+                "replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                "weightPreference": {"staticWeightList": [
+                    {"targetCluster": {"clusterNames": [c]}, "weight": w} for c, w in weights.items()]}}
+        body = {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+                "metadata": {"name": name}, "spec": spec}
+        try:
+            self.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", self.ns,
+                                                        "propagationpolicies", body)
+        except client.ApiException as exc:
+            if exc.status != 409:
+                raise
+            cur = self.custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", self.ns,
+                                                           "propagationpolicies", name)
+            cur["spec"] = spec
+            self.custom.replace_namespaced_custom_object("policy.karmada.io", "v1alpha1", self.ns,
+                                                         "propagationpolicies", name, cur)
+
+    def binding(self, name):
+        try:
+            return self.custom.get_namespaced_custom_object("work.karmada.io", "v1alpha2", self.ns,
+                                                            "resourcebindings", "%s-deployment" % name)
+        except client.ApiException:
+            return None
+
+    def condition(self, name, ctype):
+        rb = self.binding(name) or {}
+        for cond in (rb.get("status") or {}).get("conditions") or []:
+            if cond["type"] == ctype:
+                return cond
+        return None
+
+
+@pytest.fixture
+def world(lab):
+    return World(lab)
+
+
+def test_identical_template_adopted_with_overwrite_keeps_pods(world):
+    body = world.member_deploy("same")
+    before = world.uids("same")
+    world.template(body)
+    world.policy("same-pp", "same")
+    _wait(lambda: (world.condition("same", "FullyApplied") or {}).get("status") == "True", what="applied")
+    member = world.apps["source"].read_namespaced_deployment("same", world.ns)
+    assert member.metadata.annotations["work.karmada.io/name"]
+    assert member.metadata.labels["karmada.io/managed"] == "true"
+    time.sleep(1)
+    assert world.uids("same") == before
+    tmpl = _wait(lambda: (lambda d: d if (d.status.ready_replicas or 0) == 2 else None)(
+        world.apps["karmada"].read_namespaced_deployment("same", world.ns)), what="template status aggregated")
+    assert tmpl.status.replicas == 2
+
+
+def test_changed_pod_template_replaces_pods(world):
+    body = world.member_deploy("changed")
+    before = world.uids("changed")
+    world.template(body, image="nginx:1.27")
+    world.policy("changed-pp", "changed")
+    _wait(lambda: (lambda u: len(u) == 2 and not set(u) & set(before))(world.uids("changed")), what="new pods")
+
+
+def test_abort_leaves_member_untouched_and_reports_conflict(world):
+    body = world.member_deploy("guarded")
+    before = world.apps["source"].read_namespaced_deployment("guarded", world.ns)
+    world.template(body, overwrite=False, image="nginx:9.9")
+    world.policy("guarded-pp", "guarded", resolution="Abort")
+    cond = _wait(lambda: (lambda c: c if c and c["status"] == "False" and "Abort" in c["message"] else None)(
+        world.condition("guarded", "FullyApplied")), what="conflict reported")
+    assert "not managed by Karmada" in cond["message"]
+    after = world.apps["source"].read_namespaced_deployment("guarded", world.ns)
+    assert after.metadata.resource_version == before.metadata.resource_version
+    assert after.spec.template.spec.containers[0].image == "nginx:1.25"
+
+
+def test_zero_replica_cluster_with_preserve_keeps_object_and_replicas(world):
+    body = world.member_deploy("shift", replicas=4)
+    world.template(body)
+    world.policy("shift-pp", "shift", clusters=("source", "target"), weights={"source": 1, "target": 1})
+    _wait(lambda: (lambda b: b and sorted((c["name"], c["replicas"]) for c in b["spec"].get("clusters") or [])
+                   == [("source", 2), ("target", 2)])(world.binding("shift")), what="1:1 split")
+    world.policy("shift-pp", "shift", clusters=("source", "target"), weights={"target": 1})
+    _wait(lambda: (lambda b: b and [c["name"] for c in b["spec"]["clusters"]] == ["target"])(world.binding("shift")),
+          what="source left the schedule")
+    _wait(lambda: "work.karmada.io/name" not in (world.apps["source"].read_namespaced_deployment(
+        "shift", world.ns).metadata.annotations or {}), what="source Work deleted")
+    kept = world.apps["source"].read_namespaced_deployment("shift", world.ns)
+    assert kept.spec.replicas == 2   # exactly as it was: Karmada does not scale it down
+    target = _wait(lambda: (lambda d: d if (d.status.ready_replicas or 0) == 4 else None)(
+        world.apps["target"].read_namespaced_deployment("shift", world.ns)), what="target has all replicas")
+    assert target.spec.replicas == 4
+
+
+def test_override_image_reaches_only_named_member(world):
+    body = world.member_deploy("imgs", replicas=1, image="registry.cn-hangzhou.aliyuncs.com/shop/imgs:1.0")
+    world.template(body)
+    world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": "registry"},
+        "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "imgs"}],
+                 "overrideRules": [{"targetCluster": {"clusterNames": ["target"]}, "overriders": {"imageOverrider": [
+                     {"component": "Registry", "operator": "replace", "value": "registry-huadong1.crs.ctyun.cn"}]}}]}})
+    world.policy("imgs-pp", "imgs", clusters=("source", "target"))
+    target = _wait(lambda: _safe(lambda: world.apps["target"].read_namespaced_deployment("imgs", world.ns)),
+                   what="target copy")
+    assert target.spec.template.spec.containers[0].image == "registry-huadong1.crs.ctyun.cn/shop/imgs:1.0"
+    source = world.apps["source"].read_namespaced_deployment("imgs", world.ns)
+    assert source.spec.template.spec.containers[0].image == "registry.cn-hangzhou.aliyuncs.com/shop/imgs:1.0"
+
+
+def _safe(func):
+    try:
+        return func()
+    except client.ApiException:
+        return None
