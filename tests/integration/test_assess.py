@@ -209,3 +209,27 @@ def lab_source(tmp_path_factory):
         pytest.skip("the lab (tests/lab/fixtures.py) is not available")
     with start_lab(tmp_path_factory.mktemp("lab-assess"), LAB_WORKLOADS="30") as handle:
         yield handle
+
+
+@pytest.mark.parametrize("params,field", [
+    (dict(page_size=0), "page_size"),
+    (dict(target_version="latest"), "target_version"),
+    (dict(storage_class_map_overrides={"alicloud-disk-essd": ""}), "storage_class_map_overrides"),
+    (dict(concurrency=100), "concurrency"),
+])
+def test_bad_input_fails_before_any_request(lab, params, field):
+    mark = lab.mark()
+    result = run_module("cluster_assess", dict(params, kubeconfig=lab.kubeconfig, context="source"))
+    assert result.failed and field in result["msg"]
+    assert lab.requests(mark) == []
+
+
+def test_diff_shows_report_change(lab, tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "assessment.md").write_text("old report\n")
+    result = run_module("cluster_assess", dict(kubeconfig=lab.kubeconfig, context="source", output_dir=str(out)),
+                        diff=True)
+    assert not result.failed and result["changed"]
+    assert result["diff"]["before"] == "old report\n"
+    assert result["diff"]["after"].startswith("# Source cluster assessment")
