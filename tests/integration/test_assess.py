@@ -78,7 +78,9 @@ def test_deprecated_cronjob_and_pdb_apis_found(assessed):
     assert cron["details"]["removed_in"] == "1.25" and cron["details"]["replacement"] == "batch/v1"
     assert pdb["details"]["removed_in"] == "1.25" and pdb["details"]["replacement"] == "policy/v1"
     assert result["counts"].get("CronJob", 0) >= 1
-    assert cron["severity"] in ("warning", "blocking") and cron["affected_total"] >= 1
+    assert cron["severity"] in ("warning", "blocking") and cron["affected_total"] == result["counts"]["CronJob"]
+    assert cron["affected"] and all(a.startswith("CronJob ") for a in cron["affected"])
+    assert pdb["affected"] and all(a.startswith("PodDisruptionBudget ") for a in pdb["affected"])
 
 
 def test_other_cloud_storage_classes_and_lb_annotations_mapped(assessed):

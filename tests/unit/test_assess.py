@@ -301,8 +301,10 @@ def test_unknown_used_storage_class_blocks(inventory):
 
 
 def test_psp_without_replacement_blocks():
-    out = F.removed_api_findings({"policy/v1beta1": {"podsecuritypolicies"}}, {"PodSecurityPolicy": 2}, "1.29.3")
+    out = F.removed_api_findings({"policy/v1beta1": {"podsecuritypolicies"}}, {"PodSecurityPolicy": 2}, "1.29.3",
+                                 kind_objects={"PodSecurityPolicy": ["PodSecurityPolicy a", "PodSecurityPolicy b"]})
     assert out[0]["severity"] == "blocking" and out[0]["affected_total"] == 2
+    assert out[0]["affected"] == ["PodSecurityPolicy a", "PodSecurityPolicy b"]
 
 
 def test_replacement_not_served_needs_conversion():

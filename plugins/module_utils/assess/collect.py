@@ -135,7 +135,7 @@ class Inventory(object):
             host_path=Sample(), privileged=Sample(), host_network=Sample(), local_volumes=Sample(),
             node_selectors={}, lb_annotations={}, ingress_annotations={},
             stateful=Sample(), pvc_by_class={}, deprecated_usage={}, listed_through_removed={},
-            sa_token_secrets=0, bare_pods=Sample(),
+            sa_token_secrets=0, bare_pods=Sample(), kind_objects={},
         )
         self._lock = threading.Lock()
 
@@ -172,6 +172,7 @@ class Inventory(object):
         removed = _REMOVED_BY_KIND.get(kind)
         if not removed:
             return
+        self.obs["kind_objects"].setdefault(kind, Sample()).add(ref(kind, obj))
         meta = obj.get("metadata") or {}
         used = set()
         if api_version in removed:

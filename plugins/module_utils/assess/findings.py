@@ -37,9 +37,14 @@ def _sample(obs):
 
 
 def removed_api_findings(served, counts, target_version, usage=None, listed_through_removed=None,
-                         table=tables.REMOVED_APIS):
-    """APIs the source serves that the target version no longer serves."""
+                         table=tables.REMOVED_APIS, kind_objects=None):
+    """APIs the source serves that the target version no longer serves.
+
+    ``affected`` lists the objects written through the removed version when that is known
+    (managedFields, last-applied configuration), else the objects of that kind.
+    """
     usage = usage or {}
+    kind_objects = kind_objects or {}
     listed_through_removed = listed_through_removed or {}
     out = []
     for row in tables.removed_by(target_version, table):
@@ -48,6 +53,7 @@ def removed_api_findings(served, counts, target_version, usage=None, listed_thro
             continue
         count = counts.get(kind)
         used, used_total = _sample(usage.get((gv, kind), []))
+        of_kind, _total = _sample(kind_objects.get(kind, []))
         replacement = row.get("replacement")
         replacement_served = bool(replacement) and plural in served.get(replacement, ())
         fid = "removed-api:%s:%s" % (gv, kind)
@@ -62,20 +68,20 @@ def removed_api_findings(served, counts, target_version, usage=None, listed_thro
                        objects=count, replacement_served_by_source=replacement_served)
         if count and not replacement:
             out.append(finding(fid, "blocking", "api", title + "; it has no replacement", fix,
-                               used or [], used_total or count, **details))
+                               used or of_kind, used_total or count, **details))
         elif count and replacement and not replacement_served:
             out.append(finding(fid, "warning", "api",
                                title + "; the source does not serve %s yet: %d object(s) must be converted to it "
                                "on the way to the target" % (replacement, count),
                                fix + " The source cannot serve them as %s, so convert them when creating them on "
                                "the target (Karmada templates use %s)." % (replacement, replacement),
-                               used, used_total or count, **details))
+                               used or of_kind, used_total or count, **details))
         elif used_total:
             out.append(finding(fid, "warning", "api", title + "; %d object(s) were written through it"
                                % used_total, fix, used, used_total, **details))
         elif count:
             out.append(finding(fid, "warning", "api", title + "; %d %s object(s) exist, check which API version "
-                               "their manifests use" % (count, kind), fix, [], count, **details))
+                               "their manifests use" % (count, kind), fix, of_kind, count, **details))
         else:
             out.append(finding(fid, "info", "api", title + "; no object uses it", fix, [], 0, **details))
     return out
@@ -260,7 +266,8 @@ def evaluate(facts, inventory_obs, served, proposal, target_version=None, ctyun_
     out += version_findings((facts.get("version") or {}).get("git_version"), proposal)
     out += removed_api_findings(served, facts.get("counts") or {}, proposal.get("kubernetes_version")
                                 or target_version, inventory_obs.get("deprecated_usage"),
-                                inventory_obs.get("listed_through_removed"))
+                                inventory_obs.get("listed_through_removed"),
+                                kind_objects=inventory_obs.get("kind_objects"))
     out += storage_findings((facts.get("storage") or {}).get("storage_classes") or [],
                             proposal.get("storage_class_map") or {}, inventory_obs.get("pvc_by_class") or {})
     out += annotation_findings(inventory_obs.get("lb_annotations") or {}, "lb", "LoadBalancer")
