@@ -235,3 +235,17 @@ def test_diff_shows_report_change(lab, tmp_path):
     assert not result.failed and result["changed"]
     assert result["diff"]["before"] == "old report\n"
     assert result["diff"]["after"].startswith("# Source cluster assessment")
+
+
+def test_injected_faults_give_the_same_counts(lab):
+    """429/500/503/connection resets/lost answers on reads are retried; the counts stay exact."""
+    seed = _seed(lab.dir)["counts"]
+    mark = lab.mark()
+    lab.set_knobs(LAB_FAULT_RATE="0.15")
+    try:
+        result = run_module("cluster_assess", dict(kubeconfig=lab.kubeconfig, context="source", page_size=PAGE_SIZE))
+    finally:
+        lab.set_knobs(LAB_FAULT_RATE="0")
+    assert not result.failed, result.get("msg")
+    assert any(r.get("fault") for r in lab.requests(mark)), "no fault was injected"
+    assert dict((kind, result["counts"].get(kind)) for kind in seed) == seed
