@@ -171,10 +171,22 @@ class CtyunSim:
         return self._fail(request, SimError("route_not_found", f"no API {request.method} {request.path}"))
 
     def build_app(self, middlewares=()) -> web.Application:
-        app = web.Application(middlewares=list(middlewares))
+        """The application; unknown paths get the gateway's envelope (after authentication) through a
+        middleware rather than a catch-all route, so the lab can still add its own routes (``/_lab/``)."""
+        sim = self
+
+        @web.middleware
+        async def unknown_route(request, handler):
+            try:
+                return await handler(request)
+            except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+                if request.path.startswith("/_lab/"):
+                    raise
+                return await sim.not_found(request)
+
+        app = web.Application(middlewares=list(middlewares) + [unknown_route])
         for method, path, handler, write, name in self.routes:
             app.router.add_route(method, path, self.wrap(handler, write, name))
-        app.router.add_route("*", "/{tail:.*}", self.not_found)
         app[SIM_KEY] = self
         return app
 
