@@ -1,25 +1,23 @@
-"""cce_cluster against the whole lab (``tests/lab/labctl.py up``): the CTyun simulation served next to
-the Kubernetes servers, with the lab's own TLS, credentials (``env.sh``) and request log."""
+"""cce_cluster and the target_cluster role against the whole lab (``tests/lab/fixtures.start_lab``): the
+CTyun simulation served next to the Kubernetes servers, with the lab's TLS, credentials, request log and
+fault middleware."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.utils.devpath import REPO
+from tests.utils.devpath import DEV_ROOT, REPO, ensure_dev_path
 from tests.utils.modrun import run_module
 
-LABCTL = REPO / "tests/lab/labctl.py"
-pytestmark = pytest.mark.skipif(not LABCTL.exists(), reason="the lab (tests/lab/labctl.py) is not available")
+pytestmark = pytest.mark.skipif(not (REPO / "tests/lab/labctl.py").exists(),
+                                reason="the lab (tests/lab/labctl.py) is not available")
 PLAN = dict(name="cce-lab-01", kubernetes_version="1.29.3", vpc_id="vpc-lab", subnet_id="subnet-lab",
             network_plugin="cubecni", control_plane_count=3,
             api_server=dict(exposure="private_elb", elb_spec="standard I"),
@@ -27,47 +25,25 @@ PLAN = dict(name="cce-lab-01", kubernetes_version="1.29.3", vpc_id="vpc-lab", su
             wait_timeout=120, wait_sleep=1)
 
 
-def read_env(path):
-    env = {}
-    for line in Path(path).read_text().splitlines():
-        line = line.strip()
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export "):].split("=", 1)
-            env[key] = value.strip().strip("'\"")
-    return env
-
-
 @pytest.fixture(scope="module")
-def lab():
-    lab_dir = Path(tempfile.mkdtemp(prefix="lab-cce-"))
-    env = dict(os.environ)
-    env.pop("LAB_FAULT_RATE", None)
-    up = subprocess.run([sys.executable, str(LABCTL), "up", "--dir", str(lab_dir)], cwd=REPO, env=env,
-                        capture_output=True, text=True, timeout=300, check=False)
-    if up.returncode != 0:
-        shutil.rmtree(lab_dir, ignore_errors=True)
-        pytest.fail("lab did not start: %s" % (up.stdout + up.stderr)[-3000:])
-    try:
-        lab_env = read_env(lab_dir / "env.sh")
-        if not lab_env.get("CTYUN_ENDPOINT"):
-            pytest.skip("the lab does not serve the CTyun simulation yet")
-        yield lab_dir, {k: v for k, v in lab_env.items() if k.startswith("CTYUN_")}
-    finally:
-        subprocess.run([sys.executable, str(LABCTL), "down", "--dir", str(lab_dir)], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=120, check=False)
-        shutil.rmtree(lab_dir, ignore_errors=True)
+def lab(tmp_path_factory):
+    from tests.lab.fixtures import start_lab
+
+    with start_lab(tmp_path_factory.mktemp("lab-cce"), LAB_CLUSTER_READY_S="1", LAB_WORKLOADS="3") as handle:
+        if "ctyun" not in handle.ports:
+            pytest.skip("the lab does not serve the CTyun simulation")
+        handle.ctyun_env = dict((k, v) for k, v in handle.env.items() if k.startswith("CTYUN_"))
+        yield handle
 
 
-def ctyun_writes(lab_dir):
-    path = lab_dir / "requests.jsonl"
-    if not path.exists():
-        return []
-    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [e for e in entries if e.get("server") == "ctyun" and e.get("method") in ("POST", "PUT", "DELETE")]
+def names(lab):
+    info = run_module("cce_cluster_info", {}, env=lab.ctyun_env)
+    assert not info.failed, info.get("msg")
+    return sorted(c["name"] for c in info["clusters"])
 
 
-def test_create_unchanged_check_mode_and_delete(lab, tmp_path):
-    lab_dir, env = lab
+def test_create_unchanged_check_mode_immutable_and_delete(lab, tmp_path):
+    env = lab.ctyun_env
     kubeconfig = tmp_path / "target.kubeconfig"
     params = dict(PLAN, kubeconfig_path=str(kubeconfig))
     created = run_module("cce_cluster", params, env=env)
@@ -75,20 +51,54 @@ def test_create_unchanged_check_mode_and_delete(lab, tmp_path):
     assert created["changed"] is True and created["cluster"]["status"] == "running"
     assert stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
     config = yaml.safe_load(kubeconfig.read_text())
-    assert config["clusters"] and config["users"]
-    secret = env.get("CTYUN_SECRET_KEY")
-    assert secret and secret not in created.stdout + created.stderr
+    server = config["clusters"][0]["cluster"]["server"]
+    assert server.endswith(":%d" % lab.ports["target"])
+    token = config["users"][0]["user"]["token"]
+    assert token not in created.stdout and env["CTYUN_SECRET_KEY"] not in created.stdout + created.stderr
 
-    writes = len(ctyun_writes(lab_dir))
-    again = run_module("cce_cluster", params, env=env)
-    assert again["changed"] is False
+    mark = lab.mark()
+    assert run_module("cce_cluster", params, env=env)["changed"] is False
     check = run_module("cce_cluster", dict(params, description="would change"), env=env, check=True)
     assert check["changed"] is True
-    assert len(ctyun_writes(lab_dir)) == writes
+    bad = run_module("cce_cluster", dict(params, kubernetes_version="1.31.1"), env=env)
+    assert bad.failed and [d["field"] for d in bad["immutable"]] == ["kubernetes_version"]
+    assert lab.writes(mark, server="ctyun") == []
 
-    info = run_module("cce_cluster_info", dict(name=PLAN["name"], gather=["clusters", "versions"]), env=env)
-    assert [c["name"] for c in info["clusters"]] == [PLAN["name"]] and "1.29.3" in info["versions"]
     gone = run_module("cce_cluster", dict(name=PLAN["name"], state="absent", force_delete=True, wait_sleep=1),
                       env=env)
     assert not gone.failed and gone["changed"] is True
-    assert run_module("cce_cluster_info", dict(name=PLAN["name"]), env=env)["clusters"] == []
+    assert PLAN["name"] not in names(lab)
+
+
+def test_faults_never_duplicate_a_cluster(lab):
+    env = lab.ctyun_env
+    lab.set_knobs(FAULT_RATE="0.25")
+    try:
+        created = run_module("cce_cluster", dict(PLAN, name="cce-lab-faults"), env=env)
+    finally:
+        lab.set_knobs(FAULT_RATE="0")
+    assert not created.failed, created.get("msg")
+    assert names(lab).count("cce-lab-faults") == 1
+    faults = [r for r in lab.requests() if r["server"] == "ctyun" and r.get("fault")]
+    assert faults, "expected injected faults on the CTyun server"
+    assert not run_module("cce_cluster", dict(name="cce-lab-faults", state="absent", force_delete=True,
+                                              wait_sleep=1), env=env).failed
+
+
+def test_role_verbose_output_has_no_secret_or_token(lab, tmp_path):
+    ensure_dev_path()
+    workdir = tmp_path / "migration"
+    env = dict(os.environ, **lab.ctyun_env)
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(DEV_ROOT), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    inventory = lab.dir / "inventory.yml"
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+           str(REPO / "playbooks" / "target_cluster.yml"), "-vvvv",
+           "-e", "migration_workdir=%s" % workdir, "-e", "target_kubeconfig=%s" % (workdir / "target.kubeconfig"),
+           "-e", "ansible_python_interpreter=%s" % sys.executable]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    config = yaml.safe_load((workdir / "target.kubeconfig").read_text())
+    assert config["users"][0]["user"]["token"] not in output
+    assert lab.ctyun_env["CTYUN_SECRET_KEY"] not in output
+    assert (workdir / "target_cluster.json").exists()
