@@ -101,6 +101,19 @@ def test_create_waits_writes_kubeconfig_and_second_run_is_unchanged(ctyun, tmp_p
     assert len(ctyun.writes()) == writes_before
 
 
+def test_wait_false_returns_while_creating_then_wait_finishes(ctyun, tmp_path):
+    path = tmp_path / "kc"
+    started = ctyun.run(**dict(GUIDE_PLAN, wait=False, kubeconfig_path=str(path), kubeconfig_type="internal"))
+    assert not started.failed, started.get("msg")
+    assert started["changed"] is True and started["cluster"]["status"] == "creating"
+    assert not path.exists() and "kubeconfig was not fetched" in json.dumps(started.get("warnings"))
+    finished = ctyun.run(**dict(GUIDE_PLAN, kubeconfig_path=str(path), kubeconfig_type="internal"))
+    assert not finished.failed, finished.get("msg")
+    assert finished["cluster"]["status"] == "running" and path.read_text() == KUBECONFIG
+    assert len(ctyun.clusters()) == 1
+    assert [r["method"] for r in ctyun.writes()] == ["POST"]
+
+
 def test_check_mode_creates_nothing_and_diff_shows_plan(ctyun):
     result = ctyun.run(check=True, diff=True, **GUIDE_PLAN)
     assert result["changed"] is True
