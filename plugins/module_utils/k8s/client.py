@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from ..common.errors import ValidationError
-from ..common.retry import build_retry
+from ..common.retry import IDEMPOTENT_METHODS, build_retry
 
 try:
     from kubernetes import client as k8s_client
@@ -72,7 +72,8 @@ def build_configuration(auth, pool_size=16):
         cfg.verify_ssl = bool(auth["validate_certs"])
     if auth.get("ca_cert"):
         cfg.ssl_ca_cert = auth["ca_cert"]
-    cfg.retries = build_retry()
+    # PATCH is replayed too: the collection only sends merge patches of absolute values.
+    cfg.retries = build_retry(methods=IDEMPOTENT_METHODS | frozenset(["PATCH"]))
     cfg.connection_pool_maxsize = pool_size
     return cfg
 

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Build Karmada policies from convenience options, and plan the change to an existing one.
+
+Pure functions: ``build_*`` return the wanted object, ``plan`` compares it with what exists and
+returns the action and the minimal merge patch (only fields that differ).
+"""
+
+from __future__ import annotations
+
+import copy
+
+API_VERSION = "policy.karmada.io/v1alpha1"
+PROPAGATION_KINDS = ("PropagationPolicy", "ClusterPropagationPolicy")
+OVERRIDE_KINDS = ("OverridePolicy", "ClusterOverridePolicy")
+
+
+def selector(api_version, kind, name=None, namespace=None, label_selector=None):
+    out = {"apiVersion": api_version, "kind": kind}
+    if name:
+        out["name"] = name
+    if namespace:
+        out["namespace"] = namespace
+    if label_selector:
+        out["labelSelector"] = label_selector
+    return out
+
+
+def parse_label_selector(text):
+    """``a=b,c=d`` (or a dict) -> LabelSelector with matchLabels; ``None`` when empty."""
+    if not text:
+        return None
+    if isinstance(text, dict):
+        return text if ("matchLabels" in text or "matchExpressions" in text) else {"matchLabels": text}
+    labels = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            return None
+        labels[key.strip()] = value.strip().lstrip("=")
+    return {"matchLabels": labels}
+
+
+def propagation_spec(resource_selectors, cluster_names=None, replica_scheduling=None, weights=None,
+                     conflict_resolution=None, priority=None, preserve_resources_on_deletion=None,
+                     propagate_deps=None, scheduler_name=None):
+    spec = {"resourceSelectors": copy.deepcopy(resource_selectors)}
+    placement = {}
+    if cluster_names:
+        placement["clusterAffinity"] = {"clusterNames": list(cluster_names)}
+    if replica_scheduling == "Duplicated":
+        placement["replicaScheduling"] = {"replicaSchedulingType": "Duplicated"}
+    elif replica_scheduling == "Divided":
+        rs = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}
+        if weights:
+            rs["weightPreference"] = {"staticWeightList": [
+                {"targetCluster": {"clusterNames": [name]}, "weight": int(weight)}
+                for name, weight in sorted(weights.items())]}
+        placement["replicaScheduling"] = rs
+    spec["placement"] = placement
+    if conflict_resolution:
+        spec["conflictResolution"] = conflict_resolution
+    if priority is not None:
+        spec["priority"] = int(priority)
+    if preserve_resources_on_deletion is not None:
+        spec["preserveResourcesOnDeletion"] = bool(preserve_resources_on_deletion)
+    if propagate_deps is not None:
+        spec["propagateDeps"] = bool(propagate_deps)
+    if scheduler_name:
+        spec["schedulerName"] = scheduler_name
+    return spec
+
+
+def build(kind, name, namespace, spec, labels=None):
+    obj = {"apiVersion": API_VERSION, "kind": kind, "metadata": {"name": name}, "spec": spec}
+    if kind in ("PropagationPolicy", "OverridePolicy"):
+        obj["metadata"]["namespace"] = namespace
+    if labels:
+        obj["metadata"]["labels"] = dict(labels)
+    return obj
+
+
+def registry_overriders(registry_map):
+    """imageOverrider rules for a list of ``{from, to}`` image prefixes.
+
+    A prefix that is a registry host only becomes a Registry replace; a prefix with a path
+    (``registry/namespace``) becomes a Registry replace plus a Repository replace is not
+    expressible per prefix in Karmada, so such entries are turned into a Registry replace of
+    the host and documented; the image_sync module keeps repository paths unchanged."""
+    rules = []
+    for entry in registry_map or []:
+        src_host = entry["from"].split("/", 1)[0]
+        dst_host = entry["to"].split("/", 1)[0]
+        if src_host != dst_host:
+            rules.append({"component": "Registry", "operator": "replace", "value": dst_host})
+    return rules
+
+
+def override_rules(target_cluster, registry_map=None, storage_class_map=None, annotation_removals=None,
+                   annotation_additions=None):
+    """overrideRules for the target member only (``targetCluster.clusterNames: [target]``)."""
+    overriders = {}
+    images = registry_overriders(registry_map)
+    if images:
+        overriders["imageOverrider"] = images[:1]
+    if annotation_removals or annotation_additions:
+        rules = []
+        if annotation_removals:
+            rules.append({"operator": "remove", "value": dict((k, "") for k in annotation_removals)})
+        if annotation_additions:
+            rules.append({"operator": "add", "value": dict(annotation_additions)})
+        overriders["annotationsOverrider"] = rules
+    return [{"targetCluster": {"clusterNames": [target_cluster]}, "overriders": overriders}] if overriders else []
+
+
+def storage_class_rules(target_cluster, kind, current_class, storage_class_map):
+    """plaintext rules that rewrite a PVC's (or StatefulSet claim template's) storage class."""
+    wanted = (storage_class_map or {}).get(current_class)
+    if not wanted:
+        return []
+    if kind == "PersistentVolumeClaim":
+        path = "/spec/storageClassName"
+    else:
+        path = "/spec/volumeClaimTemplates/0/spec/storageClassName"
+    return [{"targetCluster": {"clusterNames": [target_cluster]},
+             "overriders": {"plaintext": [{"path": path, "operator": "replace", "value": wanted}]}}]
+
+
+def _diff(current, wanted):
+    """Merge patch setting every key of ``wanted`` that differs in ``current``."""
+    if not isinstance(current, dict) or not isinstance(wanted, dict):
+        return copy.deepcopy(wanted) if current != wanted else None
+    patch = {}
+    for key, value in wanted.items():
+        if key not in current:
+            patch[key] = copy.deepcopy(value)
+            continue
+        sub = _diff(current[key], value)
+        if sub is not None and sub != {}:
+            patch[key] = sub
+    # keys only the server has (defaults Karmada's webhook fills in) are left alone, so a
+    # re-run converges instead of fighting the defaults
+    return patch if patch else None
+
+
+def plan(existing, wanted):
+    """-> (action, patch): ``create``, ``update`` with a minimal merge patch of ``spec`` and
+    labels, or ``none``."""
+    if existing is None:
+        return "create", None
+    patch = {}
+    spec_patch = _diff(existing.get("spec") or {}, wanted.get("spec") or {})
+    if spec_patch:
+        patch["spec"] = spec_patch
+    labels = (wanted.get("metadata") or {}).get("labels")
+    if labels:
+        current = (existing.get("metadata") or {}).get("labels") or {}
+        missing = dict((k, v) for k, v in labels.items() if current.get(k) != v)
+        if missing:
+            patch["metadata"] = {"labels": missing}
+    return ("update", patch) if patch else ("none", None)
+
+
+def comparable(obj):
+    """The parts of a policy shown in a diff (no server-set metadata)."""
+    if obj is None:
+        return {}
+    meta = obj.get("metadata") or {}
+    out = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+           "metadata": dict((k, meta[k]) for k in ("name", "namespace", "labels") if k in meta)}
+    if "spec" in obj:
+        out["spec"] = obj["spec"]
+    return out

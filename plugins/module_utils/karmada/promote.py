@@ -1,0 +1,349 @@
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Promote running member workloads into Karmada without restarting them.
+
+Follows ``pkg/karmadactl/promote/promote.go``: read the object from the member, turn it into a
+resource template (``prune.to_template``), create it in the control plane, then a
+PropagationPolicy (namespaced object) or ClusterPropagationPolicy (cluster-scoped object) pinned
+to the member with ``conflictResolution: Overwrite`` and ``preserveResourcesOnDeletion: true``;
+with dependencies, the ConfigMaps/Secrets/ServiceAccounts/PVCs the pod template references are
+promoted first and ``propagateDeps`` is set; when a dependency fails, the dependencies promoted in
+that call are reverted (``revertPromotedDeps``).
+
+Unlike karmadactl, one call handles many objects (bounded worker pool, results in input order),
+an existing equal template is ``unchanged`` (karmadactl only warns), a different one is a
+``conflict`` unless ``force``, and a policy of the same name (karmadactl's) is reused.
+
+``plan_object`` is pure (what must change); ``Promoter`` reads and writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
+from ..k8s.rest import KINDS, api_version_of, path_for
+from . import dependencies, names, policy as pol, prune, schema
+
+CLAIM_LABELS = ("propagationpolicy.karmada.io/permanent-id", "clusterpropagationpolicy.karmada.io/permanent-id")
+CLAIM_ANNOTATIONS = ("propagationpolicy.karmada.io/name", "propagationpolicy.karmada.io/namespace",
+                     "clusterpropagationpolicy.karmada.io/name")
+CLUSTER_SCOPED = set(k for k, v in KINDS.items() if not v[2])
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+MANAGED_ANNOTATION = "work.karmada.io/name"
+
+
+def comparable_template(obj):
+    """A Karmada template without what Karmada itself adds (claims) and server-set fields."""
+    tpl = prune.prune(obj)
+    meta = tpl.get("metadata") or {}
+    for key in CLAIM_LABELS:
+        (meta.get("labels") or {}).pop(key, None)
+    for key in CLAIM_ANNOTATIONS:
+        (meta.get("annotations") or {}).pop(key, None)
+    for field in ("labels", "annotations"):
+        if field in meta and not meta[field]:
+            meta.pop(field)
+    tpl.pop("apiVersion", None)
+    return tpl
+
+
+def plan_object(member_obj, existing_template, force=False):
+    """-> (outcome, template): ``promoted`` (create), ``unchanged``, ``conflict`` or ``updated``
+    (existing template differs and ``force``)."""
+    template = prune.to_template(member_obj)
+    if existing_template is None:
+        return "promoted", template
+    if comparable_template(existing_template) == comparable_template(template):
+        return "unchanged", template
+    return ("updated" if force else "conflict"), template
+
+
+def ref_key(ref):
+    return "%s/%s/%s" % (ref["kind"], ref.get("namespace") or "", ref["name"])
+
+
+class Promoter(object):
+    def __init__(self, karmada, member, cluster, check_mode=False, concurrency=16, force=False,
+                 with_dependencies=False, mode="per_resource", policy_name=None, log=None):
+        self.karmada = karmada
+        self.member = member
+        self.cluster = cluster
+        self.check_mode = check_mode
+        self.concurrency = max(1, int(concurrency))
+        self.force = force
+        self.with_deps = with_dependencies
+        self.mode = mode
+        self.policy_name = policy_name
+        self.log = log or (lambda msg: None)
+        self._lock = threading.Lock()
+        self._dep_claims = {}    # dependency key -> "created" | "existing"
+        self.created_namespaces = []
+
+    # -- reading (everything before any write) ---------------------------------
+    def check_member(self):
+        obj = self.karmada.get(path_for("Cluster", name=self.cluster), missing_ok=True)
+        if obj is None:
+            known = sorted(c["metadata"]["name"] for c in self.karmada.iter_list(path_for("Cluster")))
+            raise ValidationError("cluster: %r is not a member cluster of this Karmada control plane; members: %s. "
+                                  "Use the member name from the federation stage." % (self.cluster,
+                                                                                      ", ".join(known) or "none"))
+        return obj
+
+    def resolve(self, refs, namespaces, label_selector, kinds):
+        """Member objects to promote, in a stable order; missing ones fail before any write."""
+        out = []
+        seen = set()
+        missing = []
+        for ref in refs or []:
+            kind = ref["kind"]
+            if kind not in KINDS:
+                raise ValidationError("resources: kind %r is not supported; use one of %s"
+                                      % (kind, ", ".join(sorted(KINDS))))
+            if kind not in CLUSTER_SCOPED and not ref.get("namespace"):
+                raise ValidationError("resources: %s %s needs a namespace" % (kind, ref["name"]))
+            obj = self.member.get(path_for(kind, ref.get("namespace"), ref["name"], ref.get("api_version")),
+                                  missing_ok=True)
+            if obj is None:
+                missing.append(ref_key(ref))
+                continue
+            obj.setdefault("apiVersion", ref.get("api_version") or api_version_of(kind))
+            obj.setdefault("kind", kind)
+            if ref_key(ref) not in seen:
+                seen.add(ref_key(ref))
+                out.append(obj)
+        if missing:
+            raise ValidationError("resources: not found in member cluster %s: %s" % (self.cluster,
+                                                                                    ", ".join(missing)))
+        for ns in namespaces or []:
+            if self.member.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+                raise ValidationError("namespaces: namespace %r does not exist in member cluster %s"
+                                      % (ns, self.cluster))
+            for kind in kinds:
+                for obj in self.member.iter_list(path_for(kind, ns), label_selector=label_selector):
+                    obj.setdefault("apiVersion", api_version_of(kind))
+                    obj.setdefault("kind", kind)
+                    key = "%s/%s/%s" % (kind, ns, obj["metadata"]["name"])
+                    if key in seen or self._skip(obj):
+                        continue
+                    seen.add(key)
+                    out.append(obj)
+        return out
+
+    @staticmethod
+    def _skip(obj):
+        """Objects the cluster makes itself are not promoted (default ServiceAccount, its tokens,
+        the root CA ConfigMap, kubernetes Service)."""
+        name = obj["metadata"]["name"]
+        kind = obj.get("kind")
+        if kind == "ServiceAccount" and name == "default":
+            return True
+        if kind == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
+            return True
+        if kind == "ConfigMap" and name in ("kube-root-ca.crt",):
+            return True
+        return bool(obj["metadata"].get("ownerReferences"))
+
+    def existing_templates(self, objects):
+        """{key: template} for what already exists in Karmada (one list per namespace and kind)."""
+        wanted = set((o["kind"], o["metadata"].get("namespace") or "") for o in objects)
+        out = {}
+        for kind, ns in sorted(wanted):
+            if ns and self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+                continue
+            for obj in self.karmada.iter_list(path_for(kind, ns or None)):
+                out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
+        return out
+
+    # -- policies ------------------------------------------------------------------
+    def per_resource_policy(self, obj, propagate_deps):
+        kind = obj["kind"]
+        ns = obj["metadata"].get("namespace")
+        name = names.policy_name(ns or "", obj["metadata"]["name"], obj["apiVersion"], kind)
+        spec = pol.propagation_spec(
+            [pol.selector(obj["apiVersion"], kind, obj["metadata"]["name"])], cluster_names=[self.cluster],
+            conflict_resolution="Overwrite", preserve_resources_on_deletion=True,
+            propagate_deps=bool(propagate_deps))
+        ptype = "ClusterPropagationPolicy" if kind in CLUSTER_SCOPED else "PropagationPolicy"
+        return schema.validate(pol.build(ptype, name, ns, spec), what="the policy for %s" % obj["metadata"]["name"])
+
+    def batch_policies(self, objects):
+        """mode=policy: one PropagationPolicy per namespace named ``policy_name`` whose
+        resourceSelectors name every promoted object of that namespace (the guide's batch mode)."""
+        by_ns = {}
+        for obj in objects:
+            ns = obj["metadata"].get("namespace")
+            if not ns:
+                continue
+            by_ns.setdefault(ns, []).append(pol.selector(obj["apiVersion"], obj["kind"], obj["metadata"]["name"]))
+        out = []
+        for ns, selectors in sorted(by_ns.items()):
+            spec = pol.propagation_spec(sorted(selectors, key=lambda s: (s["kind"], s["name"])),
+                                        cluster_names=[self.cluster], conflict_resolution="Overwrite",
+                                        preserve_resources_on_deletion=True, propagate_deps=self.with_deps,
+                                        priority=0, scheduler_name="default-scheduler")
+            out.append(schema.validate(pol.build("PropagationPolicy", self.policy_name, ns, spec)))
+        return out
+
+    def ensure_policy(self, wanted):
+        """Create the policy, or reuse one of the same name (made earlier, e.g. by karmadactl)."""
+        kind = wanted["kind"]
+        ns = wanted["metadata"].get("namespace")
+        path = path_for(kind, ns, wanted["metadata"]["name"])
+        existing = self.karmada.get(path, missing_ok=True)
+        action, patch = pol.plan(existing, wanted)
+        if action == "none":
+            return "unchanged", existing
+        if action == "update" and self.mode == "per_resource" and not self.force:
+            return "reused", existing
+        if self.check_mode:
+            return ("created" if action == "create" else "updated"), wanted
+        if action == "create":
+            return "created", self.karmada.create(path_for(kind, ns), wanted)
+        return "updated", self.karmada.merge_patch(path, patch)
+
+    # -- writing -----------------------------------------------------------------------
+    def ensure_namespace(self, ns):
+        if not ns:
+            return
+        with self._lock:
+            if ns in self.created_namespaces:
+                return
+            if self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+                if not self.check_mode:
+                    try:
+                        self.karmada.create(path_for("Namespace"), {"apiVersion": "v1", "kind": "Namespace",
+                                                                    "metadata": {"name": ns}})
+                    except ConflictError:
+                        pass
+            self.created_namespaces.append(ns)
+
+    def write_template(self, outcome, template, existing):
+        kind = template["kind"]
+        ns = template["metadata"].get("namespace")
+        if self.check_mode or outcome in ("unchanged", "conflict"):
+            return
+        if outcome == "promoted":
+            try:
+                self.karmada.create(path_for(kind, ns, api_version=template["apiVersion"]), template)
+            except ConflictError:
+                current = self.karmada.get(path_for(kind, ns, template["metadata"]["name"]))
+                if comparable_template(current) != comparable_template(template):
+                    raise
+        elif outcome == "updated":
+            body = dict(template)
+            body["metadata"] = dict(template["metadata"], resourceVersion=existing["metadata"]["resourceVersion"])
+            self.karmada.replace(path_for(kind, ns, template["metadata"]["name"]), body)
+
+    def promote_dependencies(self, obj, existing_templates):
+        """Templates of the workload's dependencies; reverts the ones made here when one fails."""
+        ns = obj["metadata"].get("namespace")
+        made = []
+        results = []
+        try:
+            for kind, name in dependencies.dependencies(obj):
+                key = "%s/%s/%s" % (kind, ns, name)
+                with self._lock:
+                    claimed = self._dep_claims.get(key)
+                    if claimed is None:
+                        self._dep_claims[key] = "pending"
+                if claimed is not None:
+                    results.append({"kind": kind, "namespace": ns, "name": name, "outcome": "shared"})
+                    continue
+                dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
+                if dep is None:
+                    raise NotFoundError("dependency %s %s/%s of %s %s is missing in member cluster %s"
+                                        % (kind, ns, name, obj["kind"], obj["metadata"]["name"], self.cluster))
+                dep.setdefault("apiVersion", api_version_of(kind))
+                dep.setdefault("kind", kind)
+                outcome, template = plan_object(dep, existing_templates.get(key), self.force)
+                if outcome == "conflict":
+                    outcome = "unchanged"   # a dependency already in Karmada is left as it is
+                self.write_template(outcome, template, existing_templates.get(key))
+                if outcome == "promoted":
+                    made.append((kind, ns, name))
+                results.append({"kind": kind, "namespace": ns, "name": name, "outcome": outcome})
+        except Exception:
+            # revertPromotedDeps: delete the dependency templates this call created
+            if not self.check_mode:
+                for kind, dns, name in made:
+                    self.karmada.delete(path_for(kind, dns, name))
+            raise
+        return results
+
+    def promote_one(self, obj, existing_templates):
+        kind = obj["kind"]
+        ns = obj["metadata"].get("namespace")
+        name = obj["metadata"]["name"]
+        key = "%s/%s/%s" % (kind, ns or "", name)
+        result = {"kind": kind, "api_version": obj["apiVersion"], "namespace": ns, "name": name}
+        try:
+            existing = existing_templates.get(key)
+            outcome, template = plan_object(obj, existing, self.force)
+            result["outcome"] = outcome
+            result["template"] = template
+            if outcome == "conflict":
+                result["reason"] = ("a different template %s %s/%s already exists in Karmada; review it, then use "
+                                    "force=true to replace it" % (kind, ns or "", name))
+                return result
+            self.ensure_namespace(ns)
+            deps = []
+            if self.with_deps and kind in WORKLOAD_KINDS:
+                deps = self.promote_dependencies(obj, existing_templates)
+                result["dependencies"] = deps
+            self.write_template(outcome, template, existing)
+            if self.mode == "per_resource":
+                wanted = self.per_resource_policy(obj, self.with_deps and kind in WORKLOAD_KINDS)
+                policy_outcome, _ = self.ensure_policy(wanted)
+                result["policy"] = {"kind": wanted["kind"], "name": wanted["metadata"]["name"],
+                                    "namespace": ns, "outcome": policy_outcome}
+                result["policy_object"] = wanted
+            return result
+        except (ApiError, ConflictError, NotFoundError, ValidationError) as exc:
+            result.update(outcome="failed", reason=exc.msg)
+            return result
+
+    def promote(self, objects, existing_templates):
+        for obj in objects:
+            if obj["metadata"].get("namespace"):
+                ns = obj["metadata"]["namespace"]
+                if self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+                    self.ensure_namespace(ns)
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            results = list(pool.map(lambda o: self.promote_one(o, existing_templates), objects))
+        return results
+
+    # -- verification ------------------------------------------------------------------
+    def pod_uids(self, objects):
+        """{workload key: sorted pod UIDs} for the workloads, one pod list per namespace."""
+        by_ns = {}
+        for obj in objects:
+            if obj["kind"] in WORKLOAD_KINDS and obj["kind"] not in ("Job", "CronJob"):
+                by_ns.setdefault(obj["metadata"]["namespace"], []).append(obj)
+        out = {}
+        for ns, workloads in by_ns.items():
+            pods = list(self.member.iter_list(path_for("Pod", ns)))
+            for obj in workloads:
+                match = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+                uids = sorted(p["metadata"]["uid"] for p in pods if match and all(
+                    (p["metadata"].get("labels") or {}).get(k) == v for k, v in match.items()))
+                out["%s/%s/%s" % (obj["kind"], ns, obj["metadata"]["name"])] = uids
+        return out
+
+    def adopted(self, result):
+        """(done, seen) for one promoted object: binding applied and member object managed."""
+        kind, ns, name = result["kind"], result["namespace"], result["name"]
+        bkind = "ClusterResourceBinding" if kind in CLUSTER_SCOPED else "ResourceBinding"
+        binding = self.karmada.get(path_for(bkind, ns, names.binding_name(kind, name)), missing_ok=True)
+        if binding is None:
+            return False, "no binding yet"
+        conds = dict((c["type"], c) for c in (binding.get("status") or {}).get("conditions") or [])
+        applied = conds.get("FullyApplied", {})
+        if applied.get("status") != "True":
+            return False, "binding not applied: %s" % (applied.get("message") or "pending")
+        member_obj = self.member.get(path_for(kind, ns, name), missing_ok=True)
+        if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
+            return False, "member object not yet managed by Karmada"
+        return True, "applied"

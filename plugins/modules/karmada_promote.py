@@ -1,0 +1,312 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ctyun.cce_migration contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: karmada_promote
+short_description: Put running member workloads under Karmada's control without restarting them
+version_added: 0.1.0
+description:
+  - Does what C(karmadactl promote) does, for many objects in one task and safely re-runnable.
+    Each object is read from the member cluster, cleaned the way Karmada prunes a resource
+    template (server-set metadata, status, Deployment revision annotations, Job generated selectors,
+    ServiceAccount token secrets, Service cluster IPs), annotated with
+    C(work.karmada.io/conflict-resolution=overwrite), and created in the Karmada control plane.
+  - The pod template is not changed, so Karmada adopts the running objects and no pod is replaced.
+    With O(verify_no_restart=true) the module proves it by comparing pod UIDs before and after.
+  - O(mode=per_resource) creates one PropagationPolicy (ClusterPropagationPolicy for cluster-scoped
+    objects) per object, named like karmadactl names it, pinned to O(cluster); O(mode=policy) creates
+    one PropagationPolicy named O(policy_name) per namespace whose resourceSelectors cover the
+    promoted objects (the guide's batch mode).
+  - An equal template in Karmada is C(unchanged); a different one is a C(conflict) and left alone
+    unless O(force=true). A policy of the same name (for example made by karmadactl) is reused.
+  - The member is never changed by this module, and nothing is deleted from it.
+author:
+  - ctyun.cce_migration maintainers
+options:
+  cluster:
+    description: Name of the member cluster in Karmada where the objects run (for example from the federation stage).
+    type: str
+    required: true
+  member:
+    description: Access to the member cluster's API server.
+    type: dict
+    required: true
+    suboptions:
+      kubeconfig:
+        description: Path to a kubeconfig file, or its content as a dict.
+        type: raw
+      context:
+        description: Context in the kubeconfig.
+        type: str
+      host:
+        description: URL of the API server.
+        type: str
+      api_key:
+        description: Bearer token. Never logged.
+        type: str
+      validate_certs:
+        description: Verify the API server's certificate (kubeconfig setting when not set).
+        type: bool
+        aliases: [verify_ssl]
+      ca_cert:
+        description: CA certificate to verify the API server.
+        type: path
+        aliases: [ssl_ca_cert]
+  resources:
+    description: Objects to promote.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      api_version:
+        description: API version, for example C(apps/v1). Defaults to the kind's usual version.
+        type: str
+      kind:
+        description: Kind, for example C(Deployment).
+        type: str
+        required: true
+      namespace:
+        description: Namespace (not for cluster-scoped kinds).
+        type: str
+      name:
+        description: Name.
+        type: str
+        required: true
+  namespaces:
+    description: Promote every object of O(kinds) in these namespaces (optionally narrowed by O(label_selector)).
+    type: list
+    elements: str
+    default: []
+  label_selector:
+    description: Label selector applied with O(namespaces), for example C(app.kubernetes.io/part-of=shop).
+    type: str
+  kinds:
+    description: Kinds promoted with O(namespaces).
+    type: list
+    elements: str
+    default: [Deployment, StatefulSet, Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim]
+  mode:
+    description: One policy per object (like karmadactl) or one named policy per namespace (batch mode).
+    type: str
+    choices: [per_resource, policy]
+    default: per_resource
+  policy_name:
+    description: Name of the policy with O(mode=policy).
+    type: str
+  dependencies:
+    description:
+      - Also promote the ConfigMaps, Secrets, ServiceAccounts and PersistentVolumeClaims the pod templates
+        reference, and set C(propagateDeps). When one fails, the dependencies promoted by the same object
+        are reverted, as karmadactl does.
+    type: bool
+    default: false
+  force:
+    description: Replace a different existing template (and update a different policy of the same name).
+    type: bool
+    default: false
+  concurrency:
+    description: How many objects are promoted at the same time.
+    type: int
+    default: 16
+  verify_no_restart:
+    description: Record pod UIDs before and fail, naming the workloads, if any pod was replaced.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - ctyun.cce_migration.k8s_auth
+  - ctyun.cce_migration.wait
+  - ctyun.cce_migration.attributes
+notes:
+  - The top-level Kubernetes options address the Karmada control plane; O(member) the member cluster.
+"""
+
+EXAMPLES = r"""
+- name: Promote one Deployment, like "karmadactl promote deployment nginx -n default -c member1"
+  ctyun.cce_migration.karmada_promote:
+    kubeconfig: "{{ karmada_kubeconfig }}"
+    cluster: member1
+    member:
+      kubeconfig: ~/.kube/config
+      context: aliyun-prod
+    resources:
+      - kind: Deployment
+        namespace: default
+        name: nginx
+
+- name: Promote a whole namespace with dependencies, in the guide's batch mode
+  ctyun.cce_migration.karmada_promote:
+    kubeconfig: "{{ karmada_kubeconfig }}"
+    cluster: "{{ source_member_name }}"
+    member:
+      kubeconfig: "{{ source_kubeconfig }}"
+      context: "{{ source_context }}"
+    namespaces: [shop]
+    mode: policy
+    policy_name: deployments-pp
+    dependencies: true
+"""
+
+RETURN = r"""
+results:
+  description: One entry per object, in input order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: Kind of the object.
+      type: str
+    namespace:
+      description: Namespace of the object.
+      type: str
+    name:
+      description: Name of the object.
+      type: str
+    outcome:
+      description: C(promoted), C(updated), C(unchanged), C(conflict) or C(failed).
+      type: str
+    reason:
+      description: Why the object is a conflict or failed.
+      type: str
+      returned: when outcome is conflict or failed
+    policy:
+      description: The policy for the object (mode per_resource) and what was done to it.
+      type: dict
+      returned: mode per_resource
+counts:
+  description: Number of objects per outcome, and C(total).
+  returned: always
+  type: dict
+  sample: {promoted: 30, unchanged: 0, conflict: 0, failed: 0, total: 30}
+policies:
+  description: Policies created, reused or updated.
+  returned: always
+  type: list
+  elements: dict
+restarted:
+  description: Workloads whose pods were replaced during the promotion (should be empty).
+  returned: when verify_no_restart and wait
+  type: list
+  elements: str
+"""
+
+import time
+
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
+    k8s_auth_argument_spec, k8s_auth_suboptions, merge_specs, wait_argument_spec)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
+
+
+def _summary(result):
+    return dict((k, v) for k, v in result.items() if k not in ("template", "policy_object"))
+
+
+def run(mod):
+    p = mod.params
+    if not p["resources"] and not p["namespaces"]:
+        raise ValidationError("Nothing to promote: give resources (kind, namespace, name) or namespaces.")
+    if p["mode"] == "policy" and not p["policy_name"]:
+        raise ValidationError("policy_name is required with mode=policy (for example deployments-pp).")
+    if p["concurrency"] < 1:
+        raise ValidationError("concurrency must be 1 or more.")
+    karmada = Rest(auth_params(p), pool_size=p["concurrency"], what="the Karmada control plane")
+    member = Rest(auth_params(p, "member"), pool_size=p["concurrency"], what="member cluster %s" % p["cluster"])
+    promoter = Promoter(karmada, member, p["cluster"], check_mode=mod.check_mode, concurrency=p["concurrency"],
+                        force=p["force"], with_dependencies=p["dependencies"], mode=p["mode"],
+                        policy_name=p["policy_name"])
+    promoter.check_member()
+    objects = promoter.resolve(p["resources"], p["namespaces"], p["label_selector"], p["kinds"])
+    batch = promoter.batch_policies(objects) if p["mode"] == "policy" else []
+    existing = promoter.existing_templates(objects)
+    before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
+
+    results = promoter.promote(objects, existing)
+    policies = [r["policy"] for r in results if r.get("policy")]
+    if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):
+        for wanted in batch:
+            outcome, _ = promoter.ensure_policy(wanted)
+            policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
+                             "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
+            if outcome != "unchanged":
+                mod.add_diff(before={}, after=wanted, header="PropagationPolicy %s/%s" % (
+                    wanted["metadata"]["namespace"], wanted["metadata"]["name"]))
+    for r in results:
+        if r["outcome"] in ("promoted", "updated"):
+            mod.add_diff(before={}, after=r["template"], header="template %s %s/%s" % (
+                r["kind"], r["namespace"] or "", r["name"]))
+        if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
+            mod.add_diff(before={}, after=r["policy_object"], header="%s %s" % (r["policy"]["kind"],
+                                                                               r["policy"]["name"]))
+        deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
+        if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
+                "created", "updated"):
+            mod.changed()
+    if any(x["outcome"] in ("created", "updated") for x in policies):
+        mod.changed()
+    out = dict(results=[_summary(r) for r in results], policies=policies, namespaces=promoter.created_namespaces)
+    failed = [r for r in results if r["outcome"] == "failed"]
+    if p["wait"] and not mod.check_mode and not failed:
+        pending = [r for r in results if r["outcome"] in ("promoted", "updated", "unchanged")]
+        deadline = time.monotonic() + p["wait_timeout"]
+        last = {}
+        while pending and time.monotonic() < deadline:
+            still = []
+            for r in pending:
+                done, seen = promoter.adopted(r)
+                if not done:
+                    last["%s %s/%s" % (r["kind"], r["namespace"] or "", r["name"])] = seen
+                    still.append(r)
+            pending = still
+            if pending:
+                time.sleep(min(p["wait_sleep"], 1))
+        if pending:
+            sample = sorted(last.items())[:5]
+            out["failed_msg"] = ("Timed out after %ss waiting for Karmada to adopt %d object(s); last seen: %s"
+                                 % (p["wait_timeout"], len(pending), "; ".join("%s: %s" % kv for kv in sample)))
+            return out
+        if p["verify_no_restart"]:
+            after = promoter.pod_uids(objects)
+            restarted = sorted(k for k, uids in before.items() if uids and set(uids) - set(after.get(k, [])))
+            out["restarted"] = restarted
+            if restarted:
+                out["failed_msg"] = "Pods were replaced during the promotion of: %s" % ", ".join(restarted)
+                return out
+    if failed:
+        out["failed_msg"] = "%d of %d object(s) failed: %s" % (len(failed), len(results), "; ".join(
+            "%s %s/%s: %s" % (r["kind"], r["namespace"] or "", r["name"], r.get("reason")) for r in failed[:5]))
+    return out
+
+
+def main():
+    argument_spec = merge_specs(k8s_auth_argument_spec(), wait_argument_spec(300), dict(
+        cluster=dict(type="str", required=True),
+        member=dict(type="dict", required=True, options=k8s_auth_suboptions()),
+        resources=dict(type="list", elements="dict", default=[], options=dict(
+            api_version=dict(type="str"), kind=dict(type="str", required=True), namespace=dict(type="str"),
+            name=dict(type="str", required=True))),
+        namespaces=dict(type="list", elements="str", default=[]),
+        label_selector=dict(type="str"),
+        kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret",
+                                                          "ServiceAccount", "PersistentVolumeClaim"]),
+        mode=dict(type="str", choices=["per_resource", "policy"], default="per_resource"),
+        policy_name=dict(type="str"),
+        dependencies=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+        concurrency=dict(type="int", default=16),
+        verify_no_restart=dict(type="bool", default=True),
+    ))
+    CceMigrationModule(argument_spec).run(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""karmada_promote against the lab, through the module's entry point: pods are never replaced."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.lab.fixtures import start_lab
+from tests.utils.modrun import run_module
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("promote-lab"), LAB_KARMADA_MEMBERS="source,target", LAB_READY_S="0.3",
+                   LAB_WORKLOADS="12") as handle:
+        yield handle
+
+
+def params(lab, **extra):
+    base = dict(kubeconfig=lab.kubeconfig, context="karmada", cluster="source",
+                member=dict(kubeconfig=lab.kubeconfig, context="source"), wait_timeout=60)
+    base.update(extra)
+    return base
+
+
+def pods(lab, ns):
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context="source", client_configuration=cfg)
+    items = client.CoreV1Api(client.ApiClient(cfg)).list_namespaced_pod(ns).items
+    return sorted(p.metadata.uid for p in items)
+
+
+def karmada_list(lab, path):
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context="karmada", client_configuration=cfg)
+    api = client.ApiClient(cfg)
+    resp = api.call_api(*api.param_serialize("GET", path, auth_settings=["BearerToken"]))
+    return json.loads(resp.read())["items"]
+
+
+def test_single_promote_keeps_pods_and_rerun_is_unchanged(lab):
+    before = pods(lab, "shop")
+    first = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="shop",
+                                                                      name="cart-0")]), diff=True)
+    assert not first.failed, first.get("msg")
+    assert first["changed"] is True and first["counts"]["promoted"] == 1
+    assert first["policies"][0]["name"].startswith("cart-0-")
+    assert first["restarted"] == []
+    assert pods(lab, "shop") == before
+    again = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="shop",
+                                                                      name="cart-0")]))
+    assert not again.failed and again["changed"] is False, again["results"]
+    assert again["counts"]["unchanged"] == 1, (again["counts"], again["results"])
+
+
+def test_bulk_namespace_with_dependencies_in_policy_mode(lab):
+    before = pods(lab, "web")
+    mark = lab.mark()
+    check = run_module("karmada_promote", params(lab, namespaces=["web"], mode="policy", policy_name="deployments-pp",
+                                                 dependencies=True), check=True)
+    assert not check.failed, check.get("msg")
+    assert check["changed"] is True and check["counts"]["promoted"] > 0
+    assert lab.writes(mark, server="karmada") == []
+    result = run_module("karmada_promote", params(lab, namespaces=["web"], mode="policy",
+                                                  policy_name="deployments-pp", dependencies=True))
+    assert not result.failed, result.get("msg")
+    assert result["counts"]["failed"] == 0 and result["restarted"] == []
+    assert pods(lab, "web") == before
+    deployments = [r for r in result["results"] if r["kind"] == "Deployment"]
+    assert deployments and all(r["outcome"] == "promoted" for r in deployments)
+    policies = karmada_list(lab, "/apis/policy.karmada.io/v1alpha1/namespaces/web/propagationpolicies")
+    assert [p["metadata"]["name"] for p in policies] == ["deployments-pp"]
+    assert policies[0]["spec"]["conflictResolution"] == "Overwrite" and policies[0]["spec"]["propagateDeps"]
+    again = run_module("karmada_promote", params(lab, namespaces=["web"], mode="policy",
+                                                 policy_name="deployments-pp", dependencies=True))
+    assert again["changed"] is False, [r for r in again["results"] if r["outcome"] != "unchanged"]
+
+
+def test_conflict_is_reported_not_overwritten(lab):
+    import copy
+
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context="karmada", client_configuration=cfg)
+    apps = client.AppsV1Api(client.ApiClient(cfg))
+    cfg2 = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context="source", client_configuration=cfg2)
+    member = client.ApiClient(cfg2).sanitize_for_serialization(
+        client.AppsV1Api(client.ApiClient(cfg2)).read_namespaced_deployment("checkout-1", "payments"))
+    client.CoreV1Api(client.ApiClient(cfg)).create_namespace({"metadata": {"name": "payments"}})
+    tmpl = {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "checkout-1", "namespace": "payments"}, "spec": copy.deepcopy(member["spec"])}
+    tmpl["spec"]["replicas"] = 9
+    apps.create_namespaced_deployment("payments", tmpl)
+    result = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="payments",
+                                                                       name="checkout-1")]))
+    assert result["counts"]["conflict"] == 1 and "force=true" in result["results"][0]["reason"]
+    assert apps.read_namespaced_deployment("checkout-1", "payments").spec.replicas == 9
+
+
+def test_bad_input_fails_before_any_write(lab):
+    mark = lab.mark()
+    missing = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="shop",
+                                                                        name="nope")]))
+    assert missing.failed and "nope" in missing["msg"] and "not found" in missing["msg"]
+    unknown = run_module("karmada_promote", params(lab, cluster="member9", namespaces=["shop"]))
+    assert unknown.failed and "member9" in unknown["msg"] and "source" in unknown["msg"]
+    nothing = run_module("karmada_promote", params(lab))
+    assert nothing.failed and "resources" in nothing["msg"]
+    assert lab.writes(mark) == []
