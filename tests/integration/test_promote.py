@@ -114,3 +114,49 @@ def test_bad_input_fails_before_any_write(lab):
     nothing = run_module("karmada_promote", params(lab))
     assert nothing.failed and "resources" in nothing["msg"]
     assert lab.writes(mark) == []
+
+
+def test_propagation_policy_convenience_idempotent_and_validated(lab):
+    missing_ns = run_module("propagation_policy", dict(
+        kubeconfig=lab.kubeconfig, context="karmada", name="p", namespace="data",
+        resource_selectors=[{"apiVersion": "apps/v1", "kind": "Deployment"}]))
+    assert missing_ns.failed and "'data' does not exist" in missing_ns["msg"]
+    base = dict(kubeconfig=lab.kubeconfig, context="karmada", name="split-pp", namespace="shop",
+                resource_selectors=[{"apiVersion": "apps/v1", "kind": "Deployment", "name": "cart-0"}],
+                cluster_names=["source", "target"], replica_scheduling="Divided", weights={"source": 1, "target": 1},
+                conflict_resolution="Overwrite", preserve_resources_on_deletion=True)
+    mark = lab.mark()
+    bad = run_module("propagation_policy", dict(base, weights={"source": 1, "elsewhere": 1}))
+    assert bad.failed and "elsewhere" in bad["msg"]
+    bad_spec = run_module("propagation_policy", dict(kubeconfig=lab.kubeconfig, context="karmada", name="x",
+                                                     namespace="data", spec={"resourceSelectors": [], "placement": {
+                                                         "replicaScheduling": {"replicaSchedulingType": "Half"}}}))
+    assert bad_spec.failed and "replicaSchedulingType" in bad_spec["msg"]
+    assert lab.writes(mark) == []
+    check = run_module("propagation_policy", base, check=True, diff=True)
+    assert check["changed"] and check["diff"]["after"]["spec"]["placement"]["replicaScheduling"]
+    assert lab.writes(mark) == []
+    first = run_module("propagation_policy", base)
+    assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action"))
+    again = run_module("propagation_policy", base)
+    assert again["changed"] is False and again["action"] == "unchanged"
+    moved = run_module("propagation_policy", dict(base, weights={"source": 0, "target": 1}), diff=True)
+    assert moved["changed"] and moved.get("action") == "updated", moved.get("msg")
+    assert moved["patch"]["spec"]["placement"]["replicaScheduling"]["weightPreference"]
+    gone = run_module("propagation_policy", dict(kubeconfig=lab.kubeconfig, context="karmada", name="split-pp",
+                                                 namespace="shop", state="absent"))
+    assert gone["changed"] and gone["action"] == "deleted"
+
+
+def test_override_policy_registry_rewrite_target_only(lab):
+    params_ = dict(kubeconfig=lab.kubeconfig, context="karmada", name="registry-to-ctyun", namespace="shop",
+                   target_cluster="target", registry_map=[{"from": "registry.cn-hangzhou.aliyuncs.com",
+                                                           "to": "registry-huadong1.crs.ctyun.cn"}])
+    first = run_module("override_policy", params_)
+    assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action")).get("msg")
+    rules = first["policy"]["spec"]["overrideRules"]
+    assert rules[0]["targetCluster"]["clusterNames"] == ["target"]
+    assert rules[0]["overriders"]["imageOverrider"][0]["value"] == "registry-huadong1.crs.ctyun.cn"
+    assert run_module("override_policy", params_)["changed"] is False
+    missing = run_module("override_policy", dict(params_, target_cluster=None))
+    assert missing.failed and "target_cluster" in missing["msg"]

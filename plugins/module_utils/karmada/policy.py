@@ -52,11 +52,13 @@ def propagation_spec(resource_selectors, cluster_names=None, replica_scheduling=
     if replica_scheduling == "Duplicated":
         placement["replicaScheduling"] = {"replicaSchedulingType": "Duplicated"}
     elif replica_scheduling == "Divided":
+        # Karmada requires weight >= 1; a cluster given weight 0 is simply left out of the list,
+        # which gives it weight 0 (pkg/scheduler/core/division_algorithm.go getStaticWeightInfoList)
         rs = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}
         if weights:
             rs["weightPreference"] = {"staticWeightList": [
                 {"targetCluster": {"clusterNames": [name]}, "weight": int(weight)}
-                for name, weight in sorted(weights.items())]}
+                for name, weight in sorted(weights.items()) if int(weight) > 0]}
         placement["replicaScheduling"] = rs
     spec["placement"] = placement
     if conflict_resolution:

@@ -38,6 +38,11 @@ def _check(node, value, path, errors):
     if expected and not _type_ok(value, expected):
         errors.append("%s: must be of type %s, got %s" % (path, expected, type(value).__name__))
         return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in node and value < node["minimum"]:
+            errors.append("%s: %s is less than the minimum of %s" % (path, value, node["minimum"]))
+        if "maximum" in node and value > node["maximum"]:
+            errors.append("%s: %s is more than the maximum of %s" % (path, value, node["maximum"]))
     if "enum" in node and value not in node["enum"]:
         errors.append("%s: unsupported value %r; supported values: %s" % (
             path, value, ", ".join(repr(v) for v in node["enum"])))
