@@ -160,3 +160,34 @@ def test_override_policy_registry_rewrite_target_only(lab):
     assert run_module("override_policy", params_)["changed"] is False
     missing = run_module("override_policy", dict(params_, target_cluster=None))
     assert missing.failed and "target_cluster" in missing["msg"]
+
+
+def test_promote_role_twice_second_run_unchanged(lab, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.utils.devpath import DEV_ROOT, REPO, ensure_dev_path
+
+    ensure_dev_path()
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    (workdir / "federation.json").write_text(json.dumps({"source_member_name": "source",
+                                                         "target_member_name": "target"}))
+    inventory = tmp_path / "inv.yml"
+    inventory.write_text("source:\n  hosts:\n    source_cluster:\n      ansible_connection: local\n"
+                         "      ansible_python_interpreter: %s\n" % sys.executable)
+    extra = {"migration_workdir": str(workdir), "karmada_kubeconfig": lab.kubeconfig, "karmada_context": "karmada",
+             "source_kubeconfig": lab.kubeconfig, "source_context": "source", "migrate_namespaces": ["data"],
+             "registry_map": [{"from": "registry.cn-hangzhou.aliyuncs.com", "to": "registry-huadong1.crs.ctyun.cn"}]}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(DEV_ROOT), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    before = pods(lab, "data")
+    cmd = [str(REPO / ".venv/bin/ansible-playbook"), "-i", str(inventory), str(REPO / "playbooks/promote.yml"),
+           "-e", json.dumps(extra)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    record = json.loads((workdir / "promote.json").read_text())
+    assert record["summary"]["objects"] > 0 and record["source_member_name"] == "source"
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
+    assert pods(lab, "data") == before
