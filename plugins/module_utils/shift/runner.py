@@ -293,8 +293,10 @@ class Shifter(object):
                                        % (w["key"], side, exp[side], _spec_replicas(obj), _ready(obj)))
             return not pending, "; ".join(pending[:5]) + (" (+%d more)" % (len(pending) - 5)
                                                           if len(pending) > 5 else "")
+        # Poll at least twice a second: a poll is two LISTs per namespace and kind, and a step
+        # finishes when the last pod is ready, so a coarse poll only adds idle time.
         wait_until(check, self.wait_timeout, "replicas of %d workload(s) after the %s" % (len(workloads), what),
-                   sleep=self.wait_sleep)
+                   sleep=min(self.wait_sleep, 0.5))
 
     def _scale_detached(self, entries, workloads):
         jobs = []
