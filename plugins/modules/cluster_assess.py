@@ -136,8 +136,10 @@ summary:
 proposal:
   description:
     - Proposed target. C(kubernetes_version), C(nodes) (flavor, count, reason), C(storage_class_map) (dict),
-      C(registry_map) (list of C(from)/C(to)), C(lb_annotation_rewrites) (dict, null value = remove), and
-      C(target_cluster) with the variables of the C(target_cluster) role.
+      C(registry_map) (list of C(from)/C(to)), C(lb_annotation_rewrites) (dict, null value = remove),
+      C(override_policy) (C(registry_map), C(storage_class_map), C(remove_annotations), C(add_annotations) as
+      M(ctyun.cce_migration.override_policy) takes them), and C(target_cluster) with the variables of the
+      C(target_cluster) role.
   returned: always
   type: dict
 files:

@@ -96,6 +96,7 @@ def test_other_cloud_storage_classes_and_lb_annotations_mapped(assessed):
     assert lb and all(f["affected"] and f["details"]["cloud"] for f in lb)
     rewrites = result["proposal"]["lb_annotation_rewrites"]
     assert set(f["details"]["key"] for f in lb) <= set(rewrites)
+    assert set(f["details"]["key"] for f in lb) <= set(result["proposal"]["override_policy"]["remove_annotations"])
     assert result["assessment"]["services"]["with_cloud_annotations"] >= 1
     assert all(set(r) == {"from", "to"} for r in result["proposal"]["registry_map"])
 

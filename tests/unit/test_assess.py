@@ -328,6 +328,11 @@ def test_proposal(doc):
     assert {"from": ECR, "to": "registry.example/ct"} in p["registry_map"]
     assert all(set(r) == {"from", "to"} for r in p["registry_map"])
     assert p["lb_annotation_rewrites"]["service.beta.kubernetes.io/aws-load-balancer-type"] is None
+    op = p["override_policy"]
+    assert op["remove_annotations"] == ["service.beta.kubernetes.io/aws-load-balancer-internal",
+                                        "service.beta.kubernetes.io/aws-load-balancer-type"]
+    assert op["add_annotations"] == {"service.beta.kubernetes.io/ctyun-loadbalancer-address-type": "intranet"}
+    assert op["registry_map"] == p["registry_map"] and op["storage_class_map"] == p["storage_class_map"]
     assert p["nodes"]["flavor"] == "general 4C8G" and p["nodes"]["count"] == 3
     assert p["target_cluster"]["target_cluster_kubernetes_version"] == "1.29.3"
 
@@ -459,3 +464,15 @@ def test_collector_raises_api_error():
     with pytest.raises(ApiError) as exc:
         Collector(Broken()).collect(Inventory())
     assert "403" in str(exc.value) and "forbidden" in str(exc.value)
+
+
+def test_annotation_overrides_add_only_uniform_values():
+    obs = {
+        "a/internal": {"ctyun_key": "c/address-type", "values": {"true": "intranet"}},
+        "b/type": {"ctyun_key": "c/address-type-2", "values": {"internal": "intranet", "internet-facing": "internet"}},
+        "c/spec": {"ctyun_key": None, "values": {"x": None}},
+        "d/partial": {"ctyun_key": "c/d", "values": {"known": "v", "odd": None}},
+    }
+    remove, add = P.annotation_overrides(obs)
+    assert remove == ["a/internal", "b/type", "c/spec", "d/partial"]
+    assert add == {"c/address-type": "intranet"}

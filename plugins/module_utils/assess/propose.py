@@ -9,6 +9,8 @@ The proposal uses the shapes later stages take as input, so a reviewed proposal 
   ``data_migration``);
 * ``registry_map``: list of ``{from, to}`` image prefixes (``override_policy``, ``image_sync``);
 * ``lb_annotation_rewrites``: dict source annotation key -> CTyun key, or null to remove it;
+* ``override_policy``: ``registry_map``, ``storage_class_map``, ``remove_annotations`` and
+  ``add_annotations`` as the ``override_policy`` module takes them (``promote_remove_annotations``);
 * ``target_cluster``: variables of the ``target_cluster`` role (version, worker flavor and count).
 """
 
@@ -94,6 +96,22 @@ def lb_annotation_rewrites(observations):
     return dict(sorted((key, entry.get("ctyun_key")) for key, entry in (observations or {}).items()))
 
 
+def annotation_overrides(observations):
+    """``(remove_annotations, add_annotations)`` for ``override_policy`` on the target member.
+
+    Every other-cloud annotation key is removed; a CTyun key is added only when all objects
+    map to one and the same CTyun value (an override applies to every selected object alike).
+    """
+    remove, add = [], {}
+    for key, entry in sorted((observations or {}).items()):
+        remove.append(key)
+        ctyun_key = entry.get("ctyun_key")
+        values = set(v for v in (entry.get("values") or {}).values() if v is not None)
+        if ctyun_key and len(values) == 1 and None not in (entry.get("values") or {}).values():
+            add[ctyun_key] = values.pop()
+    return remove, dict(sorted(add.items()))
+
+
 def size_nodes(workloads, flavors=tables.CTYUN_FLAVORS, default_flavor=tables.DEFAULT_FLAVOR, headroom=0.3,
                min_nodes=3, max_nodes=50, source_nodes=None):
     """Choose a worker flavor and count from requested CPU/memory plus headroom.
@@ -161,6 +179,7 @@ def propose(facts, target_version=tables.DEFAULT_TARGET_VERSION, storage_overrid
     registries = (facts.get("images") or {}).get("registries") or {}
     registries_map = registry_map(registries, ctyun_registry)
     rewrites = lb_annotation_rewrites(lb_observations)
+    remove_annotations, add_annotations = annotation_overrides(lb_observations)
     return dict(
         kubernetes_version=version,
         requested_version=target_version,
@@ -170,6 +189,9 @@ def propose(facts, target_version=tables.DEFAULT_TARGET_VERSION, storage_overrid
         storage_class_map=storage,
         registry_map=registries_map,
         lb_annotation_rewrites=rewrites,
+        # options of the override_policy module / promote role for the CTyun member
+        override_policy=dict(registry_map=registries_map, storage_class_map=storage,
+                             remove_annotations=remove_annotations, add_annotations=add_annotations),
         target_cluster=dict(
             target_cluster_kubernetes_version=version,
             target_cluster_node_flavor=nodes["flavor"],
