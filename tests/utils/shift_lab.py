@@ -166,6 +166,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.cl, self.ns, self.names, self.interval = cl, ns, names, interval
         self.low = {}
+        self.high = {}
         self.samples = 0
         self.errors = 0
         self._halt = threading.Event()
@@ -182,6 +183,7 @@ class Sampler(threading.Thread):
             for name in self.names:
                 total = ready(src.get(name)) + ready(tgt.get(name))
                 self.low[name] = min(self.low.get(name, total), total)
+                self.high[name] = max(self.high.get(name, total), total)
             self.samples += 1
             self._halt.wait(self.interval)
 
