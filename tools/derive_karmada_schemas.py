@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Derive the reduced Karmada policy schemas the collection validates against.
 
 Reads Karmada's CRDs (default: ../shared/reference/karmada-crds next to the repository, or

@@ -27,7 +27,7 @@ description:
     unless O(force=true). A policy of the same name (for example made by karmadactl) is reused.
   - The member is never changed by this module, and nothing is deleted from it.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   cluster:
     description: Name of the member cluster in Karmada where the objects run (for example from the federation stage).
@@ -207,6 +207,10 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest impor
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
 
 
+DEFAULT_KINDS = ["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", "ServiceAccount",
+                 "PersistentVolumeClaim"]
+
+
 def _summary(result):
     return dict((k, v) for k, v in result.items() if k not in ("template", "policy_object"))
 
@@ -234,7 +238,7 @@ def run(mod):
     policies = [r["policy"] for r in results if r.get("policy")]
     if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):
         for wanted in batch:
-            outcome, _ = promoter.ensure_policy(wanted)
+            outcome = promoter.ensure_policy(wanted)[0]
             policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                              "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
             if outcome != "unchanged":
@@ -245,8 +249,8 @@ def run(mod):
             mod.add_diff(before={}, after=r["template"], header="template %s %s/%s" % (
                 r["kind"], r["namespace"] or "", r["name"]))
         if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
-            mod.add_diff(before={}, after=r["policy_object"], header="%s %s" % (r["policy"]["kind"],
-                                                                               r["policy"]["name"]))
+            header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
+            mod.add_diff(before={}, after=r["policy_object"], header=header)
         deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
         if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
                 "created", "updated"):
@@ -288,7 +292,7 @@ def run(mod):
 
 
 def main():
-    argument_spec = merge_specs(k8s_auth_argument_spec(), wait_argument_spec(300), dict(
+    argument_spec = merge_specs(k8s_auth_argument_spec(), wait_argument_spec(), dict(
         cluster=dict(type="str", required=True),
         member=dict(type="dict", required=True, options=k8s_auth_suboptions()),
         resources=dict(type="list", elements="dict", default=[], options=dict(
@@ -296,8 +300,7 @@ def main():
             name=dict(type="str", required=True))),
         namespaces=dict(type="list", elements="str", default=[]),
         label_selector=dict(type="str"),
-        kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret",
-                                                          "ServiceAccount", "PersistentVolumeClaim"]),
+        kinds=dict(type="list", elements="str", default=DEFAULT_KINDS),
         mode=dict(type="str", choices=["per_resource", "policy"], default="per_resource"),
         policy_name=dict(type="str"),
         dependencies=dict(type="bool", default=False),

@@ -17,7 +17,7 @@ description:
     than the source, and the region's quotas leave room for the target cluster.
   - Every failed check is reported at once, as a list of reasons, so one run tells everything to fix.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   source:
     description: Access to the source cluster's API server.
@@ -90,7 +90,7 @@ supported_versions:
   type: list
   elements: str
 quotas:
-  description: CCE quotas of the region, C({name: {limit, used, available}}).
+  description: 'CCE quotas of the region, C({name: {limit, used, available}}).'
   returned: when the CTyun API answered
   type: dict
 target_exists:
@@ -121,9 +121,10 @@ def run(mod):
     reasons = checks.check_credentials(params)
     result = dict(reasons=reasons)
 
-    source_version, failed = checks.guarded("source cluster API not reachable", lambda: _source_version(
-        dict((k, params["source"].get(k)) for k in ("kubeconfig", "context", "host", "api_key", "validate_certs",
-                                                     "ca_cert"))))
+    source_auth = dict((k, params["source"].get(k))
+                       for k in ("kubeconfig", "context", "host", "api_key", "validate_certs", "ca_cert"))
+    source_version, failed = checks.guarded("source cluster API not reachable",
+                                            lambda: _source_version(source_auth))
     reasons.extend(failed)
     if source_version:
         result["source_version"] = source_version

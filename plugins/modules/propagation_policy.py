@@ -18,7 +18,7 @@ description:
     an invalid field fails with its path.
   - Fields Karmada's webhook defaults are left alone, so re-runs report no change.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   name:
     description: Name of the policy.
@@ -54,7 +54,7 @@ options:
   weights:
     description:
       - Static weight per member cluster with O(replica_scheduling=Divided).
-      - For example C({aliyun-prod: 1, cce-target: 1}).
+      - 'For example C({aliyun-prod: 1, cce-target: 1}).'
     type: dict
   conflict_resolution:
     description: What Karmada does when a member already has the object.

@@ -24,7 +24,7 @@ def safe_encode(text):
 
 def gvk_string(api_version, kind):
     """schema.GroupVersionKind.String(): ``apps/v1, Kind=Deployment`` (``/v1, Kind=Service`` for core)."""
-    group, _, version = api_version.rpartition("/")
+    group, dummy, version = api_version.rpartition("/")
     return "%s/%s, Kind=%s" % (group, version, kind)
 
 

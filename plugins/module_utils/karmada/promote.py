@@ -115,8 +115,8 @@ class Promoter(object):
                 seen.add(ref_key(ref))
                 out.append(obj)
         if missing:
-            raise ValidationError("resources: not found in member cluster %s: %s" % (self.cluster,
-                                                                                    ", ".join(missing)))
+            raise ValidationError("resources: not found in member cluster %s: %s"
+                                  % (self.cluster, ", ".join(missing)))
         for ns in namespaces or []:
             if self.member.get(path_for("Namespace", name=ns), missing_ok=True) is None:
                 raise ValidationError("namespaces: namespace %r does not exist in member cluster %s"
@@ -296,7 +296,7 @@ class Promoter(object):
             self.write_template(outcome, template, existing)
             if self.mode == "per_resource":
                 wanted = self.per_resource_policy(obj, self.with_deps and kind in WORKLOAD_KINDS)
-                policy_outcome, _ = self.ensure_policy(wanted)
+                policy_outcome = self.ensure_policy(wanted)[0]
                 result["policy"] = {"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                                     "namespace": ns, "outcome": policy_outcome}
                 result["policy_object"] = wanted

@@ -83,7 +83,7 @@ def errors_for(obj):
 def validate(obj, what=None):
     problems = errors_for(obj)
     if problems:
-        raise ValidationError("%s is not a valid %s: %s" % (what or (obj.get("metadata") or {}).get("name", "object"),
-                                                           obj.get("kind"), "; ".join(problems)),
+        name = what or (obj.get("metadata") or {}).get("name", "object")
+        raise ValidationError("%s is not a valid %s: %s" % (name, obj.get("kind"), "; ".join(problems)),
                               validation_errors=problems)
     return obj

@@ -174,8 +174,8 @@ def render_chart(steps, width=640, height=260):
     bar_w = min(80, (width - left - 20) // max(1, len(steps)) - 20)
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
              'aria-label="Replica split per cutover step">' % (width, height),
-             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (left, height - bottom, width - 10,
-                                                                       height - bottom)]
+             '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>'
+             % (left, height - bottom, width - 10, height - bottom)]
     for i, (step, (src, tgt)) in enumerate(zip(steps, totals)):
         x = left + 20 + i * (bar_w + 20)
         h_src = plot_h * src / peak
