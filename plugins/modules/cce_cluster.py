@@ -23,7 +23,7 @@ description:
   - Input is checked before any change; O(kubernetes_version) is checked against the versions the region offers.
   - A create whose answer is lost is never repeated blindly; the module looks the cluster up by name first.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.ctyun_auth
   - ctyun.cce_migration.wait

@@ -16,7 +16,7 @@ description:
   - Lists the region's clusters (or the one named O(name), or the one with id O(cluster_id)), and on request
     the Kubernetes versions offered, the quotas, and per cluster its node pools and tasks.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
   - ctyun.cce_migration.ctyun_auth
   - ctyun.cce_migration.attributes.INFO_MODULE

@@ -20,7 +20,7 @@ description:
     digests synced; and a chart of the replica split over the cutover.
   - Files are rewritten only when their content changes, so a re-run reports no change.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   workdir:
     description: Directory holding the stage records.

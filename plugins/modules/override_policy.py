@@ -18,7 +18,7 @@ description:
     removal or rewrite of the other cloud's LoadBalancer annotations - or takes a full O(spec).
   - Validated against Karmada's CRD schema before any call.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   name:
     description: Name of the policy.
