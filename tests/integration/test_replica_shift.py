@@ -46,7 +46,9 @@ def lab(tmp_path_factory):
     from tests.lab.fixtures import start_lab
 
     with start_lab(tmp_path_factory.mktemp("shift-lab"), LAB_KARMADA_MEMBERS="source,target",
-                   LAB_READY_S=os.environ.get("LAB_READY_S", "0.5"), LAB_WORKLOADS="0") as handle:
+                   LAB_READY_S=os.environ.get("LAB_READY_S", "0.5"), LAB_WORKLOADS="0",
+                   LAB_FAULT_RATE=os.environ.get("SHIFT_LAB_FAULT_RATE", "0"),
+                   LAB_SEED=os.environ.get("LAB_SEED", "42")) as handle:
         yield dict(dir=handle.dir, kubeconfig=Path(handle.kubeconfig), handle=handle,
                    clients=shift_lab.clients(handle.kubeconfig))
 

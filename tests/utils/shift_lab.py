@@ -23,7 +23,7 @@ from tests.utils.devpath import ensure_dev_path
 ensure_dev_path()
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (  # noqa: E402
-    ConflictError, NotFoundError)
+    ApiError, ConflictError, NotFoundError)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift.rest import Rest, object_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,12 +40,21 @@ def clients(kubeconfig, pool=32):
                 for ctx in ("source", "target", "karmada"))
 
 
+def create(rest, path, body, attempts=8):
+    """POST that tolerates the lab's injected faults: retried on 5xx/lost answers, 409 = already there."""
+    for attempt in range(attempts):
+        try:
+            return rest.request("POST", path, body=body)
+        except ConflictError:
+            return None
+        except ApiError as exc:
+            if attempt == attempts - 1 or (exc.status is not None and exc.status < 500 and exc.status != 429):
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
 def ensure_namespace(rest, ns):
-    try:
-        rest.request("POST", "/api/v1/namespaces", body={"apiVersion": "v1", "kind": "Namespace",
-                                                          "metadata": {"name": ns}})
-    except ConflictError:
-        pass
+    create(rest, "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
 
 
 def deployment(ns, name, replicas, max_unavailable, image="nginx:1.25"):
@@ -97,7 +106,10 @@ def wait_for(check, timeout=120, what="condition", sleep=0.1):
     deadline = time.monotonic() + timeout
     seen = None
     while time.monotonic() < deadline:
-        ok, seen = check()
+        try:
+            ok, seen = check()
+        except ApiError as exc:  # an injected fault; ask again
+            ok, seen = False, str(exc)
         if ok:
             return seen
         time.sleep(sleep)
@@ -111,10 +123,7 @@ def setup_workloads(cl, ns, specs, source_member="source", concurrency=16, timeo
 
     def create_member(spec):
         name, replicas, mu = spec
-        try:
-            cl["source"].request("POST", object_path("Deployment", ns), body=deployment(ns, name, replicas, mu))
-        except ConflictError:
-            pass
+        create(cl["source"], object_path("Deployment", ns), deployment(ns, name, replicas, mu))
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(create_member, specs))
@@ -128,15 +137,8 @@ def setup_workloads(cl, ns, specs, source_member="source", concurrency=16, timeo
     def promote(spec):
         name = spec[0]
         obj = cl["source"].get(object_path("Deployment", ns, name))
-        try:
-            cl["karmada"].request("POST", object_path("Deployment", ns), body=template_from(obj))
-        except ConflictError:
-            pass
-        try:
-            cl["karmada"].request("POST", object_path("PropagationPolicy", ns),
-                                  body=policy(ns, name, source_member))
-        except ConflictError:
-            pass
+        create(cl["karmada"], object_path("Deployment", ns), template_from(obj))
+        create(cl["karmada"], object_path("PropagationPolicy", ns), policy(ns, name, source_member))
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(promote, specs))

@@ -12,6 +12,7 @@ few well-known paths, and many workloads at once.
 from __future__ import annotations
 
 import json
+import time
 
 from ..common.errors import ApiError, ConflictError, NotFoundError
 from ..k8s.client import build_api_client
@@ -78,8 +79,25 @@ class Rest(object):
         query = {"labelSelector": label_selector} if label_selector else None
         return self.request("GET", path, query=query).get("items") or []
 
-    def merge_patch(self, path, patch):
-        return self.request("PATCH", path, body=patch, content_type=MERGE_PATCH)
+    def merge_patch(self, path, patch, attempts=5, sleeper=time.sleep):
+        """Merge patch, retried on 429/5xx and lost connections.
+
+        The shared retry policy replays only idempotent methods; a merge patch that sets
+        fixed values (all the shift sends) gives the same object when applied twice, so
+        replaying it after a lost answer is safe.
+        """
+        delay = 0.2
+        for attempt in range(attempts):
+            try:
+                return self.request("PATCH", path, body=patch, content_type=MERGE_PATCH)
+            except (NotFoundError, ConflictError):
+                raise
+            except ApiError as exc:
+                retriable = exc.status is None or exc.status == 429 or exc.status >= 500
+                if not retriable or attempt == attempts - 1:
+                    raise
+                sleeper(delay)
+                delay = min(delay * 2, 3.0)
 
     def delete(self, path, missing_ok=True):
         try:
