@@ -264,13 +264,10 @@ def run(mod):
         deadline = time.monotonic() + p["wait_timeout"]
         last = {}
         while pending and time.monotonic() < deadline:
-            still = []
-            for r in pending:
-                done, seen = promoter.adopted(r)
-                if not done:
-                    last["%s %s/%s" % (r["kind"], r["namespace"] or "", r["name"])] = seen
-                    still.append(r)
-            pending = still
+            states = promoter.adoption(pending)
+            last = dict(("%s %s/%s" % (r["kind"], r["namespace"] or "", r["name"]), states[i][1])
+                        for i, r in enumerate(pending) if not states[i][0])
+            pending = [r for i, r in enumerate(pending) if not states[i][0]]
             if pending:
                 time.sleep(min(p["wait_sleep"], 1))
         if pending:

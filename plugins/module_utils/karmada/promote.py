@@ -306,11 +306,8 @@ class Promoter(object):
             return result
 
     def promote(self, objects, existing_templates):
-        for obj in objects:
-            if obj["metadata"].get("namespace"):
-                ns = obj["metadata"]["namespace"]
-                if self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
-                    self.ensure_namespace(ns)
+        for ns in sorted(set(o["metadata"].get("namespace") for o in objects if o["metadata"].get("namespace"))):
+            self.ensure_namespace(ns)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             results = list(pool.map(lambda o: self.promote_one(o, existing_templates), objects))
         return results
@@ -332,18 +329,36 @@ class Promoter(object):
                 out["%s/%s/%s" % (obj["kind"], ns, obj["metadata"]["name"])] = uids
         return out
 
-    def adopted(self, result):
-        """(done, seen) for one promoted object: binding applied and member object managed."""
-        kind, ns, name = result["kind"], result["namespace"], result["name"]
-        bkind = "ClusterResourceBinding" if kind in CLUSTER_SCOPED else "ResourceBinding"
-        binding = self.karmada.get(path_for(bkind, ns, names.binding_name(kind, name)), missing_ok=True)
-        if binding is None:
-            return False, "no binding yet"
-        conds = dict((c["type"], c) for c in (binding.get("status") or {}).get("conditions") or [])
-        applied = conds.get("FullyApplied", {})
-        if applied.get("status") != "True":
-            return False, "binding not applied: %s" % (applied.get("message") or "pending")
-        member_obj = self.member.get(path_for(kind, ns, name), missing_ok=True)
-        if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
-            return False, "member object not yet managed by Karmada"
-        return True, "applied"
+    def adoption(self, results):
+        """{index: (done, seen)} for promoted objects: binding FullyApplied and member object managed.
+
+        Reads lists (one per namespace and kind) rather than one object at a time, so waiting on
+        thousands of objects costs a handful of requests per poll."""
+        by_ns = {}
+        for index, r in enumerate(results):
+            by_ns.setdefault(r["namespace"] or "", []).append((index, r))
+        out = {}
+        for ns, items in by_ns.items():
+            kinds = sorted(set(r["kind"] for _, r in items))
+            bkind = "ResourceBinding" if ns else "ClusterResourceBinding"
+            bindings = dict((b["metadata"]["name"], b) for b in self.karmada.iter_list(path_for(bkind, ns or None)))
+            members = {}
+            for kind in kinds:
+                for obj in self.member.iter_list(path_for(kind, ns or None)):
+                    members[(kind, obj["metadata"]["name"])] = obj
+            for index, r in items:
+                binding = bindings.get(names.binding_name(r["kind"], r["name"]))
+                if binding is None:
+                    out[index] = (False, "no binding yet")
+                    continue
+                conds = dict((c["type"], c) for c in (binding.get("status") or {}).get("conditions") or [])
+                applied = conds.get("FullyApplied", {})
+                if applied.get("status") != "True":
+                    out[index] = (False, "binding not applied: %s" % (applied.get("message") or "pending"))
+                    continue
+                member_obj = members.get((r["kind"], r["name"]))
+                if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
+                    out[index] = (False, "member object not yet managed by Karmada")
+                    continue
+                out[index] = (True, "applied")
+        return out

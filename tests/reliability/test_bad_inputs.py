@@ -1,0 +1,130 @@
+"""Bad input across the modules: each case fails with a message naming the field, and the
+lab's request log shows that nothing was written anywhere (Kubernetes, Karmada, CTyun)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lab.fixtures import start_lab
+from tests.utils.modrun import run_module
+
+PLAN = dict(name="cce-bad", kubernetes_version="1.29.3", cluster_type="Host", vpc_id="vpc-1", subnet_id="subnet-1",
+            network_plugin="cubecni", pod_cidr="172.16.0.0/16", service_cidr="10.96.0.0/16", control_plane_count=3,
+            node_pools=[dict(name="workers", flavor="general 4C8G", os_image="ctyunos23.01", count=3)],
+            wait_timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("bad-inputs"), LAB_KARMADA_MEMBERS="source,target", LAB_WORKLOADS="6",
+                   LAB_READY_S="0.3") as handle:
+        yield handle
+
+
+def k8s(lab, context):
+    return dict(kubeconfig=lab.kubeconfig, context=context)
+
+
+def ctyun(lab):
+    return dict(access_key=lab.env["CTYUN_ACCESS_KEY"], secret_key=lab.env["CTYUN_SECRET_KEY"],
+                region_id=lab.env["CTYUN_REGION_ID"], endpoint=lab.env["CTYUN_ENDPOINT"],
+                ca_path=lab.env["CTYUN_CA_BUNDLE"])
+
+
+def promote(lab, **extra):
+    return dict(dict(k8s(lab, "karmada"), cluster="source", member=k8s(lab, "source")), **extra)
+
+
+def shift(lab, **extra):
+    return dict(k8s(lab, "karmada"), source_member="source", target_member="target",
+                source_cluster=k8s(lab, "source"), target_cluster=k8s(lab, "target"), **extra)
+
+
+def pp(lab, **extra):
+    return dict(k8s(lab, "karmada"), name="bad-pp", namespace="default",
+                resource_selectors=[{"apiVersion": "apps/v1", "kind": "Deployment"}], **extra)
+
+
+# (id, module, params builder, words the message must contain)
+CASES = [
+    ("cce-control-plane-2", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, control_plane_count=2)),
+     ["control_plane_count"]),
+    ("cce-overlapping-cidrs", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, service_cidr="172.16.8.0/24")),
+     ["cidr"]),
+    ("cce-unknown-version", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, kubernetes_version="1.99.1")),
+     ["1.99.1"]),
+    ("cce-bad-flavor", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, node_pools=[dict(
+        name="w", flavor="huge 999C", os_image="ctyunos23.01", count=1)])), ["flavor"]),
+    ("cce-bad-os", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, node_pools=[dict(
+        name="w", flavor="general 4C8G", os_image="windows95", count=1)])), ["os"]),
+    ("cce-bad-pod-cidr", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, pod_cidr="172.16.0.0/99")),
+     ["pod_cidr"]),
+    ("cce-missing-credentials", "cce_cluster", lambda lab: dict(PLAN, endpoint=lab.env["CTYUN_ENDPOINT"]),
+     ["CTYUN_ACCESS_KEY"]),
+    ("cce-wrong-secret", "cce_cluster", lambda lab: dict(ctyun(lab), secret_key="wrong", **PLAN), ["signature"]),
+    ("promote-unknown-member", "karmada_promote", lambda lab: promote(lab, cluster="member9", namespaces=["shop"]),
+     ["member9"]),
+    ("promote-missing-object", "karmada_promote", lambda lab: promote(lab, resources=[dict(
+        kind="Deployment", namespace="shop", name="ghost")]), ["ghost", "not found"]),
+    ("promote-unknown-namespace", "karmada_promote", lambda lab: promote(lab, namespaces=["nowhere"]),
+     ["nowhere"]),
+    ("promote-nothing", "karmada_promote", lambda lab: promote(lab), ["resources"]),
+    ("promote-policy-mode-no-name", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"], mode="policy"),
+     ["policy_name"]),
+    ("promote-unsupported-kind", "karmada_promote", lambda lab: promote(lab, resources=[dict(
+        kind="Gadget", namespace="shop", name="x")]), ["Gadget"]),
+    ("promote-no-namespace", "karmada_promote", lambda lab: promote(lab, resources=[dict(
+        kind="Deployment", name="cart-0")]), ["namespace"]),
+    ("promote-concurrency-0", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"], concurrency=0),
+     ["concurrency"]),
+    ("pp-weight-not-number", "propagation_policy", lambda lab: pp(lab, replica_scheduling="Divided",
+                                                                  weights={"source": "lots"}), ["weights.source"]),
+    ("pp-weights-without-divided", "propagation_policy", lambda lab: pp(lab, weights={"source": 1}),
+     ["Divided"]),
+    ("pp-weights-unknown-cluster", "propagation_policy", lambda lab: pp(
+        lab, cluster_names=["source"], replica_scheduling="Divided", weights={"elsewhere": 1}), ["elsewhere"]),
+    ("pp-invalid-enum", "propagation_policy", lambda lab: dict(k8s(lab, "karmada"), name="x", namespace="default",
+                                                               spec={"resourceSelectors": [], "placement": {
+                                                                   "replicaScheduling": {
+                                                                       "replicaSchedulingType": "Sideways"}}}),
+     ["replicaSchedulingType"]),
+    ("pp-unknown-field", "propagation_policy", lambda lab: dict(k8s(lab, "karmada"), name="x", namespace="default",
+                                                                spec={"resourceSelectors": [], "placment": {}}),
+     ["placment"]),
+    ("pp-spec-and-options", "propagation_policy", lambda lab: pp(lab, spec={"resourceSelectors": []}),
+     ["mutually exclusive"]),
+    ("op-no-target", "override_policy", lambda lab: dict(k8s(lab, "karmada"), name="o", namespace="default",
+                                                         registry_map=[{"from": "a.example", "to": "b.example"}]),
+     ["target_cluster"]),
+    ("op-bad-registry-map", "override_policy", lambda lab: dict(k8s(lab, "karmada"), name="o", namespace="default",
+                                                                target_cluster="target", registry_map=[{"to": "x"}]),
+     ["registry_map[0]"]),
+    ("op-nothing", "override_policy", lambda lab: dict(k8s(lab, "karmada"), name="o", namespace="default",
+                                                       target_cluster="target"), ["nothing to override"]),
+    ("shift-decreasing-steps", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[50, 25]),
+     ["steps"]),
+    ("shift-step-over-100", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[0, 150]),
+     ["150"]),
+    ("shift-missing-policy", "replica_shift", lambda lab: shift(lab, policies=["default/ghost-pp"], steps=[0, 50]),
+     ["ghost-pp"]),
+    ("image-sync-malformed-ref", "image_sync", lambda lab: dict(images=["UPPER CASE::ref"]), ["images[0]"]),
+    ("report-missing-workdir", "migration_report", lambda lab: dict(workdir="/nonexistent/migration"), ["workdir"]),
+    ("preflight-wrong-secret", "migration_preflight", lambda lab: dict(ctyun(lab), secret_key="wrong",
+                                                                       source=k8s(lab, "source")), ["CTyun"]),
+]
+
+
+@pytest.mark.parametrize("case_id, module, build, words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_clearly_without_writing(lab, case_id, module, build, words):
+    mark = lab.mark()
+    result = run_module(module, build(lab))
+    assert result.failed, "%s did not fail: %s" % (case_id, result)
+    msg = result.get("msg", "")
+    for word in words:
+        assert word.lower() in msg.lower(), "%s: %r not in %r" % (case_id, word, msg)
+    assert "Traceback" not in msg
+    assert lab.writes(mark) == [], "%s wrote: %s" % (case_id, lab.writes(mark))
+
+
+def test_there_are_at_least_30_cases():
+    assert len(CASES) >= 30 and len(set(c[1] for c in CASES)) >= 7
