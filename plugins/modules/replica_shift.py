@@ -31,7 +31,7 @@ description:
   - The step reached is recorded on each PropagationPolicy (annotation C(cce-migration.ctyun.cn/shift-step)),
     so a re-run after a crash or Ctrl-C continues from there; a re-run at the final step changes nothing.
 author:
-  - ctyun.cce_migration maintainers
+  - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 options:
   source_member:
     description: Name of the source member cluster as Karmada knows it.
