@@ -160,7 +160,11 @@ class Karmada:
         if kind in TEMPLATE_KINDS:
             if not ns.startswith("karmada-es-"):
                 self.mark("template", obj["apiVersion"], obj["kind"], ns, meta["name"])
-        elif kind in (PP, CPP, OP, COP, CLUSTER):
+        elif kind in (PP, CPP):
+            self.mark_selected(obj)
+        elif kind in (OP, COP):
+            self.mark_selected(obj, bindings=True)
+        elif kind == CLUSTER:
             self.mark("all")
         elif kind in (RB, CRB):
             if etype == "DELETED":
@@ -172,6 +176,32 @@ class Karmada:
                 self.mark("unwork", json.dumps(obj))
             else:
                 self.mark("work", ns, meta["name"])
+
+    def mark_selected(self, policy, bindings=False):
+        """Queue only the templates a policy's resourceSelectors can match (kind, and name when
+        given), so creating one policy per resource stays linear in the number of resources."""
+        ns = policy["metadata"].get("namespace")
+        for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
+            av = sel.get("apiVersion", "")
+            tgk = (av.rpartition("/")[0] if "/" in av else "", sel.get("kind"))
+            if tgk not in TEMPLATE_KINDS:
+                continue
+            sel_ns = ns or sel.get("namespace")
+            if sel.get("name"):
+                candidates = [self.store.raw(tgk, sel_ns or "", sel["name"])] if sel_ns or ns is None else []
+                if not sel_ns:
+                    candidates = [o for o in self.store.iter_raw(tgk) if o["metadata"]["name"] == sel["name"]]
+            else:
+                candidates = list(self.store.iter_raw(tgk, sel_ns))
+            for obj in candidates:
+                if obj is None:
+                    continue
+                ons = obj["metadata"].get("namespace") or ""
+                if bindings:
+                    bkind = "ResourceBinding" if ons else "ClusterResourceBinding"
+                    self.mark("binding", bkind, ons, binding_name(obj["kind"], obj["metadata"]["name"]))
+                else:
+                    self.mark("template", obj["apiVersion"], obj["kind"], ons, obj["metadata"]["name"])
 
     def on_member_event(self, etype, obj):
         ann = obj["metadata"].get("annotations") or {}
