@@ -26,12 +26,12 @@ define pytest
 endef
 
 .PHONY: help venv install build lint ruff ansible-lint sanity units lab-tests integration test demo \
-        bench reliability lab-up lab-down lab-status docs-check changelog clean system-deps
+        bench reliability molecule lab-up lab-down lab-status docs-check changelog clean system-deps
 
 help:
 	@echo "make demo   - create the venv, install the collection, start the lab, run the whole migration"
 	@echo "make test   - everything CI runs (ruff, ansible-lint, sanity, unit, lab, integration, build)"
-	@echo "other: venv install build lint sanity units lab-tests integration bench reliability lab-up lab-down lab-status clean"
+	@echo "other: venv install build lint sanity units lab-tests integration bench reliability molecule lab-up lab-down lab-status clean"
 
 $(VENV)/.stamp: requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,14 @@ demo: install
 
 bench: install
 	$(PY) tests/bench/run_all.py
+
+MOLECULE_ROLES ?= assess target_cluster promote
+molecule: venv
+	@for role in $(MOLECULE_ROLES); do \
+	  echo "== molecule: role $$role"; \
+	  (cd roles/$$role && MOLECULE_PROJECT_ROOT=$(CURDIR) MOLECULE_LAB_DIR=$(BUILD)/molecule-lab-$$role \
+	    $(CURDIR)/$(BIN)/molecule test) || exit 1; \
+	done
 
 reliability: install
 	$(call pytest,tests/reliability -q)
