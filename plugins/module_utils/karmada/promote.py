@@ -339,7 +339,7 @@ class Promoter(object):
             by_ns.setdefault(r["namespace"] or "", []).append((index, r))
         out = {}
         for ns, items in by_ns.items():
-            kinds = sorted(set(r["kind"] for _, r in items))
+            kinds = sorted(set(r["kind"] for dummy, r in items))
             bkind = "ResourceBinding" if ns else "ClusterResourceBinding"
             bindings = dict((b["metadata"]["name"], b) for b in self.karmada.iter_list(path_for(bkind, ns or None)))
             members = {}
