@@ -171,18 +171,27 @@ class Sampler(threading.Thread):
         self.high = {}
         self.samples = 0
         self.errors = 0
+        self.torn = 0
         self._halt = threading.Event()
 
     def run(self):
+        # The two members are read one after the other, so a sample is only kept for a workload
+        # whose source object did not change around the target read (source read, target read,
+        # source read again): that sum existed at the moment of the target read. Without this, a
+        # read slowed down by retries could pair an old source with a new target.
+        path = object_path("Deployment", self.ns)
         while not self._halt.is_set():
             try:
-                path = object_path("Deployment", self.ns)
                 src = dict((o["metadata"]["name"], o) for o in self.cl["source"].list(path))
                 tgt = dict((o["metadata"]["name"], o) for o in self.cl["target"].list(path))
+                again = dict((o["metadata"]["name"], o) for o in self.cl["source"].list(path))
             except Exception:  # a fault injected by the lab; the next sample counts
                 self.errors += 1
                 continue
             for name in self.names:
+                if ready(src.get(name)) != ready(again.get(name)):
+                    self.torn += 1
+                    continue
                 total = ready(src.get(name)) + ready(tgt.get(name))
                 self.low[name] = min(self.low.get(name, total), total)
                 self.high[name] = max(self.high.get(name, total), total)
