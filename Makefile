@@ -26,12 +26,12 @@ define pytest
 endef
 
 .PHONY: help venv install build lint ruff ansible-lint sanity units lab-tests integration test demo \
-        bench reliability molecule lab-up lab-down lab-status docs-check changelog clean system-deps
+        bench reliability reliability-ci molecule lab-up lab-down lab-status docs-check changelog clean system-deps
 
 help:
 	@echo "make demo   - create the venv, install the collection, start the lab, run the whole migration"
 	@echo "make test   - everything CI runs (ruff, ansible-lint, sanity, unit, lab, integration, build)"
-	@echo "other: venv install build lint sanity units lab-tests integration bench reliability molecule lab-up lab-down lab-status clean"
+	@echo "other: venv install build lint sanity units lab-tests integration bench reliability reliability-ci molecule lab-up lab-down lab-status clean"
 
 $(VENV)/.stamp: requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -91,7 +91,7 @@ lab-tests: venv
 integration: venv
 	$(call pytest,tests/integration -q)
 
-test: system-deps ruff build sanity units lab-tests integration ansible-lint
+test: system-deps ruff build sanity units lab-tests integration reliability-ci molecule ansible-lint
 
 lab-up: venv
 	$(PY) tests/lab/labctl.py up --dir $(LAB_DIR)
@@ -118,6 +118,11 @@ molecule: venv
 
 reliability: install
 	$(call pytest,tests/reliability -q)
+
+# The reliability suite at CI size: one fault seed, three kills (make reliability runs 3 seeds, 20 kills).
+reliability-ci: venv
+	RELIABILITY_SEEDS=1 RELIABILITY_KILLS=3 $(BIN)/pytest tests/reliability -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests in tests/reliability: failing"; exit 1; fi; exit $$rc
 
 changelog: venv
 	$(BIN)/antsibull-changelog lint
