@@ -1,0 +1,80 @@
+"""CCE One modules against the lab: register, federation instance, fleet binding."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from tests.lab.fixtures import start_lab
+from tests.utils.modrun import run_module
+
+
+def auth(lab):
+    return dict(access_key=lab.env["CTYUN_ACCESS_KEY"], secret_key=lab.env["CTYUN_SECRET_KEY"],
+                region_id=lab.env["CTYUN_REGION_ID"], endpoint=lab.env["CTYUN_ENDPOINT"],
+                ca_path=lab.env["CTYUN_CA_BUNDLE"], wait_timeout=60, wait_sleep=1)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("cceone"), LAB_WORKLOADS="4", LAB_READY_S="0.3",
+                   LAB_CCEONE_NEVER_CONNECT="stuck-cluster") as handle:
+        yield handle
+
+
+def test_full_stage_rerun_and_check_mode(lab, tmp_path):
+    kc = str(tmp_path / "karmada.kubeconfig")
+    steps = [
+        ("cceone_cluster", dict(name="aliyun-prod", type="external", kubeconfig=lab.kubeconfig, context="source")),
+        ("cceone_cluster", dict(name="cce-target", type="external", kubeconfig=lab.kubeconfig, context="target")),
+        ("cceone_federation", dict(name="migration-federation", kubeconfig_path=kc)),
+        ("cceone_fleet_bind", dict(name="migration-fleet", federation="migration-federation",
+                                   members=["aliyun-prod", "cce-target"], karmada=dict(kubeconfig=kc))),
+    ]
+    mark = lab.mark()
+    for module, params in steps[:1]:
+        check = run_module(module, dict(auth(lab), **params), check=True)
+        assert not check.failed and check["changed"], check.get("msg")
+    assert lab.writes(mark, server="ctyun") == []
+    results = []
+    for module, params in steps:
+        result = run_module(module, dict(auth(lab), **params), diff=True)
+        assert not result.failed, (module, result.get("msg"))
+        assert result["changed"], module
+        results.append(result)
+    assert results[0]["cluster"]["status"] == "connected"
+    assert stat.S_IMODE(os.stat(kc).st_mode) == 0o600
+    assert "token" not in str(results[2])
+    members = results[3]["members"]
+    assert sorted(m["karmada_name"] for m in members) == ["aliyun-prod", "cce-target"]
+    assert all(m["ready"] and m["state"] == "connected" for m in members)
+    mark = lab.mark()
+    for module, params in steps:
+        again = run_module(module, dict(auth(lab), **params))
+        assert not again.failed and again["changed"] is False, (module, again.get("msg"))
+        check = run_module(module, dict(auth(lab), **params), check=True)
+        assert check["changed"] is False
+    assert lab.writes(mark, server="ctyun") == []
+    second = run_module("cceone_fleet_bind", dict(auth(lab), name="other-fleet", federation="migration-federation",
+                                                  members=["aliyun-prod"]))
+    assert second.failed and "one fleet per federation instance" in second["msg"]
+
+
+def test_member_that_never_connects_times_out_naming_it(lab):
+    result = run_module("cceone_cluster", dict(auth(lab), name="stuck-cluster", type="external",
+                                               kubeconfig=lab.kubeconfig, context="target", wait_timeout=3))
+    assert result.failed and "stuck-cluster" in result["msg"] and "pending" in result["msg"]
+
+
+def test_bad_input_before_any_call(lab):
+    mark = lab.mark()
+    no_kc = run_module("cceone_cluster", dict(auth(lab), name="x", type="external"))
+    assert no_kc.failed and "kubeconfig" in no_kc["msg"]
+    bad_ctx = run_module("cceone_cluster", dict(auth(lab), name="x", kubeconfig=lab.kubeconfig, context="nope"))
+    assert bad_ctx.failed and "nope" in bad_ctx["msg"]
+    unknown = run_module("cceone_fleet_bind", dict(auth(lab), name="f", federation="migration-federation",
+                                                   members=["ghost"]))
+    assert unknown.failed and "ghost" in unknown["msg"]
+    assert lab.writes(mark, server="ctyun") == []
