@@ -58,7 +58,10 @@ install: build
 ruff: venv
 	$(BIN)/ruff check .
 
+# A copy of this collection left in ~/.ansible by an earlier tool run would shadow the tree
+# being linted; remove it first.
 ansible-lint: install
+	@rm -rf $$HOME/.ansible/collections/ansible_collections/ctyun/cce_migration
 	$(BIN)/ansible-lint --offline --profile production
 
 lint: ruff ansible-lint
