@@ -27,7 +27,7 @@ rm -rf "$workdir"
 echo "== running playbooks/migrate.yml against $lab_dir/inventory.yml"
 ANSIBLE_CONFIG=$repo/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$repo/.collections \
   "$repo/.venv/bin/ansible-playbook" -i "$lab_dir/inventory.yml" playbooks/migrate.yml \
-  -e "migration_workdir=$workdir" ${DEMO_ARGS:-}
+  -e "migration_workdir=$workdir" -e @tests/demo/demo_vars.yml ${DEMO_ARGS:-}
 
 end=$(date +%s)
 echo "== migration finished in $((end - start)) s"
