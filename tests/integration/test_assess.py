@@ -250,3 +250,23 @@ def test_injected_faults_give_the_same_counts(lab):
     assert not result.failed, result.get("msg")
     assert any(r.get("fault") for r in lab.requests(mark)), "no fault was injected"
     assert dict((kind, result["counts"].get(kind)) for kind in seed) == seed
+
+
+def test_role_registers_source_in_cceone(lab, tmp_path):
+    if not (REPO / "roles/federation/tasks/register_source.yml").exists():
+        pytest.skip("the federation role's register_source tasks are not present")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "dev"))
+    env.update(lab.env)
+    extra = ["-e", "migration_workdir=%s" % (tmp_path / "migration"), "-e", "assess_allow_blocking=true"]
+
+    def play():
+        return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i",
+                               str(Path(lab.dir) / "inventory.yml"), str(REPO / "playbooks/assess.yml")] + extra,
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+    first = play()
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert "Register the source cluster in CCE One" in first.stdout
+    second = play()
+    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
