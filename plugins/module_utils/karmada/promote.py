@@ -47,6 +47,10 @@ def comparable_template(obj):
         if field in meta and not meta[field]:
             meta.pop(field)
     tpl.pop("apiVersion", None)
+    # Replicas are Karmada's to divide once a workload is promoted: a member runs its share (or
+    # none, after a cutover), so the count is not part of "is this the same workload".
+    if tpl.get("kind") in WORKLOAD_KINDS and isinstance(tpl.get("spec"), dict):
+        tpl["spec"].pop("replicas", None)
     return tpl
 
 
@@ -187,12 +191,33 @@ class Promoter(object):
             out.append(schema.validate(pol.build("PropagationPolicy", self.policy_name, ns, spec)))
         return out
 
+    @staticmethod
+    def keep_placement(existing, wanted):
+        """An existing batch policy keeps its placement: after promotion the cutover stage owns it
+        (clusters and weights), so re-running the promotion never moves replicas back. Only the
+        selectors (extended, never narrowed) and the adoption settings are ensured."""
+        import copy
+
+        merged = copy.deepcopy(wanted)
+        spec = copy.deepcopy(existing.get("spec") or {})
+        selectors = list(spec.get("resourceSelectors") or [])
+        for sel in wanted["spec"]["resourceSelectors"]:
+            if sel not in selectors:
+                selectors.append(sel)
+        spec["resourceSelectors"] = selectors
+        for key in ("conflictResolution", "preserveResourcesOnDeletion", "propagateDeps"):
+            spec[key] = wanted["spec"].get(key)
+        merged["spec"] = spec
+        return merged
+
     def ensure_policy(self, wanted):
         """Create the policy, or reuse one of the same name (made earlier, e.g. by karmadactl)."""
         kind = wanted["kind"]
         ns = wanted["metadata"].get("namespace")
         path = path_for(kind, ns, wanted["metadata"]["name"])
         existing = self.karmada.get(path, missing_ok=True)
+        if existing is not None and self.mode == "policy":
+            wanted = self.keep_placement(existing, wanted)
         action, patch = pol.plan(existing, wanted)
         if action == "none":
             return "unchanged", existing
@@ -355,6 +380,12 @@ class Promoter(object):
                 applied = conds.get("FullyApplied", {})
                 if applied.get("status") != "True":
                     out[index] = (False, "binding not applied: %s" % (applied.get("message") or "pending"))
+                    continue
+                placed = [c.get("name") for c in (binding.get("spec") or {}).get("clusters") or []]
+                if placed and self.cluster not in placed:
+                    # after a cutover the source member has left the schedule: Karmada manages the
+                    # workload elsewhere, which is what adoption means here
+                    out[index] = (True, "scheduled to %s" % ", ".join(placed))
                     continue
                 member_obj = members.get((r["kind"], r["name"]))
                 if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
