@@ -192,9 +192,12 @@ def run(mod):
         def check():
             state = members_now()[1]
             waiting = [r for r in state if not one.is_state(r["state"], "connected") or (rest and not r["ready"])]
-            seen = "; ".join("%s: %s%s" % (r["name"], r["state"], "" if not rest else
-                                            (", Ready in Karmada" if r["ready"] else ", not a Ready Karmada cluster"))
-                             for r in waiting)
+
+            def why(r):
+                if not rest:
+                    return ""
+                return ", Ready in Karmada" if r["ready"] else ", not a Ready Karmada cluster"
+            seen = "; ".join("%s: %s%s" % (r["name"], r["state"], why(r)) for r in waiting)
             return not waiting, seen or "all connected"
         wait_until(check, p["wait_timeout"], "fleet %s members %s to be connected and Ready in Karmada"
                    % (p["name"], ", ".join(p["members"])), sleep=p["wait_sleep"])

@@ -101,8 +101,9 @@ CASES = [
      ["registry_map[0]"]),
     ("op-nothing", "override_policy", lambda lab: dict(k8s(lab, "karmada"), name="o", namespace="default",
                                                        target_cluster="target"), ["nothing to override"]),
-    ("shift-decreasing-steps", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[50, 25]),
-     ["steps"]),
+    # Decreasing steps are valid (that is how a rollback is written); no steps at all is not.
+    ("shift-no-steps", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[]),
+     ["steps", "target_percent"]),
     ("shift-step-over-100", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[0, 150]),
      ["150"]),
     ("shift-missing-policy", "replica_shift", lambda lab: shift(lab, policies=["default/ghost-pp"], steps=[0, 50]),

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 
-import yaml
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - exercised by sanity only
+    HAS_YAML = False
 
 from ..common.arg_spec import ctyun_auth_argument_spec, merge_specs, require_ctyun_credentials, wait_argument_spec
 from ..common.errors import ValidationError
@@ -27,6 +31,8 @@ def cceone_client(params):
 
 def minified_kubeconfig(path_or_dict, context=None):
     """The kubeconfig reduced to one context (the one given, or the current one), as YAML text."""
+    if not HAS_YAML:
+        raise ValidationError("The 'PyYAML' Python library is required to read kubeconfig files: pip install PyYAML")
     if isinstance(path_or_dict, dict):
         cfg = path_or_dict
     else:
