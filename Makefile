@@ -111,7 +111,7 @@ demo: install
 bench: install
 	$(PY) tests/bench/run_all.py
 
-MOLECULE_ROLES ?= assess target_cluster promote
+MOLECULE_ROLES ?= assess data_migration target_cluster federation promote cutover
 molecule: venv
 	@for role in $(MOLECULE_ROLES); do \
 	  echo "== molecule: role $$role"; \

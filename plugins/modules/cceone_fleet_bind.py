@@ -39,29 +39,9 @@ options:
         M(ctyun.cce_migration.cceone_federation)), to check that members are Ready clusters.
       - Without it, the wait covers CCE One's member state only.
     type: dict
-    suboptions:
-      kubeconfig:
-        description: Path to a kubeconfig file, or its content as a dict.
-        type: raw
-      context:
-        description: Context in the kubeconfig.
-        type: str
-      host:
-        description: URL of the API server.
-        type: str
-      api_key:
-        description: Bearer token. Never logged.
-        type: str
-      validate_certs:
-        description: Verify the API server's certificate (kubeconfig setting when not set).
-        type: bool
-        aliases: [verify_ssl]
-      ca_cert:
-        description: CA certificate to verify the API server.
-        type: path
-        aliases: [ssl_ca_cert]
 extends_documentation_fragment:
   - ctyun.cce_migration.ctyun_auth
+  - ctyun.cce_migration.k8s_auth.KARMADA
   - ctyun.cce_migration.wait
   - ctyun.cce_migration.cceone
   - ctyun.cce_migration.attributes

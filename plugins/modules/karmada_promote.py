@@ -37,27 +37,6 @@ options:
     description: Access to the member cluster's API server.
     type: dict
     required: true
-    suboptions:
-      kubeconfig:
-        description: Path to a kubeconfig file, or its content as a dict.
-        type: raw
-      context:
-        description: Context in the kubeconfig.
-        type: str
-      host:
-        description: URL of the API server.
-        type: str
-      api_key:
-        description: Bearer token. Never logged.
-        type: str
-      validate_certs:
-        description: Verify the API server's certificate (kubeconfig setting when not set).
-        type: bool
-        aliases: [verify_ssl]
-      ca_cert:
-        description: CA certificate to verify the API server.
-        type: path
-        aliases: [ssl_ca_cert]
   resources:
     description: Objects to promote.
     type: list
@@ -120,6 +99,7 @@ options:
     default: true
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
+  - ctyun.cce_migration.k8s_auth.MEMBER
   - ctyun.cce_migration.wait
   - ctyun.cce_migration.attributes
 notes:

@@ -47,32 +47,10 @@ options:
         to 0 at the final step. Same options as the Karmada access.
     type: dict
     required: true
-    suboptions: &member_access
-      kubeconfig:
-        description: Path to a kubeconfig file, or the kubeconfig content as a dict.
-        type: raw
-      context:
-        description: Context in the kubeconfig.
-        type: str
-      host:
-        description: URL of the API server.
-        type: str
-      api_key:
-        description: Bearer token. Never logged.
-        type: str
-      validate_certs:
-        description: Verify the API server's certificate. On unless set to C(false).
-        type: bool
-        aliases: [verify_ssl]
-      ca_cert:
-        description: CA bundle to verify the API server's certificate.
-        type: path
-        aliases: [ssl_ca_cert]
   target_cluster:
     description: Access to the target cluster's API server (see O(source_cluster)).
     type: dict
     required: true
-    suboptions: *member_access
   policies:
     description:
       - PropagationPolicies to shift, as C(namespace/name) (the policies the promote stage created).
@@ -139,6 +117,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
+  - ctyun.cce_migration.k8s_auth.MEMBERS
   - ctyun.cce_migration.wait
   - ctyun.cce_migration.attributes
 notes:

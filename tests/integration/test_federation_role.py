@@ -38,16 +38,18 @@ def karmada_clusters(lab):
 def stage(tmp_path_factory):
     work = tmp_path_factory.mktemp("federation")
     with start_lab(work / "lab", LAB_WORKLOADS="2", LAB_READY_S="0.3", LAB_FAULT_RATE="0.1", LAB_SEED="7") as lab:
+        extra = {"target_kubeconfig": str(lab.kubeconfig), "target_context": "target"}
         runs = []
         for _ in range(3):   # a run that gives up is re-run, as an operator would
-            proc, recap = run_playbook(lab, work / "migration", playbook="federation.yml", verbosity=4)
+            proc, recap = run_playbook(lab, work / "migration", playbook="federation.yml", extra=extra,
+                                       verbosity=4)
             runs.append((proc, recap))
             if proc.returncode == 0:
                 break
         faults = sum(1 for r in lab.requests() if r.get("fault"))
         lab.set_knobs(fault_rate=0)
         mark = lab.mark()
-        again, recap2 = run_playbook(lab, work / "migration", playbook="federation.yml")
+        again, recap2 = run_playbook(lab, work / "migration", playbook="federation.yml", extra=extra)
         yield dict(lab=lab, work=work / "migration", runs=runs, faults=faults, again=again, recap2=recap2,
                    writes_after=lab.writes(mark))
 
