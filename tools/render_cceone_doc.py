@@ -33,6 +33,10 @@ MEANING = {
     "fleet_create": "Create a fleet bound to a federation instance",
     "fleet_describe": "One fleet with its members and their states",
     "fleet_members": "Replace the fleet's member list (cluster ids)",
+    "dts_task_list": "Data transfer: list tasks by `taskName` (paged)",
+    "dts_task_describe": "Data transfer: one task by `taskId`, with full-load and incremental state",
+    "dts_task_create": "Data transfer: create a full + incremental task (passwords sent here only)",
+    "dts_task_start": "Data transfer: start a task (starting a running task is accepted)",
 }
 
 

@@ -94,9 +94,11 @@ options:
     type: int
     default: 16
   verify_no_restart:
-    description: Record pod UIDs before and fail, naming the workloads, if any pod was replaced.
+    description:
+      - Record pod UIDs before and, once Karmada adopted the objects, fail naming the workloads if any pod
+        was replaced.
+      - Needs O(wait=true); when not set it is V(true) with O(wait=true) and V(false) with O(wait=false).
     type: bool
-    default: true
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
   - ctyun.cce_migration.k8s_auth.MEMBER
@@ -203,6 +205,11 @@ def run(mod):
         raise ValidationError("policy_name is required with mode=policy (for example deployments-pp).")
     if p["concurrency"] < 1:
         raise ValidationError("concurrency must be 1 or more.")
+    if p["verify_no_restart"] and not p["wait"]:
+        raise ValidationError("verify_no_restart: pod UIDs are compared once Karmada adopted the objects, which "
+                              "needs wait=true; set wait=true or verify_no_restart=false")
+    if p["verify_no_restart"] is None:
+        p["verify_no_restart"] = bool(p["wait"])
     karmada = Rest(auth_params(p), pool_size=p["concurrency"], what="the Karmada control plane")
     member = Rest(auth_params(p, "member"), pool_size=p["concurrency"], what="member cluster %s" % p["cluster"])
     promoter = Promoter(karmada, member, p["cluster"], check_mode=mod.check_mode, concurrency=p["concurrency"],
@@ -283,7 +290,7 @@ def main():
         dependencies=dict(type="bool", default=False),
         force=dict(type="bool", default=False),
         concurrency=dict(type="int", default=16),
-        verify_no_restart=dict(type="bool", default=True),
+        verify_no_restart=dict(type="bool"),
     ))
     CceMigrationModule(argument_spec).run(run)
 

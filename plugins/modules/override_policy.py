@@ -45,7 +45,9 @@ options:
   registry_map:
     description:
       - Image prefixes C({from, to}) as produced by M(ctyun.cce_migration.image_sync).
-      - The registry host of matching images is rewritten on the target member.
+      - Becomes one Karmada imageOverrider rule that replaces the registry host of B(every) container image of
+        the selected workloads on the target member, so every entry must keep its repository path and all
+        entries must go to one registry host; other maps fail before any call, naming the entry.
     type: list
     elements: dict
   storage_class_map:

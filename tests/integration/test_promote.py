@@ -153,7 +153,7 @@ def test_override_policy_registry_rewrite_target_only(lab):
                    target_cluster="target", registry_map=[{"from": "registry.cn-hangzhou.aliyuncs.com",
                                                            "to": "registry-huadong1.crs.ctyun.cn"}])
     first = run_module("override_policy", params_)
-    assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action")).get("msg")
+    assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action"))
     rules = first["policy"]["spec"]["overrideRules"]
     assert rules[0]["targetCluster"]["clusterNames"] == ["target"]
     assert rules[0]["overriders"]["imageOverrider"][0]["value"] == "registry-huadong1.crs.ctyun.cn"

@@ -69,6 +69,8 @@ CASES = [
     ("promote-unknown-namespace", "karmada_promote", lambda lab: promote(lab, namespaces=["nowhere"]),
      ["nowhere"]),
     ("promote-nothing", "karmada_promote", lambda lab: promote(lab), ["resources"]),
+    ("promote-verify-without-wait", "karmada_promote",
+     lambda lab: promote(lab, namespaces=["shop"], wait=False, verify_no_restart=True), ["verify_no_restart", "wait"]),
     ("promote-policy-mode-no-name", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"], mode="policy"),
      ["policy_name"]),
     ("promote-unsupported-kind", "karmada_promote", lambda lab: promote(lab, resources=[dict(

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import cceone
 from tests.lab.ctyunsim import cceone as lab_cceone
+from tests.lab.ctyunsim import dts as lab_dts
 from tests.utils.devpath import REPO
 
 
@@ -58,7 +59,8 @@ def test_state_words_compare_case_insensitively(value, word, expected):
 
 
 def test_lab_serves_the_paths_of_the_table():
-    assert {k: tuple(v) for k, v in cceone.DEFAULT_TABLE["paths"].items()} == lab_cceone.PATHS
+    served = dict(lab_cceone.PATHS, **lab_dts.PATHS)
+    assert {k: tuple(v) for k, v in cceone.DEFAULT_TABLE["paths"].items()} == served
 
 
 def test_document_is_rendered_from_the_table():

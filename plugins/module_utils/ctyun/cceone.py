@@ -4,7 +4,7 @@
 """CCE One: registered clusters, federation instances (managed Karmada) and fleets.
 
 CCE One has no public API description. Every path, field name and state word the collection
-uses is in ``DEFAULT_TABLE`` below, documented in docs/cceone-api.md as assumptions to confirm
+uses is in ``DEFAULT_TABLE`` below (with the data transfer service's paths, equally assumed), documented in docs/cceone-api.md as assumptions to confirm
 against the real API. A different API is a data change: pass ``cceone_api_overrides`` (deep-
 merged over the defaults) to any CCE One module, or edit the table.
 """
@@ -31,6 +31,12 @@ DEFAULT_TABLE = {
         "fleet_create": ("POST", "/v1/cceone/fleets"),
         "fleet_describe": ("GET", "/v1/cceone/fleets/{id}"),
         "fleet_members": ("PUT", "/v1/cceone/fleets/{id}/members"),
+        # Data transfer service (databases to RDS), just as unknown; read by dts.py. Not overridable
+        # per run (data_transfer_task has no overrides option); correct them here.
+        "dts_task_list": ("GET", "/v4/dts/task/list"),
+        "dts_task_describe": ("GET", "/v4/dts/task/describe"),
+        "dts_task_create": ("POST", "/v4/dts/task/create"),
+        "dts_task_start": ("POST", "/v4/dts/task/start"),
     },
     "fields": {
         "records": "records", "name_query": "name",

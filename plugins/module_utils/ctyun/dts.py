@@ -6,8 +6,8 @@
 ASSUMED API. CTyun publishes no OpenAPI description of the data transfer service that this
 collection could follow, so every path, field and status word below is an assumption shared
 with the lab's simulation (``tests/lab/ctyunsim/dts.py``); correcting them against the real API
-is a change of this table, not of the code. They belong to the same assumptions table as the CCE
-One paths (see docs/data-migration.md, "Assumed data transfer API").
+is a change of data, not of the code. The paths are in the same assumptions table as the CCE One
+paths (``cceone.DEFAULT_TABLE``, rendered in docs/cceone-api.md).
 
 | What                | Method | Path (assumed)            | Notes                                         |
 |---------------------|--------|---------------------------|-----------------------------------------------|
@@ -28,12 +28,14 @@ from __future__ import annotations
 
 from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError, WaitTimeoutError
 from ..common.waiter import wait_until
+from .cceone import DEFAULT_TABLE
 
 DEFAULT_ENDPOINT = "https://dts-global.ctapi.ctyun.cn"      # assumed
-TASK_LIST = "/v4/dts/task/list"
-TASK_DESCRIBE = "/v4/dts/task/describe"
-TASK_CREATE = "/v4/dts/task/create"
-TASK_START = "/v4/dts/task/start"
+# The paths live in the one table of assumed CTyun API shapes (cceone.DEFAULT_TABLE, docs/cceone-api.md).
+TASK_LIST = DEFAULT_TABLE["paths"]["dts_task_list"][1]
+TASK_DESCRIBE = DEFAULT_TABLE["paths"]["dts_task_describe"][1]
+TASK_CREATE = DEFAULT_TABLE["paths"]["dts_task_create"][1]
+TASK_START = DEFAULT_TABLE["paths"]["dts_task_start"][1]
 PAGE_SIZE = 50
 
 ENGINES = ("mysql", "postgresql")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 
+from ..common.errors import ValidationError
+
 API_VERSION = "policy.karmada.io/v1alpha1"
 PROPAGATION_KINDS = ("PropagationPolicy", "ClusterPropagationPolicy")
 OVERRIDE_KINDS = ("OverridePolicy", "ClusterOverridePolicy")
@@ -86,17 +88,30 @@ def build(kind, name, namespace, spec, labels=None):
 def registry_overriders(registry_map):
     """imageOverrider rules for a list of ``{from, to}`` image prefixes.
 
-    A prefix that is a registry host only becomes a Registry replace; a prefix with a path
-    (``registry/namespace``) becomes a Registry replace plus a Repository replace is not
-    expressible per prefix in Karmada, so such entries are turned into a Registry replace of
-    the host and documented; the image_sync module keeps repository paths unchanged."""
-    rules = []
-    for entry in registry_map or []:
-        src_host = entry["from"].split("/", 1)[0]
-        dst_host = entry["to"].split("/", 1)[0]
-        if src_host != dst_host:
-            rules.append({"component": "Registry", "operator": "replace", "value": dst_host})
-    return rules
+    Karmada's imageOverrider (pkg/util/overridemanager/imageoverride.go) replaces a *component*
+    (Registry, Repository or Tag) of every container image of the selected objects; it cannot test
+    the current value or replace a prefix of the repository. So the one rule the collection can
+    write honestly is "registry host A becomes host B" for all images, and the map must say
+    exactly that: every entry keeps its repository path, and all entries go to one target host.
+    Anything else would rewrite images that were never copied, so it fails here, before any call.
+    """
+    hosts = []
+    for i, entry in enumerate(registry_map or []):
+        src_host, _, src_path = entry["from"].partition("/")
+        dst_host, _, dst_path = entry["to"].partition("/")
+        if src_path != dst_path:
+            raise ValidationError(
+                "registry_map[%d]: %s -> %s changes the repository path, which Karmada's imageOverrider cannot "
+                "express per image (it replaces the registry of every image of the selected workloads); keep "
+                "repository paths when copying images (image_sync without a path-changing repository_map) or "
+                "write per-workload rules with the spec option" % (i, entry["from"], entry["to"]))
+        if src_host != dst_host and dst_host not in hosts:
+            hosts.append(dst_host)
+    if len(hosts) > 1:
+        raise ValidationError("registry_map: images go to more than one registry host (%s); one OverridePolicy "
+                              "can only rewrite every image to one host: split the workloads with "
+                              "resource_selectors, one policy per target host" % ", ".join(hosts))
+    return [{"component": "Registry", "operator": "replace", "value": hosts[0]}] if hosts else []
 
 
 def override_rules(target_cluster, registry_map=None, storage_class_map=None, annotation_removals=None,
@@ -105,7 +120,7 @@ def override_rules(target_cluster, registry_map=None, storage_class_map=None, an
     overriders = {}
     images = registry_overriders(registry_map)
     if images:
-        overriders["imageOverrider"] = images[:1]
+        overriders["imageOverrider"] = images
     if annotation_removals or annotation_additions:
         rules = []
         if annotation_removals:
