@@ -4,9 +4,10 @@
 """CCE One: registered clusters, federation instances (managed Karmada) and fleets.
 
 CCE One has no public API description. Every path, field name and state word the collection
-uses is in ``DEFAULT_TABLE`` below (with the data transfer service's paths, equally assumed), documented in docs/cceone-api.md as assumptions to confirm
-against the real API. A different API is a data change: pass ``cceone_api_overrides`` (deep-
-merged over the defaults) to any CCE One module, or edit the table.
+uses is in ``DEFAULT_TABLE`` below (with the data transfer service's paths, equally assumed),
+documented in docs/cceone-api.md as assumptions to confirm against the real API. A different
+API is a data change: pass ``cceone_api_overrides`` (deep-merged over the defaults) to any CCE
+One module, or edit the table.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import traceback
 
 from ..kubesim.store import StoreError, clone, now_iso
 from . import division, overrides
-from .matching import best_policy
+from .matching import choose_policy
 
 POLICY = "policy.karmada.io"
 WORK = "work.karmada.io"
@@ -290,13 +290,11 @@ class Karmada:
             return
         if ns in RESERVED_NS or (kind == "Namespace" and name in RESERVED_NS):
             return
-        policies = list(self.store.iter_raw(PP, ns)) if ns else []
-        policy = best_policy(policies, template) if policies else None
-        cluster_scoped = False
-        if policy is None:
-            policy = best_policy(list(self.store.iter_raw(CPP)), template)
-            cluster_scoped = policy is not None
         meta = template["metadata"]
+        claim = meta.get("labels") or {}
+        policy, cluster_scoped = choose_policy(
+            list(self.store.iter_raw(PP, ns)) if ns else [], list(self.store.iter_raw(CPP)), template,
+            claimed_pp=claim.get(PP_ID), claimed_cpp=claim.get(CPP_ID), ident=permanent_id)
         labels = dict(meta.get("labels") or {})
         ann = dict(meta.get("annotations") or {})
         for key in (PP_ID, CPP_ID):

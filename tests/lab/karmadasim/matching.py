@@ -8,7 +8,13 @@ Rules (``pkg/util/helper/policy.go``, ``pkg/detector/``, ``pkg/util/selector.go`
 - the policy with the highest explicit ``priority`` wins, then the highest implicit priority, then
   the policy name in ascending order;
 - for a namespaced template, PropagationPolicies in its namespace are considered before
-  ClusterPropagationPolicies.
+  ClusterPropagationPolicies;
+- a template already claimed by a policy keeps it (``propagateResource`` in
+  ``pkg/detector/detector.go`` applies the claimed policy first) while that policy exists and still
+  selects it; another policy takes it over only by preemption (``pkg/detector/preemption.go``):
+  the challenger has ``spec.preemption: Always`` and either a higher explicit priority than the
+  claimer of the same kind, or is a PropagationPolicy and the claimer a ClusterPropagationPolicy
+  (a ClusterPropagationPolicy never preempts a PropagationPolicy).
 """
 
 from __future__ import annotations
@@ -49,3 +55,41 @@ def best_policy(policies, template):
         if best_key is None or key < best_key:
             best, best_key = policy, key
     return best
+
+
+def _priority(policy):
+    return int((policy.get("spec") or {}).get("priority") or 0)
+
+
+def _preempts(policy):
+    return (policy.get("spec") or {}).get("preemption") == "Always"
+
+
+def choose_policy(pps, cpps, template, claimed_pp=None, claimed_cpp=None, ident=None):
+    """``(policy, cluster_scoped)`` for a template, honouring an existing claim and preemption.
+
+    ``claimed_pp`` / ``claimed_cpp`` are the permanent ids in the template's claim labels; ``ident``
+    maps a policy to its permanent id."""
+    claimer, claimer_is_cpp = None, False
+    if claimed_pp:
+        claimer = next((p for p in pps if ident(p) == claimed_pp and best_policy([p], template)), None)
+    elif claimed_cpp:
+        claimer = next((p for p in cpps if ident(p) == claimed_cpp and best_policy([p], template)), None)
+        claimer_is_cpp = claimer is not None
+    if claimer is None:
+        policy = best_policy(pps, template)
+        if policy is not None:
+            return policy, False
+        policy = best_policy(cpps, template)
+        return policy, policy is not None
+    challengers = [p for p in pps if p is not claimer and _preempts(p)
+                   and (claimer_is_cpp or _priority(p) > _priority(claimer))]
+    policy = best_policy(challengers, template)
+    if policy is not None:
+        return policy, False
+    if claimer_is_cpp:
+        challengers = [p for p in cpps if p is not claimer and _preempts(p) and _priority(p) > _priority(claimer)]
+        policy = best_policy(challengers, template)
+        if policy is not None:
+            return policy, True
+    return claimer, claimer_is_cpp

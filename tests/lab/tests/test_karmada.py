@@ -100,10 +100,11 @@ class World:
                                                         "spec": {"containers": [{"name": "c", "image": image}]}})
         self.apps["karmada"].create_namespaced_deployment(self.ns, tmpl)
 
-    def policy(self, name, target, clusters=("source",), weights=None, preserve=True, resolution=None):
+    def policy(self, name, target, clusters=("source",), weights=None, preserve=True, resolution=None, **extra):
         spec = {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": target}],
                 "placement": {"clusterAffinity": {"clusterNames": list(clusters)}},
                 "preserveResourcesOnDeletion": preserve}
+        spec.update(extra)
         if resolution:
             spec["conflictResolution"] = resolution
         if weights:
@@ -221,3 +222,25 @@ def _safe(func):
         return func()
     except client.ApiException:
         return None
+
+
+def test_claim_is_kept_until_a_preempting_policy_takes_it(world):
+    # pkg/detector/detector.go propagateResource: a claimed template keeps its policy;
+    # pkg/detector/preemption.go: a higher-priority policy takes it only with preemption Always.
+    body = world.member_deploy("claimed")
+    world.template(body)
+    world.policy("first", "claimed")
+
+    def claimer():
+        ann = world.apps["karmada"].read_namespaced_deployment("claimed", world.ns).metadata.annotations or {}
+        return ann.get("propagationpolicy.karmada.io/name")
+
+    _wait(lambda: claimer() == "first", what="claimed by the first policy")
+    world.policy("higher", "claimed", clusters=("target",), priority=10)
+    time.sleep(1)
+    assert claimer() == "first"
+    assert [c["name"] for c in world.binding("claimed")["spec"]["clusters"]] == ["source"]
+    world.policy("higher", "claimed", clusters=("target",), priority=10, preemption="Always")
+    _wait(lambda: claimer() == "higher", what="preempted by the higher-priority policy")
+    _wait(lambda: [c["name"] for c in (world.binding("claimed") or {}).get("spec", {}).get("clusters") or []]
+          == ["target"], what="binding follows the new claimer")
