@@ -159,3 +159,37 @@ def test_dynamic_client_discovery_and_invalid_policy_422(lab):
     assert "replicaSchedulingType" in json.loads(exc.value.body)["message"]
     deploys = dyn.resources.get(api_version="apps/v1", kind="Deployment")
     assert deploys.get(namespace="default").items == []
+
+
+CONFIGMAP = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: conf, namespace: %(ns)s, labels: {app: conf}}
+data: {mode: blue}
+"""
+
+
+@pytest.mark.parametrize("context", ["source", "target", "karmada"])
+def test_every_server_takes_kubectl_and_both_clients(lab, context):
+    ns = "conf-%s" % context
+    kubectl(lab, "--context", context, "apply", "-f", "-",
+            stdin='{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "%s"}}' % ns)
+    kubectl(lab, "--context", context, "apply", "-f", "-", stdin=CONFIGMAP % {"ns": ns})
+    # the three patch types kubectl sends
+    kubectl(lab, "--context", context, "-n", ns, "patch", "configmap", "conf", "--type", "merge",
+            "-p", '{"data": {"mode": "green"}}')
+    kubectl(lab, "--context", context, "-n", ns, "patch", "configmap", "conf", "--type", "json",
+            "-p", '[{"op": "add", "path": "/data/size", "value": "2"}]')
+    kubectl(lab, "--context", context, "-n", ns, "patch", "configmap", "conf", "--type", "strategic",
+            "-p", '{"metadata": {"labels": {"tier": "x"}}}')
+    got = json.loads(kubectl(lab, "--context", context, "-n", ns, "get", "configmap", "conf", "-o", "json").stdout)
+    assert got["data"] == {"mode": "green", "size": "2"}
+    assert got["metadata"]["labels"] == {"app": "conf", "tier": "x"}
+    # the typed client and the dynamic client see the same object
+    typed = client.CoreV1Api(api(lab, context)).list_namespaced_config_map(ns, label_selector="app=conf").items
+    assert [c.data for c in typed] == [{"mode": "green", "size": "2"}]
+    dyn = dynamic.DynamicClient(api(lab, context)).resources.get(api_version="v1", kind="ConfigMap")
+    assert dyn.get(namespace=ns, name="conf").metadata.resourceVersion == got["metadata"]["resourceVersion"]
+    kubectl(lab, "--context", context, "-n", ns, "delete", "configmap", "conf")
+    missing = kubectl(lab, "--context", context, "-n", ns, "get", "configmap", "conf", ok=False)
+    assert missing.returncode != 0 and "NotFound" in missing.stderr
