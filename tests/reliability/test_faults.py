@@ -43,7 +43,7 @@ def reference(tmp_path_factory):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_faulty_migration_ends_like_a_clean_one(reference, tmp_path, seed):
-    state, attempts, faults, proc = migrate(tmp_path, LAB_FAULT_RATE="0.1", LAB_SEED=seed)
+    state, attempts, faults, proc = migrate(tmp_path, LAB_FAULT_RATE="0.1", LAB_FAULT_SEED=seed)
     assert attempts[-1] == 0, proc.stdout[-4000:]
     assert faults > 20, "too few faults were injected to prove anything (%d)" % faults
     assert state == reference

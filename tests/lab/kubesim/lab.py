@@ -159,7 +159,9 @@ class Lab:
 
     def rng(self, server):
         if server not in self._rngs:
-            self._rngs[server] = random.Random("%s-%s-faults" % (self.knobs["LAB_SEED"], server))
+            # LAB_FAULT_SEED varies the faults over the same seeded estate (LAB_SEED)
+            seed = self.knobs.get("LAB_FAULT_SEED") or self.knobs["LAB_SEED"]
+            self._rngs[server] = random.Random("%s-%s-faults" % (seed, server))
         return self._rngs[server]
 
     # -- outputs -------------------------------------------------------------
