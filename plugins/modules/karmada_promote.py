@@ -161,6 +161,10 @@ results:
       description: The policy for the object (mode per_resource) and what was done to it.
       type: dict
       returned: mode per_resource
+    storage_class:
+      description: The storage class of a PersistentVolumeClaim (what the promote role maps for the target).
+      type: str
+      returned: for PersistentVolumeClaims with a storage class
 counts:
   description: Number of objects per outcome, and C(total).
   returned: always
@@ -194,7 +198,12 @@ DEFAULT_KINDS = ["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", 
 
 
 def _summary(result):
-    return dict((k, v) for k, v in result.items() if k not in ("template", "policy_object"))
+    out = dict((k, v) for k, v in result.items() if k not in ("template", "policy_object"))
+    if result.get("kind") == "PersistentVolumeClaim":
+        storage_class = ((result.get("template") or {}).get("spec") or {}).get("storageClassName")
+        if storage_class:
+            out["storage_class"] = storage_class
+    return out
 
 
 def run(mod):

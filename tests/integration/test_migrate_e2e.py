@@ -64,6 +64,17 @@ def test_workloads_run_on_ctyun_and_source_is_kept(migrated):
         assert image.startswith("registry-huadong1.crs.ctyun.cn/"), image
 
 
+def test_volume_claims_get_the_ctyun_storage_class(migrated):
+    lab = migrated["lab"]
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context="target", client_configuration=cfg)
+    core = client.CoreV1Api(client.ApiClient(cfg))
+    claims = [c for ns in NAMESPACES for c in core.list_namespaced_persistent_volume_claim(ns).items]
+    assert claims, "the seeded estate has PersistentVolumeClaims in %s" % NAMESPACES
+    # storage_class_map of the example inventory: alicloud-disk-essd -> ctyun-ebs-ssd
+    assert sorted(set(c.spec.storage_class_name for c in claims)) == ["ctyun-ebs-ssd"]
+
+
 def test_second_run_changes_nothing(migrated):
     assert migrated["second"].returncode == 0, migrated["second"].stdout[-4000:]
     assert migrated["recap2"], migrated["second"].stdout[-2000:]
