@@ -191,3 +191,69 @@ def test_promote_role_twice_second_run_unchanged(lab, tmp_path):
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
     assert pods(lab, "data") == before
+
+
+def _apis(lab, context):
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
+    api = client.ApiClient(cfg)
+    return client.CoreV1Api(api), client.AppsV1Api(api), client.CustomObjectsApi(api)
+
+
+def _deployment(name, volumes=None, env=None):
+    container = {"name": "c", "image": "nginx:1.25"}
+    if env:
+        container["env"] = env
+    pod = {"containers": [container]}
+    if volumes:
+        pod["volumes"] = volumes
+    return {"metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}}, "spec": pod}}}
+
+
+def test_failed_dependency_reverts_the_dependencies_promoted_in_the_call(lab):
+    # pkg/karmadactl/promote/promote.go revertPromotedDeps: a dependency that cannot be promoted
+    # takes back the ones this call promoted before it; the member is never touched.
+    core, apps, _ = _apis(lab, "source")
+    core.create_namespace({"metadata": {"name": "deps"}})
+    core.create_namespaced_config_map("deps", {"metadata": {"name": "present"}, "data": {"a": "1"}})
+    apps.create_namespaced_deployment("deps", _deployment(
+        "broken", volumes=[{"name": "cfg", "configMap": {"name": "present"}}],
+        env=[{"name": "P", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "p"}}}]))
+    result = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="deps",
+                                                                       name="broken")], dependencies=True))
+    assert result.failed
+    (row,) = result["results"]
+    assert row["outcome"] == "failed" and "absent" in row["reason"], row
+    assert karmada_list(lab, "/api/v1/namespaces/deps/configmaps") == []
+    assert karmada_list(lab, "/apis/apps/v1/namespaces/deps/deployments") == []
+    assert core.read_namespaced_config_map("present", "deps").data == {"a": "1"}
+
+
+def test_policy_made_by_karmadactl_is_reused_not_duplicated(lab):
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import names
+
+    core, apps, _ = _apis(lab, "source")
+    core.create_namespace({"metadata": {"name": "kctl"}})
+    apps.create_namespaced_deployment("kctl", _deployment("legacy"))
+    kcore, _, kcustom = _apis(lab, "karmada")
+    kcore.create_namespace({"metadata": {"name": "kctl"}})
+    name = names.policy_name("kctl", "legacy", "apps/v1", "Deployment")
+    # what `karmadactl promote deployment legacy -n kctl -c source` leaves behind, made earlier by hand
+    kcustom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", "kctl", "propagationpolicies", {
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+        "metadata": {"name": name, "namespace": "kctl"},
+        "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "legacy",
+                                        "namespace": "kctl"}],
+                 "placement": {"clusterAffinity": {"clusterNames": ["source"]}},
+                 "conflictResolution": "Overwrite", "preserveResourcesOnDeletion": True, "priority": 5}})
+    result = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="kctl",
+                                                                       name="legacy")]))
+    assert not result.failed, result.get("msg")
+    assert result["results"][0]["policy"]["outcome"] in ("reused", "unchanged"), result["results"][0]
+    policies = karmada_list(lab, "/apis/policy.karmada.io/v1alpha1/namespaces/kctl/propagationpolicies")
+    assert [p["metadata"]["name"] for p in policies] == [name]
+    assert policies[0]["spec"]["priority"] == 5, "the existing policy was rewritten"
