@@ -344,3 +344,31 @@ def test_role_preflight_fails_fast_on_version_and_quota(ctyun, tmp_path):
     proc, _ = _playbook(ctyun, tmp_path, verbosity=None)
     assert proc.returncode != 0 and "Not enough CCE quota" in proc.stdout
     assert ctyun.writes() == []
+
+
+@pytest.mark.parametrize("cluster_type, api_server, expected_access", [
+    ("Virtual", dict(exposure="public_elb", elb_spec="standard II"), {"type": "public_elb", "elbSpec": "standard II"}),
+    ("Intelligent", dict(exposure="none"), {"type": "none"}),
+    ("Host", dict(exposure="private_elb", elb_spec="standard I"), {"type": "private_elb", "elbSpec": "standard I"}),
+])
+def test_cluster_types_and_api_server_exposures(ctyun, cluster_type, api_server, expected_access):
+    wanted = dict(GUIDE_PLAN, cluster_type=cluster_type, api_server=api_server)
+    first = ctyun.run(**wanted)
+    assert not first.failed, first.get("msg")
+    (cluster,) = ctyun.clusters()
+    assert cluster["clusterType"] == cluster_type
+    assert {k: v for k, v in cluster["apiServerAccess"].items() if v is not None} == expected_access
+    assert ctyun.run(**wanted)["changed"] is False
+
+
+def test_purge_tags_false_keeps_tags_set_elsewhere(ctyun):
+    assert not ctyun.run(**dict(GUIDE_PLAN, tags={"project": "migration", "cost-center": "42"})).failed
+    kept = ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}, purge_tags=False))
+    assert not kept.failed and kept["changed"] is True, kept.get("msg")
+    (cluster,) = ctyun.clusters()
+    assert {t["key"]: t["value"] for t in cluster["tags"]} == {"project": "migration", "cost-center": "42",
+                                                                 "owner": "ops"}
+    assert ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}, purge_tags=False))["changed"] is False
+    purged = ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}))
+    assert purged["changed"] is True
+    assert {t["key"]: t["value"] for t in ctyun.clusters()[0]["tags"]} == {"owner": "ops"}

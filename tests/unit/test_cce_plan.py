@@ -185,3 +185,12 @@ def test_quotas_shape():
                                                       {"quotaName": "node", "total": -1, "used": 3}]})
     assert got == {"cluster": {"limit": 5, "used": 5, "available": 0},
                    "node": {"limit": -1, "used": 3, "available": None}}
+
+
+def test_no_elb_spec_without_a_load_balancer():
+    base = dict(name="c", kubernetes_version="1.29.3", vpc_id="vpc-1", subnet_id="subnet-1")
+    spec = cce_plan.with_create_defaults(dict(base, api_server={"exposure": "none"}))
+    assert spec["api_server"] == {"exposure": "none", "elb_spec": None}
+    assert cce_plan.with_create_defaults(base)["api_server"] == {"exposure": "private_elb", "elb_spec": "standard I"}
+    with pytest.raises(ValidationError, match="api_server.elb_spec"):
+        cce_plan.with_create_defaults(dict(base, api_server={"exposure": "none", "elb_spec": "standard II"}))

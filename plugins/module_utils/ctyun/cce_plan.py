@@ -103,6 +103,12 @@ def with_create_defaults(spec):
         if key == "api_server":
             wanted = dict(out.get("api_server") or {})
             out["api_server"] = dict((k, wanted.get(k) if wanted.get(k) is not None else v) for k, v in value.items())
+            if out["api_server"]["exposure"] == "none":
+                # no load balancer in front of the API server: no ELB spec to order
+                if wanted.get("elb_spec"):
+                    raise ValidationError("api_server.elb_spec: no load balancer is ordered with exposure=none; "
+                                          "remove elb_spec or choose private_elb/public_elb")
+                out["api_server"]["elb_spec"] = None
         elif out.get(key) is None:
             out[key] = copy.deepcopy(value)
     out["node_pools"] = [pool_with_defaults(p) for p in out.get("node_pools") or []]
