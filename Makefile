@@ -91,9 +91,12 @@ units: venv
 lab-tests: venv
 	$(call pytest,tests/lab/tests -q)
 
+# make test installs the registry tools (system-deps), so there their absence fails the image tests
+# instead of skipping them; a bare `make integration` on a machine without them skips.
 integration: venv
 	$(call pytest,tests/integration -q)
 
+test: export REQUIRE_REGISTRY_TOOLS := 1
 test: system-deps ruff build sanity units lab-tests integration reliability-ci molecule ansible-lint
 
 lab-up: venv

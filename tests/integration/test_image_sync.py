@@ -9,6 +9,7 @@ repositories, so the tests do not depend on each other.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -33,6 +34,9 @@ CHUNK = dict(chunk_threshold=100000, chunk_size=65536)
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     missing = ensure_tools()
+    if missing and os.environ.get("REQUIRE_REGISTRY_TOOLS") == "1":
+        pytest.fail("registry tools missing although make test installs them (make system-deps): %s"
+                    % ", ".join(missing))
     if missing:
         pytest.skip("registry tools missing (run tests/integration/registry/setup_registries.sh as root): %s"
                     % ", ".join(missing))
