@@ -20,6 +20,7 @@ an existing equal template is ``unchanged`` (karmadactl only warns), a different
 
 from __future__ import annotations
 
+import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -85,6 +86,10 @@ class Promoter(object):
         self._lock = threading.Lock()
         self._dep_claims = {}    # dependency key -> "created" | "existing"
         self.created_namespaces = []
+        # read once before the writes, by existing_templates(): member objects the workloads
+        # depend on, and (mode per_resource) the policies already in Karmada; None = not read
+        self._member_deps = None
+        self._policies = None
 
     # -- reading (everything before any write) ---------------------------------
     def check_member(self):
@@ -151,14 +156,54 @@ class Promoter(object):
         return bool(obj["metadata"].get("ownerReferences"))
 
     def existing_templates(self, objects):
-        """{key: template} for what already exists in Karmada (one list per namespace and kind)."""
-        wanted = set((o["kind"], o["metadata"].get("namespace") or "") for o in objects)
+        """{key: template} for what already exists in Karmada, the objects' dependencies included.
+
+        Everything is read with one paged list per namespace and kind (never one GET per object),
+        keeping only the names needed: the objects' templates, their dependencies in the member
+        and in Karmada, and in mode per_resource the policies. Thousands of objects then cost a
+        few dozen reads instead of several requests each."""
+        needed = {}                               # (kind, ns) -> names wanted, or None for all
+        deps = set()
+        for o in objects:
+            needed[(o["kind"], o["metadata"].get("namespace") or "")] = None
+            if self.with_deps and o["kind"] in WORKLOAD_KINDS:
+                ns = o["metadata"].get("namespace") or ""
+                for kind, name in dependencies.dependencies(o):
+                    deps.add((kind, ns, name))
+        for kind, ns, name in deps:
+            if (kind, ns) in needed and needed[(kind, ns)] is None:
+                continue
+            needed.setdefault((kind, ns), set()).add(name)
+        present_ns = {}
+
+        def ns_exists(ns):
+            if ns not in present_ns:
+                present_ns[ns] = not ns or self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is not None
+            return present_ns[ns]
+
         out = {}
-        for kind, ns in sorted(wanted):
-            if ns and self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+        for (kind, ns), names_wanted in sorted(needed.items(), key=lambda kv: kv[0]):
+            if not ns_exists(ns):
                 continue
             for obj in self.karmada.iter_list(path_for(kind, ns or None)):
-                out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
+                if names_wanted is None or obj["metadata"]["name"] in names_wanted:
+                    out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
+        if deps:
+            self._member_deps = {}
+            for kind, ns in sorted(set((k, n) for k, n, dummy in deps)):
+                wanted_names = set(name for k, n, name in deps if (k, n) == (kind, ns))
+                for obj in self.member.iter_list(path_for(kind, ns or None)):
+                    if obj["metadata"]["name"] in wanted_names:
+                        self._member_deps["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
+        if self.mode == "per_resource":
+            self._policies = {}
+            scopes = set(("ClusterPropagationPolicy" if o["kind"] in CLUSTER_SCOPED else "PropagationPolicy",
+                          o["metadata"].get("namespace") or "") for o in objects)
+            for ptype, ns in sorted(scopes):
+                if ptype == "PropagationPolicy" and not ns_exists(ns):
+                    continue
+                for obj in self.karmada.iter_list(path_for(ptype, ns or None)):
+                    self._policies["%s/%s/%s" % (ptype, ns, obj["metadata"]["name"])] = obj
         return out
 
     # -- policies ------------------------------------------------------------------
@@ -215,7 +260,10 @@ class Promoter(object):
         kind = wanted["kind"]
         ns = wanted["metadata"].get("namespace")
         path = path_for(kind, ns, wanted["metadata"]["name"])
-        existing = self.karmada.get(path, missing_ok=True)
+        if self._policies is not None and self.mode == "per_resource":
+            existing = self._policies.get("%s/%s/%s" % (kind, ns or "", wanted["metadata"]["name"]))
+        else:
+            existing = self.karmada.get(path, missing_ok=True)
         if existing is not None and self.mode == "policy":
             wanted = self.keep_placement(existing, wanted)
         action, patch = pol.plan(existing, wanted)
@@ -277,7 +325,10 @@ class Promoter(object):
                 if claimed is not None:
                     results.append({"kind": kind, "namespace": ns, "name": name, "outcome": "shared"})
                     continue
-                dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
+                if self._member_deps is not None:
+                    dep = copy.deepcopy(self._member_deps.get(key))
+                else:
+                    dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
                 if dep is None:
                     raise NotFoundError("dependency %s %s/%s of %s %s is missing in member cluster %s"
                                         % (kind, ns, name, obj["kind"], obj["metadata"]["name"], self.cluster))
