@@ -142,6 +142,9 @@ class Karmada:
         self.store = lab.clusters["karmada"].store
         self.members = {}       # member name -> lab cluster key
         self.dirty = {}
+        # policies per (kind, namespace), re-read only after a policy changed
+        self._policy_gen = 0
+        self._policy_cache = {}
         self.wake = asyncio.Event()
         self.store.add_listener(self.on_karmada_event)
         for key, cluster in lab.clusters.items():
@@ -161,6 +164,7 @@ class Karmada:
             if not ns.startswith("karmada-es-"):
                 self.mark("template", obj["apiVersion"], obj["kind"], ns, meta["name"])
         elif kind in (PP, CPP):
+            self._policy_gen += 1
             self.mark_selected(obj)
         elif kind in (OP, COP):
             self.mark_selected(obj, bindings=True)
@@ -176,6 +180,14 @@ class Karmada:
                 self.mark("unwork", json.dumps(obj))
             else:
                 self.mark("work", ns, meta["name"])
+
+    def policies(self, kind, ns=None):
+        key = (kind, ns)
+        cached = self._policy_cache.get(key)
+        if cached is None or cached[0] != self._policy_gen:
+            cached = (self._policy_gen, list(self.store.iter_raw(kind, ns)))
+            self._policy_cache[key] = cached
+        return cached[1]
 
     def mark_selected(self, policy, bindings=False):
         """Queue only the templates a policy's resourceSelectors can match (kind, and name when
@@ -293,7 +305,7 @@ class Karmada:
         meta = template["metadata"]
         claim = meta.get("labels") or {}
         policy, cluster_scoped = choose_policy(
-            list(self.store.iter_raw(PP, ns)) if ns else [], list(self.store.iter_raw(CPP)), template,
+            self.policies(PP, ns) if ns else [], self.policies(CPP), template,
             claimed_pp=claim.get(PP_ID), claimed_cpp=claim.get(CPP_ID), ident=permanent_id)
         labels = dict(meta.get("labels") or {})
         ann = dict(meta.get("annotations") or {})

@@ -102,8 +102,7 @@ class Controllers:
 
     # -- pods ---------------------------------------------------------------
     def children(self, gk, owner):
-        uid = owner["metadata"]["uid"]
-        return [o for o in self.store.iter_raw(gk, owner["metadata"]["namespace"]) if owned_by(o, uid)]
+        return list(self.store.owned(gk, owner["metadata"]["namespace"], owner["metadata"]["uid"]))
 
     def create_pod(self, owner, template, name=None, extra_labels=None, node=None):
         meta = clone(template.get("metadata") or {})
