@@ -107,10 +107,8 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
     k8s_auth_argument_spec, merge_specs)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy_ops, schema
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy_ops
 
 WORKLOADS = [{"apiVersion": "apps/v1", "kind": k} for k in ("Deployment", "StatefulSet", "DaemonSet")]
 CONVENIENCE = ("target_cluster", "registry_map", "storage_class_map", "storage_class", "remove_annotations",
@@ -150,15 +148,6 @@ def wanted_policy(p):
     return pol.build(kind, p["name"], p["namespace"], spec)
 
 
-def run(mod):
-    p = mod.params
-    wanted = wanted_policy(p)
-    if p["state"] == "present":
-        schema.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
-    karmada = Rest(auth_params(p), what="the Karmada control plane")
-    return policy_ops.ensure(mod, karmada, wanted, p["state"])
-
-
 def main():
     argument_spec = merge_specs(k8s_auth_argument_spec(), dict(
         name=dict(type="str", required=True),
@@ -173,7 +162,8 @@ def main():
         remove_annotations=dict(type="list", elements="str", no_log=False),
         add_annotations=dict(type="dict"),
     ))
-    CceMigrationModule(argument_spec).run(run)
+    CceMigrationModule(argument_spec).run(
+        lambda mod: policy_ops.run_policy_module(mod, wanted_policy))
 
 
 if __name__ == "__main__":

@@ -130,8 +130,6 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
     k8s_auth_argument_spec, merge_specs)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy_ops
 
@@ -169,16 +167,6 @@ def wanted_policy(p):
     return pol.build(kind, p["name"], p["namespace"], spec, labels=p["labels"])
 
 
-def run(mod):
-    p = mod.params
-    wanted = wanted_policy(p)
-    if p["state"] == "present":
-        from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import schema
-        schema.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
-    karmada = Rest(auth_params(p), what="the Karmada control plane")
-    return policy_ops.ensure(mod, karmada, wanted, p["state"])
-
-
 def main():
     argument_spec = merge_specs(k8s_auth_argument_spec(), dict(
         name=dict(type="str", required=True),
@@ -197,7 +185,8 @@ def main():
         scheduler_name=dict(type="str"),
         labels=dict(type="dict"),
     ))
-    CceMigrationModule(argument_spec).run(run)
+    CceMigrationModule(argument_spec).run(
+        lambda mod: policy_ops.run_policy_module(mod, wanted_policy))
 
 
 if __name__ == "__main__":

@@ -97,8 +97,8 @@ def registry_overriders(registry_map):
     """
     hosts = []
     for i, entry in enumerate(registry_map or []):
-        src_host, _, src_path = entry["from"].partition("/")
-        dst_host, _, dst_path = entry["to"].partition("/")
+        src_host, dummy, src_path = entry["from"].partition("/")
+        dst_host, dummy, dst_path = entry["to"].partition("/")
         if src_path != dst_path:
             raise ValidationError(
                 "registry_map[%d]: %s -> %s changes the repository path, which Karmada's imageOverrider cannot "

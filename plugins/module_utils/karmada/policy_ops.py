@@ -6,9 +6,22 @@
 from __future__ import annotations
 
 from ..common.errors import ValidationError
-from ..k8s.rest import path_for
+from ..k8s.client import auth_params
+from ..k8s.rest import Rest, path_for
 from . import policy as pol
 from . import schema
+
+
+def run_policy_module(mod, wanted_policy):
+    """A policy module's whole run: build the wanted object from the parameters (``wanted_policy``
+    raises ValidationError on bad input), validate it against Karmada's schema, both before any
+    call, then ensure it in the Karmada control plane."""
+    p = mod.params
+    wanted = wanted_policy(p)
+    if p["state"] == "present":
+        schema.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
+    karmada = Rest(auth_params(p), what="the Karmada control plane")
+    return ensure(mod, karmada, wanted, p["state"])
 
 
 def ensure(mod, karmada, wanted, state):
