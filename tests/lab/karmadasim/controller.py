@@ -181,13 +181,27 @@ class Karmada:
             else:
                 self.mark("work", ns, meta["name"])
 
-    def policies(self, kind, ns=None):
+    def policies(self, kind, ns, template):
+        """The policies of ``kind`` (in ``ns``) that can select ``template``: those naming it in a
+        selector, and those with a selector without a name. Indexed once per policy change, so
+        matching does not scan every per-resource policy of a namespace for each template."""
         key = (kind, ns)
         cached = self._policy_cache.get(key)
         if cached is None or cached[0] != self._policy_gen:
-            cached = (self._policy_gen, list(self.store.iter_raw(kind, ns)))
+            by_name, general = {}, []
+            for policy in self.store.iter_raw(kind, ns):
+                named = True
+                for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
+                    if sel.get("name"):
+                        by_name.setdefault((sel.get("apiVersion"), sel.get("kind"), sel["name"]), []).append(policy)
+                    else:
+                        named = False
+                if not named:
+                    general.append(policy)
+            cached = (self._policy_gen, by_name, general)
             self._policy_cache[key] = cached
-        return cached[1]
+        found = cached[1].get((template.get("apiVersion"), template.get("kind"), template["metadata"]["name"]), [])
+        return sorted({id(p): p for p in found + cached[2]}.values(), key=lambda p: p["metadata"]["name"])
 
     def mark_selected(self, policy, bindings=False):
         """Queue only the templates a policy's resourceSelectors can match (kind, and name when
@@ -305,7 +319,7 @@ class Karmada:
         meta = template["metadata"]
         claim = meta.get("labels") or {}
         policy, cluster_scoped = choose_policy(
-            self.policies(PP, ns) if ns else [], self.policies(CPP), template,
+            self.policies(PP, ns, template) if ns else [], self.policies(CPP, None, template), template,
             claimed_pp=claim.get(PP_ID), claimed_cpp=claim.get(CPP_ID), ident=permanent_id)
         labels = dict(meta.get("labels") or {})
         ann = dict(meta.get("annotations") or {})
