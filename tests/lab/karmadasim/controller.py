@@ -563,7 +563,6 @@ class Karmada:
         results = []
         for manifest in work["spec"]["workload"]["manifests"]:
             results.append(self.apply(mstore, work, manifest))
-        work = clone(work)
         ok = all(r[0] for r in results)
         now = now_iso()
         cond = {"type": "Applied", "status": "True" if ok else "False",
@@ -573,8 +572,8 @@ class Karmada:
                 "lastTransitionTime": now}
         old = [c for c in (work.get("status") or {}).get("conditions") or [] if c["type"] == "Applied"]
         if not old or old[0]["status"] != cond["status"] or old[0]["message"] != cond["message"]:
-            work.setdefault("status", {})["conditions"] = [cond]
-            self.store.update_status(work)
+            # only the status changes: the store copies what it keeps (no need to copy the manifests)
+            self.store.update_status(dict(work, status=dict(work.get("status") or {}, conditions=[cond])))
         self.sync_workstatus(ns, name)
 
     def apply(self, mstore, work, manifest):
@@ -674,9 +673,7 @@ class Karmada:
                      "health": "Healthy" if self.healthy(obj) else "Unhealthy"}
             statuses.append(entry)
         if (work.get("status") or {}).get("manifestStatuses") != statuses:
-            new = clone(work)
-            new.setdefault("status", {})["manifestStatuses"] = statuses
-            self.store.update_status(new)
+            self.store.update_status(dict(work, status=dict(work.get("status") or {}, manifestStatuses=statuses)))
         bkey = (work["metadata"].get("annotations") or {}).get("lab/binding", "")
         bns, _, bname = bkey.partition(".")
         self.mark("bindstatus", "ResourceBinding" if bns else "ClusterResourceBinding", bns, bname)

@@ -322,7 +322,12 @@ class Store:
         return clone(obj)
 
     def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None):
-        obj = clone(obj)
+        # Stored objects are never edited in place (every write stores a new dict), so parts of
+        # the old object may be shared with the new one; what comes from the caller is copied.
+        if subresource == "status":
+            obj = dict(obj, metadata=dict(obj.get("metadata") or {}), status=clone(obj.get("status")))
+        else:
+            obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
         key = (meta.get("namespace") or "", meta.get("name"))
@@ -340,7 +345,7 @@ class Store:
                              % (info.plural if info else gk[1], meta.get("name")),
                              {"name": meta.get("name"), "kind": info.plural if info else gk[1]})
         if subresource == "status":
-            new = clone(old)
+            new = dict(old, metadata=dict(old["metadata"]))
             new["status"] = obj.get("status")
             if new["status"] is None:
                 new.pop("status")
@@ -349,7 +354,7 @@ class Store:
             has_status_sub = info is not None and "status" in info.subresources
             if keep_status and has_status_sub:
                 if "status" in old:
-                    new["status"] = clone(old["status"])
+                    new["status"] = old["status"]
                 else:
                     new.pop("status", None)
             for keep in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
