@@ -11,7 +11,7 @@ import json
 
 import pytest
 import yaml
-from kubernetes import client, config
+from kubernetes import client
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.cceone import CceOne
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.client import CtyunClient
@@ -26,9 +26,7 @@ def cceone(lab):
 
 
 def karmada_clusters(lab):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="karmada", client_configuration=cfg)
-    api = client.CustomObjectsApi(client.ApiClient(cfg))
+    api = client.CustomObjectsApi(lab.api_client("karmada"))
     items = api.list_cluster_custom_object("cluster.karmada.io", "v1alpha1", "clusters")["items"]
     return dict((c["metadata"]["name"], [x["status"] for x in c.get("status", {}).get("conditions", [])
                                          if x["type"] == "Ready"]) for c in items)

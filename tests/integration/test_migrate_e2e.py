@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from kubernetes import client, config
+from kubernetes import client
 
 from tests.lab.fixtures import start_lab
 from tests.utils.devpath import REPO
@@ -19,9 +19,7 @@ NAMESPACES = ["shop", "web"]
 
 
 def apps(lab, context):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
-    return client.AppsV1Api(client.ApiClient(cfg))
+    return client.AppsV1Api(lab.api_client(context))
 
 
 def deployments(lab, context):
@@ -66,9 +64,7 @@ def test_workloads_run_on_ctyun_and_source_is_kept(migrated):
 
 def test_volume_claims_get_the_ctyun_storage_class(migrated):
     lab = migrated["lab"]
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="target", client_configuration=cfg)
-    core = client.CoreV1Api(client.ApiClient(cfg))
+    core = client.CoreV1Api(lab.api_client("target"))
     claims = [c for ns in NAMESPACES for c in core.list_namespaced_persistent_volume_claim(ns).items]
     assert claims, "the seeded estate has PersistentVolumeClaims in %s" % NAMESPACES
     # storage_class_map of the example inventory: alicloud-disk-essd -> ctyun-ebs-ssd

@@ -25,20 +25,14 @@ def params(lab, **extra):
 
 
 def pods(lab, ns):
-    from kubernetes import client, config
+    from kubernetes import client
 
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="source", client_configuration=cfg)
-    items = client.CoreV1Api(client.ApiClient(cfg)).list_namespaced_pod(ns).items
+    items = client.CoreV1Api(lab.api_client("source")).list_namespaced_pod(ns).items
     return sorted(p.metadata.uid for p in items)
 
 
 def karmada_list(lab, path):
-    from kubernetes import client, config
-
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="karmada", client_configuration=cfg)
-    api = client.ApiClient(cfg)
+    api = lab.api_client("karmada")
     resp = api.call_api(*api.param_serialize("GET", path, auth_settings=["BearerToken"]))
     return json.loads(resp.read())["items"]
 
@@ -84,16 +78,13 @@ def test_bulk_namespace_with_dependencies_in_policy_mode(lab):
 def test_conflict_is_reported_not_overwritten(lab):
     import copy
 
-    from kubernetes import client, config
+    from kubernetes import client
 
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="karmada", client_configuration=cfg)
-    apps = client.AppsV1Api(client.ApiClient(cfg))
-    cfg2 = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="source", client_configuration=cfg2)
-    member = client.ApiClient(cfg2).sanitize_for_serialization(
-        client.AppsV1Api(client.ApiClient(cfg2)).read_namespaced_deployment("checkout-1", "payments"))
-    client.CoreV1Api(client.ApiClient(cfg)).create_namespace({"metadata": {"name": "payments"}})
+    karmada, source = lab.api_client("karmada"), lab.api_client("source")
+    apps = client.AppsV1Api(karmada)
+    member = source.sanitize_for_serialization(
+        client.AppsV1Api(source).read_namespaced_deployment("checkout-1", "payments"))
+    client.CoreV1Api(karmada).create_namespace({"metadata": {"name": "payments"}})
     tmpl = {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "checkout-1", "namespace": "payments"}, "spec": copy.deepcopy(member["spec"])}
     tmpl["spec"]["replicas"] = 9
@@ -194,11 +185,9 @@ def test_promote_role_twice_second_run_unchanged(lab, tmp_path):
 
 
 def _apis(lab, context):
-    from kubernetes import client, config
+    from kubernetes import client
 
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
-    api = client.ApiClient(cfg)
+    api = lab.api_client(context)
     return client.CoreV1Api(api), client.AppsV1Api(api), client.CustomObjectsApi(api)
 
 

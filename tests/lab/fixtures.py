@@ -36,6 +36,14 @@ class LabHandle:
     def writes(self, since=0, server=None):
         return [r for r in self.requests(since) if r.get("write") and (server is None or r["server"] == server)]
 
+    def api_client(self, context):
+        """An official-client ``ApiClient`` for one of the lab's contexts (source, target, karmada)."""
+        from kubernetes import client, config
+
+        cfg = client.Configuration()
+        config.load_kube_config(config_file=self.kubeconfig, context=context, client_configuration=cfg)
+        return client.ApiClient(cfg)
+
     def set_knobs(self, **knobs):
         ctx = ssl.create_default_context(cafile=self.ca)
         body = json.dumps(dict((k.upper() if k.upper().startswith("LAB_") else "LAB_" + k.upper(), str(v))

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 
-from kubernetes import client, config
+from kubernetes import client
 
 from tests.utils.modrun import run_module
 
 
 def _api(lab, context):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
-    return client.ApiClient(cfg)
+    return lab.api_client(context)
 
 
 def _get(api, path):

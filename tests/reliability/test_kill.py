@@ -63,10 +63,8 @@ def test_sigkill_during_promote_and_cutover_converges(tmp_path):
 
 
 def snapshot_uids(lab):
-    from kubernetes import client, config
+    from kubernetes import client
 
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context="source", client_configuration=cfg)
-    apps = client.AppsV1Api(client.ApiClient(cfg))
+    apps = client.AppsV1Api(lab.api_client("source"))
     return dict(("%s/%s" % (ns, d.metadata.name), d.metadata.uid)
                 for ns in ("shop", "web") for d in apps.list_namespaced_deployment(ns).items)

@@ -7,7 +7,7 @@ import itertools
 import time
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client
 
 from tests.lab.karmadasim import division
 
@@ -50,9 +50,7 @@ _ns = itertools.count()
 
 
 def _api(lab, ctx):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context=ctx, client_configuration=cfg)
-    return client.ApiClient(cfg)
+    return lab.api_client(ctx)
 
 
 def _wait(check, timeout=30, what="condition"):

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from kubernetes import client, config, dynamic
+from kubernetes import client, dynamic
 from kubernetes.client.exceptions import ApiException
 
 
@@ -22,9 +22,7 @@ def kubectl(lab, *args, ok=True, stdin=None):
 
 
 def api(lab, context):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=lab.kubeconfig, context=context, client_configuration=cfg)
-    return client.ApiClient(cfg)
+    return lab.api_client(context)
 
 
 def pod_uids(lab, ns, app, context="source"):
