@@ -163,17 +163,15 @@ class Promoter(object):
         and in Karmada, and in mode per_resource the policies. Thousands of objects then cost a
         few dozen reads instead of several requests each."""
         needed = {}                               # (kind, ns) -> names wanted, or None for all
-        deps = set()
+        dep_names = {}                            # (kind, ns) -> names the workloads depend on
         for o in objects:
-            needed[(o["kind"], o["metadata"].get("namespace") or "")] = None
+            ns = o["metadata"].get("namespace") or ""
+            needed[(o["kind"], ns)] = None
             if self.with_deps and o["kind"] in WORKLOAD_KINDS:
-                ns = o["metadata"].get("namespace") or ""
                 for kind, name in dependencies.dependencies(o):
-                    deps.add((kind, ns, name))
-        for kind, ns, name in deps:
-            if (kind, ns) in needed and needed[(kind, ns)] is None:
-                continue
-            needed.setdefault((kind, ns), set()).add(name)
+                    dep_names.setdefault((kind, ns), set()).add(name)
+        for group, names_wanted in dep_names.items():
+            needed.setdefault(group, names_wanted)   # a kind listed whole stays whole
         present_ns = {}
 
         def ns_exists(ns):
@@ -188,10 +186,9 @@ class Promoter(object):
             for obj in self.karmada.iter_list(path_for(kind, ns or None)):
                 if names_wanted is None or obj["metadata"]["name"] in names_wanted:
                     out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
-        if deps:
+        if dep_names:
             self._member_deps = {}
-            for kind, ns in sorted(set((k, n) for k, n, dummy in deps)):
-                wanted_names = set(name for k, n, name in deps if (k, n) == (kind, ns))
+            for (kind, ns), wanted_names in sorted(dep_names.items()):
                 for obj in self.member.iter_list(path_for(kind, ns or None)):
                     if obj["metadata"]["name"] in wanted_names:
                         self._member_deps["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
@@ -260,7 +257,7 @@ class Promoter(object):
         kind = wanted["kind"]
         ns = wanted["metadata"].get("namespace")
         path = path_for(kind, ns, wanted["metadata"]["name"])
-        if self._policies is not None and self.mode == "per_resource":
+        if self._policies is not None:     # read up front in mode per_resource
             existing = self._policies.get("%s/%s/%s" % (kind, ns or "", wanted["metadata"]["name"]))
         else:
             existing = self.karmada.get(path, missing_ok=True)

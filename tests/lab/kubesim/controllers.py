@@ -42,10 +42,6 @@ def owner_ref(obj):
             "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
-def owned_by(obj, owner_uid):
-    return any(r.get("uid") == owner_uid and r.get("controller") for r in obj["metadata"].get("ownerReferences") or [])
-
-
 def pod_ready(pod):
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "Ready":
