@@ -47,3 +47,17 @@ class ConflictError(CceMigrationError):
 
 class WaitTimeoutError(CceMigrationError):
     """A wait ran out of time. ``msg`` says what was awaited and what was last seen."""
+
+
+class TransportError(ApiError):
+    """No usable HTTP answer: connection refused or reset, timeout, TLS failure.
+
+    ``status`` is ``None``. ``maybe_applied`` is False only when the request certainly never
+    reached the server (connection refused, TLS handshake failed), so the retry policy may
+    send it again whatever its method.
+    """
+
+    def __init__(self, msg, maybe_applied=True, **details):
+        details.setdefault("code", "TransportError")
+        super().__init__(msg, **details)
+        self.maybe_applied = maybe_applied

@@ -1,19 +1,42 @@
 # -*- coding: utf-8 -*-
 # Copyright: ctyun.cce_migration contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The one retry policy of the collection.
+"""The one retry policy of the collection, and the one create-with-lookup helper.
 
-Every HTTP client of the collection (CTyun OpenAPI, Kubernetes API, registries)
-uses :func:`build_retry`: exponential backoff with jitter on 429 and 5xx
-answers and on connection errors, ``Retry-After`` honoured (capped), and a
-bounded number of attempts so the total time stays bounded.
+Every HTTP client of the collection (CTyun OpenAPI, Kubernetes API, registries) retries
+through a :class:`RetryPolicy`, in exactly one place per call: either the loop of
+:meth:`RetryPolicy.run` (Kubernetes, creates everywhere) or a urllib3 ``Retry`` built by
+:meth:`RetryPolicy.urllib3_retry` and mounted on a ``requests`` adapter, never both.
 
-Only idempotent methods are retried automatically. A non-idempotent call (a
-create) is never replayed blindly: callers check by name whether the first
-attempt already took effect (see ``ctyun`` and ``k8s`` module_utils).
+The policy (:data:`DEFAULT_POLICY`):
+
+* ``attempts``: requests sent for one call, the first included (6);
+* backoff before attempt ``n + 1``: ``min(backoff_max, backoff_factor * 2 ** (n - 1))`` plus a
+  uniform jitter of up to ``jitter`` seconds (0.3 s, 0.6 s, 1.2 s ... at most 8 s);
+* ``Retry-After`` is honoured when longer than the backoff, capped at ``max_retry_after``;
+* ``max_total``: no attempt starts later than this many seconds after the first one;
+* which failures: no answer at all (connection refused or reset, timeout) and the statuses in
+  ``statuses`` (429, 500, 502, 503, 504). Every other answer is final;
+* which methods: ``methods`` (GET, HEAD, OPTIONS, PUT, DELETE) may be replayed after any of
+  those failures; other methods (POST, PATCH) only when the request certainly never reached
+  the server (``maybe_applied`` false: connection refused). A PATCH that sets absolute
+  values is marked ``idempotent=True`` by its caller.
+
+A create is never replayed blindly: :func:`create_with_lookup` looks the object up by name
+after every failed attempt and sends the create again only when the object is absent.
+
+Errors handed to the policy follow one protocol, met by :class:`~.errors.ApiError` and
+:class:`~.errors.TransportError`: ``status`` (the HTTP status of the answer), for errors
+without an answer a ``maybe_applied`` attribute (see :class:`~.errors.TransportError`), and
+``details["retry_after"]`` (the ``Retry-After`` header's value). Errors of other types
+(programming errors, bad input) are never retried.
 """
 
 from __future__ import annotations
+
+import email.utils
+import random
+import time
 
 try:
     from urllib3.util.retry import Retry
@@ -28,38 +51,249 @@ IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"])
 MAX_RETRY_AFTER = 30.0
 
 
+def parse_retry_after(value):
+    """Seconds to wait from a ``Retry-After`` value (seconds or an HTTP date); ``None`` if unusable."""
+    if value is None or value == "":
+        return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def status_of(exc):
+    """HTTP status of an error (``None`` when there is none)."""
+    status = getattr(exc, "status", None)
+    if status is None:
+        status = (getattr(exc, "details", None) or {}).get("status")
+    return status
+
+
+def no_answer(exc):
+    """Whether ``exc`` says that no HTTP answer came back (a transport error)."""
+    return hasattr(exc, "maybe_applied") and status_of(exc) is None
+
+
+def retry_after_of(exc):
+    details = getattr(exc, "details", None) or {}
+    return details.get("retry_after", getattr(exc, "retry_after", None))
+
+
+def maybe_applied(exc):
+    """False only when the failed request certainly never reached the server."""
+    return bool(getattr(exc, "maybe_applied", True))
+
+
+class RetryPolicy(object):
+    """Attempts, backoff with jitter, ``Retry-After``, time budget, failures and methods retried."""
+
+    def __init__(self, attempts=6, backoff_factor=0.3, backoff_max=8.0, jitter=0.3,
+                 max_retry_after=MAX_RETRY_AFTER, max_total=120.0, statuses=RETRY_STATUS,
+                 methods=IDEMPOTENT_METHODS):
+        if int(attempts) < 1:
+            raise ValueError("attempts must be at least 1")
+        self.attempts = int(attempts)
+        self.backoff_factor = float(backoff_factor)
+        self.backoff_max = float(backoff_max)
+        self.jitter = float(jitter)
+        self.max_retry_after = float(max_retry_after)
+        self.max_total = float(max_total)
+        self.statuses = frozenset(statuses)
+        self.methods = frozenset(m.upper() for m in methods)
+
+    def replace(self, **changes):
+        """A copy with some settings changed (``policy.replace(attempts=1)``)."""
+        values = dict(attempts=self.attempts, backoff_factor=self.backoff_factor, backoff_max=self.backoff_max,
+                      jitter=self.jitter, max_retry_after=self.max_retry_after, max_total=self.max_total,
+                      statuses=self.statuses, methods=self.methods)
+        values.update(changes)
+        return RetryPolicy(**values)
+
+    def __repr__(self):
+        return ("RetryPolicy(attempts=%d, backoff_factor=%s, backoff_max=%s, jitter=%s, max_retry_after=%s, "
+                "max_total=%s)" % (self.attempts, self.backoff_factor, self.backoff_max, self.jitter,
+                                   self.max_retry_after, self.max_total))
+
+    # -- decisions ---------------------------------------------------------
+    def replayable(self, method, idempotent=None):
+        """Whether ``method`` may be sent again after a failure that may have reached the server."""
+        if idempotent is not None:
+            return bool(idempotent)
+        return (method or "").upper() in self.methods
+
+    def retryable(self, exc):
+        """Whether the failure ``exc`` is one the policy retries (no answer, or a listed status)."""
+        return no_answer(exc) or status_of(exc) in self.statuses
+
+    def backoff(self, failures, retry_after=None, rng=random.uniform):
+        """Seconds to wait after ``failures`` failed attempts (1 for the first)."""
+        delay = min(self.backoff_max, self.backoff_factor * (2 ** max(0, failures - 1)))
+        if self.jitter > 0:
+            delay += rng(0, self.jitter)
+        wanted = parse_retry_after(retry_after)
+        if wanted is not None:
+            delay = max(delay, min(wanted, self.max_retry_after))
+        return delay
+
+    # -- the loop ----------------------------------------------------------
+    def run(self, send, method="GET", idempotent=None, sleeper=time.sleep, clock=time.monotonic, log=None,
+            what=None):
+        """Call ``send()`` until it returns, at most ``attempts`` times; re-raise the last error.
+
+        An error is retried when :meth:`retryable` and either the call is replayable or the
+        request never reached the server. Errors without ``status``/``maybe_applied`` (not of
+        the collection's types) are not retried.
+        """
+        replay = self.replayable(method, idempotent)
+        start = clock()
+        failures = 0
+        while True:
+            try:
+                return send()
+            except Exception as exc:
+                if not _is_collection_error(exc) or not self.retryable(exc):
+                    raise
+                if not replay and maybe_applied(exc):
+                    raise
+                failures += 1
+                if failures >= self.attempts:
+                    raise
+                delay = self.backoff(failures, retry_after_of(exc))
+                if clock() + delay - start > self.max_total:
+                    raise
+                if log:
+                    log("%s: attempt %d failed (%s); again in %.1fs" % (what or method, failures, exc, delay))
+                sleeper(delay)
+
+    # -- urllib3 ----------------------------------------------------------
+    def urllib3_retry(self, methods=None):
+        """A urllib3 ``Retry`` with this policy for a ``requests`` adapter.
+
+        ``total`` is ``attempts - 1`` (urllib3 counts retries, not requests). Status retries
+        are limited to ``methods`` (default: the policy's); connection errors before the
+        request was sent are retried for every method, as urllib3 does.
+        """
+        retries = self.attempts - 1
+        kwargs = dict(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=self.backoff_factor,
+            status_forcelist=sorted(self.statuses),
+            allowed_methods=sorted(self.methods if methods is None else methods),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+        # urllib3 >= 2 takes jitter and a backoff ceiling as constructor arguments (and carries
+        # them over in Retry.new()); urllib3 1.26 has a class-wide ceiling and no jitter.
+        if hasattr(Retry(), "backoff_jitter"):
+            kwargs["backoff_jitter"] = self.jitter
+            kwargs["backoff_max"] = self.backoff_max
+        retry = CappedRetry(**kwargs)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+
+def _is_collection_error(exc):
+    # Import here: errors.py has no dependency on this module, and the check must not
+    # retry arbitrary programming errors.
+    from .errors import CceMigrationError
+    return isinstance(exc, CceMigrationError)
+
+
 class CappedRetry(Retry):
-    """urllib3 Retry that caps ``Retry-After`` and keeps jitter on backoff."""
+    """urllib3 Retry that caps ``Retry-After`` (the policy's ``max_retry_after``)."""
+
+    max_retry_after = MAX_RETRY_AFTER
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
 
     def get_retry_after(self, response):
         value = super().get_retry_after(response)
         if value is None:
             return None
-        return min(value, MAX_RETRY_AFTER)
+        return min(value, self.max_retry_after)
 
 
-def build_retry(total=6, backoff_factor=0.3, backoff_max=8.0, methods=IDEMPOTENT_METHODS,
-                status_forcelist=RETRY_STATUS, jitter=0.3):
-    """Return a urllib3 ``Retry`` for ``requests`` adapters and the kubernetes client.
+DEFAULT_POLICY = RetryPolicy()
 
-    ``methods`` limits automatic retries to idempotent verbs; pass a wider set only
-    for calls that are safe to replay.
+
+def build_retry(total=None, methods=IDEMPOTENT_METHODS, policy=None):
+    """urllib3 ``Retry`` of ``policy`` (default :data:`DEFAULT_POLICY`); ``total`` overrides retries."""
+    policy = policy or DEFAULT_POLICY
+    if total is not None:
+        policy = policy.replace(attempts=int(total) + 1)
+    return policy.urllib3_retry(methods=methods)
+
+
+def create_with_lookup(send, lookup, policy=None, sleeper=time.sleep, clock=time.monotonic, log=None,
+                       what="create"):
+    """Send a create that must take effect at most once.
+
+    ``send()`` sends the create and returns its answer or raises; ``lookup()`` returns the
+    object when it exists, else ``None`` (it should not retry by itself; a lookup that fails
+    with a retryable error counts as "not known" and the next create decides).
+
+    Returns ``(answer, None)`` when a create answered, or ``(None, existing)`` when an attempt
+    got no usable answer (no answer, 429, 5xx) and ``lookup()`` found the object, or when a
+    repeated create was refused as a conflict (status 409) because an earlier attempt had
+    taken effect after all. Only when the object is absent is the create sent again, after the
+    policy's backoff, at most ``policy.attempts`` times in all and within ``policy.max_total``.
+    Any other error is raised at once (a 409 on the first attempt too: the object existed
+    before this call).
     """
-    kwargs = dict(
-        total=total,
-        connect=total,
-        read=total,
-        status=total,
-        backoff_factor=backoff_factor,
-        status_forcelist=sorted(status_forcelist),
-        allowed_methods=sorted(methods),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
-    # urllib3 >= 2 supports jitter and a backoff ceiling as constructor arguments
-    # (and carries them over in Retry.new()); older versions use a class default.
-    if getattr(Retry, "DEFAULT_BACKOFF_MAX", None) is not None and hasattr(Retry(), "backoff_jitter"):
-        kwargs["backoff_jitter"] = jitter
-        kwargs["backoff_max"] = backoff_max
-    return CappedRetry(**kwargs)
+    policy = policy or DEFAULT_POLICY
+    start = clock()
+    failures = 0
+    while True:
+        try:
+            return send(), None
+        except Exception as exc:
+            if not _is_collection_error(exc):
+                raise
+            status = status_of(exc)
+            if status == 409 and failures:
+                existing = _lookup(lookup, policy)
+                if existing is not None:
+                    if log:
+                        log("%s: an earlier attempt took effect although its answer was lost" % what)
+                    return None, existing
+                raise
+            if not policy.retryable(exc):
+                raise
+            failures += 1
+            if maybe_applied(exc):
+                existing = _lookup(lookup, policy)
+                if existing is not None:
+                    if log:
+                        log("%s: the create took effect although its answer was lost" % what)
+                    return None, existing
+            if failures >= policy.attempts:
+                raise
+            delay = policy.backoff(failures, retry_after_of(exc))
+            if clock() + delay - start > policy.max_total:
+                raise
+            if log:
+                log("%s: attempt %d failed (%s); the object is absent, again in %.1fs" % (what, failures, exc, delay))
+            sleeper(delay)
+
+
+def _lookup(lookup, policy):
+    try:
+        return lookup()
+    except Exception as exc:
+        if _is_collection_error(exc) and policy.retryable(exc):
+            return None
+        raise
