@@ -19,6 +19,15 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
+# `make test` stays inside the project: ansible keeps its galaxy cache and temporary files in
+# ANSIBLE_HOME, and ansible-lint and ansible-test, which also keep caches and collection copies
+# under $HOME (~/.ansible, ~/.cache), run with HOME in .build/home. The user's ~/.ansible is neither
+# read nor changed, and the only copy of this collection the tools see is the one `make install`
+# built from the tree (ANSIBLE_COLLECTIONS_PATH above).
+TOOL_HOME := $(BUILD)/home
+export ANSIBLE_HOME := $(TOOL_HOME)/.ansible
+TOOL_ENV := HOME=$(TOOL_HOME) XDG_CACHE_HOME=$(TOOL_HOME)/.cache
+
 # Run pytest; "no tests collected" (exit 5) is a failure, not a success.
 define pytest
 	@set +e; $(BIN)/pytest $(1) $(PYTEST_ARGS); rc=$$?; \
@@ -58,11 +67,9 @@ install: build
 ruff: venv
 	$(BIN)/ruff check .
 
-# A copy of this collection left in ~/.ansible by an earlier tool run would shadow the tree
-# being linted; remove it first.
 ansible-lint: install
-	@rm -rf $$HOME/.ansible/collections/ansible_collections/ctyun/cce_migration
-	$(BIN)/ansible-lint --offline --profile production
+	@mkdir -p $(TOOL_HOME)
+	$(TOOL_ENV) $(BIN)/ansible-lint --offline --profile production
 
 lint: ruff ansible-lint
 
@@ -72,8 +79,8 @@ sanity: venv
 	@pipver=$$($(PY) -c "from ansible_test._internal.python_requirements import get_venv_packages; \
 		from ansible_test._internal.host_configs import NativePythonConfig as C; \
 		print(get_venv_packages(C(version='3.11', path='$(PY)'))['pip'])" 2>/dev/null || echo 24.2); \
-	 mkdir -p $$HOME/.ansible/test/cache; \
-	 cp tests/sanity/get_pip_offline.py $$HOME/.ansible/test/cache/get_pip_$${pipver//./_}.py
+	 mkdir -p $(TOOL_HOME)/.ansible/test/cache; \
+	 cp tests/sanity/get_pip_offline.py $(TOOL_HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
 	@rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
 	@git ls-files -co --exclude-standard | grep -v -E '^(tests/(lab|unit|integration|bench|reliability|utils|demo)/|tests/[^/]*\.py$$|\.ci/)' | \
 		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | \
@@ -83,7 +90,7 @@ sanity: venv
 	 for m in plugins/modules/*.py; do echo "$$m validate-modules:missing-gplv3-license"; done \
 	   > $(SANITY_ROOT)/tests/sanity/ignore-$$ver.txt
 	cd $(SANITY_ROOT) && git init -q && git add -A >/dev/null && \
-		$(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
+		$(TOOL_ENV) $(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no $(SANITY_ARGS)
 
 units: venv
 	$(call pytest,tests/unit -q)

@@ -129,6 +129,13 @@ def run(mod):
     if fleet is not None and fleet.get(f["federation_id"]) != fed_id:
         raise ValidationError("fleet %s is bound to another federation instance (%s), not %s"
                               % (p["name"], fleet.get(f["federation_id"]), p["federation"]))
+    # Every member must be connected before anything is written: binding is refused by CCE One
+    # otherwise, and a fleet created and then left without members would be a half-done stage.
+    not_connected = [by_key[i].get(f["cluster_name"]) for i in wanted_ids
+                     if not one.is_state(by_key[i].get(f["status"]), "connected")]
+    if not_connected:
+        raise ValidationError("members: not connected in CCE One yet: %s; wait for cceone_cluster to finish "
+                              "(its wait option) before binding the fleet" % ", ".join(not_connected))
     before_ids = sorted(m.get(f["cluster_id"]) for m in (fleet or {}).get(f["members"]) or [])
     if fleet is None or before_ids != wanted_ids:
         mod.changed()
@@ -141,13 +148,9 @@ def run(mod):
                         members=[dict(name=names.get(i), cluster_id=i, state="would be bound") for i in wanted_ids])
         if fleet is None:
             fleet = one.create_fleet(p["name"], fed_id)
-        fleet_id = fleet.get(f["fleet_id"])
-        not_connected = [by_key[i].get(f["cluster_name"]) for i in wanted_ids
-                         if not one.is_state(by_key[i].get(f["status"]), "connected")]
-        if not_connected:
-            raise ValidationError("members not connected in CCE One yet: %s; wait for cceone_cluster to finish"
-                                  % ", ".join(not_connected))
-        one.set_members(fleet_id, wanted_ids)
+            # returned with a failure of the member update below
+            mod.done(fleet=dict(id=fleet.get(f["fleet_id"]), name=p["name"], federation_id=fed_id), members=[])
+        one.set_members(fleet.get(f["fleet_id"]), wanted_ids)
     fleet_id = fleet.get(f["fleet_id"])
     rest = None
     if p["karmada"] and (p["karmada"].get("kubeconfig") or p["karmada"].get("host")):

@@ -78,3 +78,41 @@ def test_bad_input_before_any_call(lab):
                                                    members=["ghost"]))
     assert unknown.failed and "ghost" in unknown["msg"]
     assert lab.writes(mark, server="ctyun") == []
+
+
+def test_fleet_bind_is_truthful_about_members_and_partial_writes(lab, tmp_path):
+    """Members are checked before the fleet is created; a member update failing after the fleet was
+    created returns changed=true and the fleet (issue 17, point 3)."""
+    kc = str(tmp_path / "fed2.kubeconfig")
+    fed = run_module("cceone_federation", dict(auth(lab), name="second-federation", kubeconfig_path=kc))
+    assert not fed.failed, fed.get("msg")
+    stuck = run_module("cceone_cluster", dict(auth(lab), name="stuck-cluster", type="external",
+                                              kubeconfig=lab.kubeconfig, context="target", wait=False))
+    assert not stuck.failed, stuck.get("msg")
+    ready = run_module("cceone_cluster", dict(auth(lab), name="aliyun-prod", type="external",
+                                              kubeconfig=lab.kubeconfig, context="source"))
+    assert not ready.failed, ready.get("msg")
+    params = dict(auth(lab), name="second-fleet", federation="second-federation",
+                  members=["aliyun-prod", "stuck-cluster"])
+    mark = lab.mark()
+    for check in (True, False):
+        result = run_module("cceone_fleet_bind", params, check=check)
+        assert result.failed and result["changed"] is False, (check, result)
+        assert "stuck-cluster" in result["msg"] and "not connected" in result["msg"]
+    assert lab.writes(mark, server="ctyun") == []
+
+    lab.set_knobs(FAULT_RATE="1", FAULT_METHODS="PUT", FAULT_KIND="500")
+    try:
+        params["members"] = ["aliyun-prod"]
+        mark = lab.mark()
+        broken = run_module("cceone_fleet_bind", params)
+    finally:
+        lab.set_knobs(FAULT_RATE="0")
+    assert broken.failed and broken["changed"] is True, broken
+    assert broken["fleet"]["name"] == "second-fleet" and broken["fleet"]["id"]
+    methods = [r["method"] for r in lab.writes(mark, server="ctyun")]
+    assert methods[0] == "POST" and "PUT" in methods
+    fixed = run_module("cceone_fleet_bind", params)
+    assert not fixed.failed and fixed["changed"] is True, fixed.get("msg")
+    assert fixed["fleet"]["id"] == broken["fleet"]["id"]
+    assert [m["name"] for m in fixed["members"]] == ["aliyun-prod"]

@@ -10,7 +10,11 @@ function doing the work. The base:
   ``msg`` and the error's details (never a traceback for expected errors);
 * keeps results consistent: ``changed``, ``diff`` (only with ``--diff``),
   per-object ``results`` with a ``counts`` summary when a module handles many
-  objects.
+  objects;
+* stays truthful on failure: what a module recorded with :meth:`done` (or put
+  in ``self.result``) before an error is returned with the failure, and a
+  module that wrote anything reports ``changed: true`` even when it failed
+  afterwards (an error's ``partial_result`` cannot turn that back to false).
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ class CceMigrationModule(object):
     def changed(self, value=True):
         if value:
             self.result["changed"] = True
+
+    def done(self, **fields):
+        """Record a write that happened: ``changed`` becomes true and ``fields`` join the result.
+
+        Call it right after each write, before the next call that can fail, so that a
+        failure later in the run still returns what was written.
+        """
+        self.result["changed"] = True
+        self.result.update(fields)
 
     def add_diff(self, before, after, header=None):
         """Record a before/after pair; only returned when ``--diff`` is on."""
@@ -79,8 +92,10 @@ class CceMigrationModule(object):
         try:
             extra = func(self) or {}
         except CceMigrationError as exc:
+            wrote = self.result["changed"]
             result = self._finalise(getattr(exc, "partial_result", None))
             result.update(exc.details)
+            result["changed"] = bool(wrote or result.get("changed"))
             self.module.fail_json(msg=exc.msg, **result)
         except Exception as exc:  # pylint: disable=broad-except
             self.module.fail_json(msg="Unexpected error: %s: %s" % (type(exc).__name__, exc),

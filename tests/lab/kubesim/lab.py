@@ -227,8 +227,13 @@ class Lab:
                     await asyncio.sleep(latency / 1000.0)
                 rate = lab.knob_float("LAB_FAULT_RATE")
                 is_watch = request.query.get("watch") in ("true", "1")
-                if rate and not is_watch and lab.rng(server_name).random() < rate:
-                    fault = lab.rng(server_name).choice(FAULT_KINDS)
+                # LAB_FAULT_METHODS (comma-separated) limits the faults to those methods, LAB_FAULT_KIND
+                # to one kind of FAULT_KINDS (default: one at random per fault)
+                methods = [m for m in lab.knob("LAB_FAULT_METHODS", "").split(",") if m]
+                if rate and not is_watch and (not methods or request.method in methods) \
+                        and lab.rng(server_name).random() < rate:
+                    kind = lab.knob("LAB_FAULT_KIND", "")
+                    fault = kind if kind in FAULT_KINDS else lab.rng(server_name).choice(FAULT_KINDS)
                 if fault in ("429", "500", "503"):
                     status = int(fault)
                     headers = {"Retry-After": "1"} if fault == "429" else {}
