@@ -101,6 +101,18 @@ class Promoter(object):
                                                                                       ", ".join(known) or "none"))
         return obj
 
+    def _lists(self, rest, paths, **kwargs):
+        """The items of each list path, read ``concurrency`` lists at a time, in the order of ``paths``.
+
+        The reads of a promotion (objects, templates, dependencies, bindings, pods) are one list
+        per namespace and kind; read one after the other they were a third of a 1,000-Deployment
+        promotion at 20 ms per request (profiled with cProfile, docs/benchmarks.md)."""
+        paths = list(paths)
+        if len(paths) < 2 or self.concurrency < 2:
+            return [list(rest.iter_list(path, **kwargs)) for path in paths]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(paths))) as pool:
+            return list(pool.map(lambda path: list(rest.iter_list(path, **kwargs)), paths))
+
     def resolve(self, refs, namespaces, label_selector, kinds):
         """Member objects to promote, in a stable order; missing ones fail before any write."""
         out = []
@@ -130,15 +142,17 @@ class Promoter(object):
             if self.member.get(path_for("Namespace", name=ns), missing_ok=True) is None:
                 raise ValidationError("namespaces: namespace %r does not exist in member cluster %s"
                                       % (ns, self.cluster))
-            for kind in kinds:
-                for obj in self.member.iter_list(path_for(kind, ns), label_selector=label_selector):
-                    obj.setdefault("apiVersion", api_version_of(kind))
-                    obj.setdefault("kind", kind)
-                    key = "%s/%s/%s" % (kind, ns, obj["metadata"]["name"])
-                    if key in seen or self._skip(obj):
-                        continue
-                    seen.add(key)
-                    out.append(obj)
+        groups = [(ns, kind) for ns in namespaces or [] for kind in kinds]
+        listed = self._lists(self.member, [path_for(kind, ns) for ns, kind in groups], label_selector=label_selector)
+        for (ns, kind), items in zip(groups, listed):
+            for obj in items:
+                obj.setdefault("apiVersion", api_version_of(kind))
+                obj.setdefault("kind", kind)
+                key = "%s/%s/%s" % (kind, ns, obj["metadata"]["name"])
+                if key in seen or self._skip(obj):
+                    continue
+                seen.add(key)
+                out.append(obj)
         return out
 
     @staticmethod
@@ -180,16 +194,19 @@ class Promoter(object):
             return present_ns[ns]
 
         out = {}
-        for (kind, ns), names_wanted in sorted(needed.items(), key=lambda kv: kv[0]):
-            if not ns_exists(ns):
-                continue
-            for obj in self.karmada.iter_list(path_for(kind, ns or None)):
+        groups = [(group, names_wanted) for group, names_wanted in sorted(needed.items(), key=lambda kv: kv[0])
+                  if ns_exists(group[1])]
+        listed = self._lists(self.karmada, [path_for(kind, ns or None) for (kind, ns), dummy in groups])
+        for ((kind, ns), names_wanted), items in zip(groups, listed):
+            for obj in items:
                 if names_wanted is None or obj["metadata"]["name"] in names_wanted:
                     out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
         if dep_names:
             self._member_deps = {}
-            for (kind, ns), wanted_names in sorted(dep_names.items()):
-                for obj in self.member.iter_list(path_for(kind, ns or None)):
+            dep_groups = sorted(dep_names.items())
+            listed = self._lists(self.member, [path_for(kind, ns or None) for (kind, ns), dummy in dep_groups])
+            for ((kind, ns), wanted_names), items in zip(dep_groups, listed):
+                for obj in items:
                     if obj["metadata"]["name"] in wanted_names:
                         self._member_deps["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
         if self.mode == "per_resource":
@@ -393,11 +410,19 @@ class Promoter(object):
             if obj["kind"] in WORKLOAD_KINDS and obj["kind"] not in ("Job", "CronJob"):
                 by_ns.setdefault(obj["metadata"]["namespace"], []).append(obj)
         out = {}
-        for ns, workloads in by_ns.items():
-            pods = list(self.member.iter_list(path_for("Pod", ns)))
-            for obj in workloads:
+        spaces = sorted(by_ns)
+        for ns, pods in zip(spaces, self._lists(self.member, [path_for("Pod", ns) for ns in spaces])):
+            # pods indexed by each label pair: a workload only scans the pods carrying the first
+            # pair of its selector (1,000 workloads over 2,000 pods were 2 million label checks)
+            by_label = {}
+            for pod in pods:
+                for pair in (pod["metadata"].get("labels") or {}).items():
+                    by_label.setdefault(pair, []).append(pod)
+            for obj in by_ns[ns]:
                 match = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-                uids = sorted(p["metadata"]["uid"] for p in pods if match and all(
+                first = next(iter(sorted(match.items())), None)
+                candidates = by_label.get(first, []) if first else []
+                uids = sorted(p["metadata"]["uid"] for p in candidates if all(
                     (p["metadata"].get("labels") or {}).get(k) == v for k, v in match.items()))
                 out["%s/%s/%s" % (obj["kind"], ns, obj["metadata"]["name"])] = uids
         return out
@@ -411,13 +436,20 @@ class Promoter(object):
         for index, r in enumerate(results):
             by_ns.setdefault(r["namespace"] or "", []).append((index, r))
         out = {}
-        for ns, items in by_ns.items():
-            kinds = sorted(set(r["kind"] for dummy, r in items))
-            bkind = "ResourceBinding" if ns else "ClusterResourceBinding"
-            bindings = dict((b["metadata"]["name"], b) for b in self.karmada.iter_list(path_for(bkind, ns or None)))
+        spaces = sorted(by_ns)
+        listed_bindings = self._lists(self.karmada, [
+            path_for("ResourceBinding" if ns else "ClusterResourceBinding", ns or None) for ns in spaces])
+        member_groups = [(ns, kind) for ns in spaces for kind in sorted(set(r["kind"] for dummy, r in by_ns[ns]))]
+        listed_members = dict(zip(member_groups, self._lists(
+            self.member, [path_for(kind, ns or None) for ns, kind in member_groups])))
+        for ns, binding_items in zip(spaces, listed_bindings):
+            items = by_ns[ns]
+            bindings = dict((b["metadata"]["name"], b) for b in binding_items)
             members = {}
-            for kind in kinds:
-                for obj in self.member.iter_list(path_for(kind, ns or None)):
+            for (group_ns, kind), objs in listed_members.items():
+                if group_ns != ns:
+                    continue
+                for obj in objs:
                     members[(kind, obj["metadata"]["name"])] = obj
             for index, r in items:
                 binding = bindings.get(names.binding_name(r["kind"], r["name"]))

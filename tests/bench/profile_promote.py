@@ -1,0 +1,73 @@
+"""Where the time of a promote goes: the bench's promote run (as the promote role runs it) with the
+module under cProfile (standard library), plus the lab's view (requests, their latency, the floor
+requests x latency / concurrency).
+
+    LAB_WORKLOADS=1000 LAB_LATENCY_MS=20 .venv/bin/python tests/bench/profile_promote.py [concurrency]
+
+Prints the functions with the most own time and the most cumulative time in the module process,
+and writes the raw profile to .build/profile-promote.prof (read it with ``python -m pstats``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.bench.bench_promote import lab_knobs, promote_params  # noqa: E402
+from tests.lab.fixtures import start_lab  # noqa: E402
+from tests.utils.devpath import DEV_ROOT, ensure_dev_path  # noqa: E402
+
+
+def main(argv):
+    concurrency = int(argv[1]) if len(argv) > 1 else 16
+    latency_ms = float(os.environ.get("LAB_LATENCY_MS", "20"))
+    out = REPO / ".build" / "profile-promote.prof"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dev_path()
+    with tempfile.TemporaryDirectory(prefix="profile-promote-") as tmp:
+        with start_lab(tmp, **lab_knobs()) as lab:
+            lab.set_knobs(latency_ms=str(latency_ms))
+            args = dict(promote_params(lab, concurrency), _ansible_check_mode=False, _ansible_diff=False)
+            argfile = Path(tmp) / "args.json"
+            argfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(DEV_ROOT),
+                                                                             os.environ.get("PYTHONPATH")])))
+            mark = lab.mark()
+            start = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m",
+                                   "ansible_collections.ctyun.cce_migration.plugins.modules.karmada_promote",
+                                   str(argfile)], capture_output=True, text=True, env=env, check=False)
+            seconds = time.monotonic() - start
+            requests = lab.requests(mark)
+    result = json.loads(proc.stdout[proc.stdout.index("{"):])
+    if result.get("failed"):
+        raise SystemExit("promote failed: %s" % result.get("msg"))
+    lab_ms = sum(r.get("latency_ms") or 0 for r in requests)
+    print("concurrency %d: %d objects in %.1f s, %d requests; the lab spent %.1f s serving them "
+          "(%.1f ms each on average); floor requests x latency / concurrency = %.1f s"
+          % (concurrency, result["counts"]["total"], seconds, len(requests), lab_ms / 1000.0,
+             lab_ms / max(1, len(requests)), len(requests) * latency_ms / 1000.0 / concurrency))
+    by_kind = {}
+    for r in requests:
+        key = "%s %s" % (r["method"], "/".join(p for p in r["path"].split("/")[:4]))
+        by_kind[key] = by_kind.get(key, 0) + 1
+    for key, n in sorted(by_kind.items(), key=lambda kv: -kv[1])[:12]:
+        print("  %6d  %s" % (n, key))
+    stats = pstats.Stats(str(out))
+    for order in ("tottime", "cumulative"):
+        print("\n== module process, top by %s" % order)
+        stats.sort_stats(order).print_stats(25)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
