@@ -25,6 +25,11 @@ description:
     promoted objects (the guide's batch mode).
   - An equal template in Karmada is C(unchanged); a different one is a C(conflict) and left alone
     unless O(force=true). A policy of the same name (for example made by karmadactl) is reused.
+  - A conflict (the object, or with O(dependencies=true) one of its dependencies, differs from the
+    template already in Karmada) never enters a policy the module writes, in both modes, so Karmada
+    never overwrites the running member object with the other template.
+  - Policies are compared with what the server holds after Karmada's mutating webhook filled its
+    defaults (for example the namespace of each resource selector), so a re-run is unchanged.
   - The member is never changed by this module, and nothing is deleted from it.
 author:
   - ctyun.cce_migration maintainers (@ctyun-cce-migration)
@@ -175,6 +180,11 @@ policies:
   returned: always
   type: list
   elements: dict
+namespaces:
+  description: Namespaces the module created (or, in check mode, would create) in the Karmada control plane.
+  returned: always
+  type: list
+  elements: str
 restarted:
   description: Workloads whose pods were replaced during the promotion (should be empty).
   returned: when verify_no_restart and wait
@@ -186,7 +196,8 @@ import time
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
     k8s_auth_argument_spec, k8s_auth_suboptions, merge_specs, wait_argument_spec)
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (
+    CceMigrationError, ValidationError)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
@@ -204,6 +215,21 @@ def _summary(result):
         if storage_class:
             out["storage_class"] = storage_class
     return out
+
+
+def _mark_changes(mod, results):
+    """changed and diffs for what the promotion wrote (also when a later write fails)."""
+    for r in results:
+        if r["outcome"] in ("promoted", "updated"):
+            mod.add_diff(before={}, after=r["template"], header="template %s %s/%s" % (
+                r["kind"], r["namespace"] or "", r["name"]))
+        if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
+            header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
+            mod.add_diff(before={}, after=r["policy_object"], header=header)
+        deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
+        if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
+                "created", "updated"):
+            mod.changed()
 
 
 def run(mod):
@@ -226,31 +252,29 @@ def run(mod):
                         policy_name=p["policy_name"])
     promoter.check_member()
     objects = promoter.resolve(p["resources"], p["namespaces"], p["label_selector"], p["kinds"])
-    batch = promoter.batch_policies(objects) if p["mode"] == "policy" else []
+    if p["mode"] == "policy":
+        promoter.batch_policies(objects)    # schema check of the batch policies before any write
     existing = promoter.existing_templates(objects)
     before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
-
     results = promoter.promote(objects, existing)
     policies = [r["policy"] for r in results if r.get("policy")]
+    _mark_changes(mod, results)
     if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):
-        for wanted in batch:
-            outcome = promoter.ensure_policy(wanted)[0]
+        # conflicts stay out of the batch policy (it overwrites what it selects)
+        for wanted in promoter.batch_policies(objects, results):
+            try:
+                outcome = promoter.ensure_policy(wanted)[0]
+            except CceMigrationError as exc:
+                # templates were written already: say so, and what was done
+                exc.partial_result = dict(changed=mod.result.get("changed", False),
+                                          results=[_summary(r) for r in results], policies=policies,
+                                          namespaces=promoter.created_namespaces)
+                raise
             policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                              "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
             if outcome != "unchanged":
                 mod.add_diff(before={}, after=wanted, header="PropagationPolicy %s/%s" % (
                     wanted["metadata"]["namespace"], wanted["metadata"]["name"]))
-    for r in results:
-        if r["outcome"] in ("promoted", "updated"):
-            mod.add_diff(before={}, after=r["template"], header="template %s %s/%s" % (
-                r["kind"], r["namespace"] or "", r["name"]))
-        if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
-            header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
-            mod.add_diff(before={}, after=r["policy_object"], header=header)
-        deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
-        if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
-                "created", "updated"):
-            mod.changed()
     if any(x["outcome"] in ("created", "updated") for x in policies):
         mod.changed()
     out = dict(results=[_summary(r) for r in results], policies=policies, namespaces=promoter.created_namespaces)

@@ -111,3 +111,26 @@ def test_policy_names_are_stable_distinct_and_valid():
     assert names.gvk_string("v1", "Service") == "/v1, Kind=Service"
     assert names.policy_name("", "system:admin", "rbac.authorization.k8s.io/v1", "ClusterRole").startswith(
         "system.admin-")
+
+
+def _pp(selectors, **spec):
+    return {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+            "metadata": {"name": "p", "namespace": "shop"}, "spec": dict(resourceSelectors=selectors, **spec)}
+
+
+@pytest.mark.parametrize("stored_selector, action", [
+    # pkg/webhook/propagationpolicy/mutating.go fills the policy's namespace into each selector
+    ({"apiVersion": "apps/v1", "kind": "Deployment", "name": "a", "namespace": "shop"}, "none"),
+    ({"apiVersion": "apps/v1", "kind": "Deployment", "name": "a"}, "none"),
+    ({"apiVersion": "apps/v1", "kind": "Deployment", "name": "b", "namespace": "shop"}, "update"),
+])
+def test_policy_plan_compares_with_webhook_defaults(stored_selector, action):
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
+
+    wanted = _pp([{"apiVersion": "apps/v1", "kind": "Deployment", "name": "a"}],
+                 placement={"replicaScheduling": {"replicaSchedulingType": "Divided"}})
+    stored = _pp([stored_selector], placement={"replicaScheduling": {
+        "replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}},
+        conflictResolution="Abort", priority=0, schedulerName="default-scheduler")
+    stored["metadata"]["labels"] = {"propagationpolicy.karmada.io/permanent-id": "x"}
+    assert pol.plan(stored, wanted)[0] == action

@@ -161,12 +161,69 @@ def _diff(current, wanted):
     return patch if patch else None
 
 
+NAMESPACED_POLICY_KINDS = ("PropagationPolicy", "OverridePolicy")
+
+
+def with_server_defaults(obj):
+    """``obj`` as Karmada stores it: what its mutating webhooks and CRD defaults fill in.
+
+    The rules (comparing against them keeps re-runs ``unchanged`` on a real control plane):
+
+    * ``pkg/webhook/propagationpolicy/mutating.go`` and ``pkg/webhook/overridepolicy/mutating.go``:
+      "Set default namespace for all resource selector if not set" (the policy's namespace);
+    * the same webhooks (propagation policies): ``helper.SetDefaultSpreadConstraints`` (a spread
+      constraint without SpreadByField/SpreadByLabel gets ``spreadByField: cluster``, MinGroups 0
+      becomes 1) and ``helper.SetReplicaDivisionPreferenceWeighted`` (Divided without a preference
+      becomes Weighted);
+    * ``pkg/apis/policy/v1alpha1/propagation_types.go`` kubebuilder defaults: ``replicaSchedulingType``
+      Divided when ``replicaScheduling`` is given without it.
+
+    Labels and finalizers the webhooks add on create (permanent id, ``karmada.io/propagation-policy-
+    controller``) are server-only keys, which ``plan`` leaves alone anyway."""
+    out = copy.deepcopy(obj)
+    spec = out.get("spec")
+    if not isinstance(spec, dict):
+        return out
+    ns = (out.get("metadata") or {}).get("namespace")
+    if out.get("kind") in NAMESPACED_POLICY_KINDS and ns:
+        for sel in spec.get("resourceSelectors") or []:
+            if isinstance(sel, dict) and not sel.get("namespace"):
+                sel["namespace"] = ns
+    placement = spec.get("placement")
+    if out.get("kind") in PROPAGATION_KINDS and isinstance(placement, dict):
+        for sc in placement.get("spreadConstraints") or []:
+            if not sc.get("spreadByLabel") and not sc.get("spreadByField"):
+                sc["spreadByField"] = "cluster"
+            if not sc.get("minGroups"):
+                sc["minGroups"] = 1
+        rs = placement.get("replicaScheduling")
+        if isinstance(rs, dict):
+            rs.setdefault("replicaSchedulingType", "Divided")
+            if rs["replicaSchedulingType"] == "Divided" and not rs.get("replicaDivisionPreference"):
+                rs["replicaDivisionPreference"] = "Weighted"
+    return out
+
+
+def same_selector(a, b, namespace=None):
+    """Resource selectors equal once the webhook's namespace default is applied to both."""
+    def norm(sel):
+        sel = dict(sel)
+        if namespace and not sel.get("namespace"):
+            sel["namespace"] = namespace
+        return sel
+    return norm(a) == norm(b)
+
+
 def plan(existing, wanted):
     """-> (action, patch): ``create``, ``update`` with a minimal merge patch of ``spec`` and
-    labels, or ``none``."""
+    labels, or ``none``.
+
+    What the user asked for is compared with what the server holds after Karmada's webhook
+    defaults (``with_server_defaults``), so a re-run against a real control plane is ``none``."""
     if existing is None:
         return "create", None
     patch = {}
+    wanted = with_server_defaults(wanted)
     spec_patch = _diff(existing.get("spec") or {}, wanted.get("spec") or {})
     if spec_patch:
         patch["spec"] = spec_patch

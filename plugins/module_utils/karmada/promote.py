@@ -232,9 +232,19 @@ class Promoter(object):
         ptype = "ClusterPropagationPolicy" if kind in CLUSTER_SCOPED else "PropagationPolicy"
         return schema.validate(pol.build(ptype, name, ns, spec), what="the policy for %s" % obj["metadata"]["name"])
 
-    def batch_policies(self, objects):
+    def batch_policies(self, objects, results=None):
         """mode=policy: one PropagationPolicy per namespace named ``policy_name`` whose
-        resourceSelectors name every promoted object of that namespace (the guide's batch mode)."""
+        resourceSelectors name every promoted object of that namespace (the guide's batch mode).
+
+        With ``results`` only the objects whose outcome is promoted, updated or unchanged are
+        selected: a conflict (a different template already in Karmada) or a failed object never
+        enters a policy with ``conflictResolution: Overwrite``, which would make Karmada replace the
+        running member object with the other template (pods replaced)."""
+        if results is not None:
+            keep = set((r["kind"], r["namespace"] or "", r["name"]) for r in results
+                       if r["outcome"] in ("promoted", "updated", "unchanged"))
+            objects = [o for o in objects if (o["kind"], o["metadata"].get("namespace") or "",
+                                              o["metadata"]["name"]) in keep]
         by_ns = {}
         for obj in objects:
             ns = obj["metadata"].get("namespace")
@@ -255,13 +265,15 @@ class Promoter(object):
         """An existing batch policy keeps its placement: after promotion the cutover stage owns it
         (clusters and weights), so re-running the promotion never moves replicas back. Only the
         selectors (extended, never narrowed) and the adoption settings are ensured."""
-        import copy
-
         merged = copy.deepcopy(wanted)
         spec = copy.deepcopy(existing.get("spec") or {})
         selectors = list(spec.get("resourceSelectors") or [])
+        ns = wanted["metadata"].get("namespace")
         for sel in wanted["spec"]["resourceSelectors"]:
-            if sel not in selectors:
+            # Karmada's webhook fills the policy's namespace into every selector without one
+            # (pkg/webhook/propagationpolicy/mutating.go), so compare with that default applied:
+            # the selector list must not grow on every re-run
+            if not any(pol.same_selector(sel, have, ns) for have in selectors):
                 selectors.append(sel)
         spec["resourceSelectors"] = selectors
         for key in ("conflictResolution", "preserveResourcesOnDeletion", "propagateDeps"):
@@ -324,6 +336,29 @@ class Promoter(object):
             body["metadata"] = dict(template["metadata"], resourceVersion=existing["metadata"]["resourceVersion"])
             self.karmada.replace(path_for(kind, ns, template["metadata"]["name"]), body)
 
+    def dependency_conflicts(self, obj, existing_templates):
+        """Dependencies whose template in Karmada differs from the member object (read only)."""
+        if not self.with_deps or self.force or obj["kind"] not in WORKLOAD_KINDS:
+            return []
+        ns = obj["metadata"].get("namespace")
+        out = []
+        for kind, name in dependencies.dependencies(obj):
+            key = "%s/%s/%s" % (kind, ns, name)
+            existing = existing_templates.get(key)
+            if existing is None:
+                continue
+            if self._member_deps is not None:
+                dep = copy.deepcopy(self._member_deps.get(key))
+            else:
+                dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
+            if dep is None:
+                continue
+            dep.setdefault("apiVersion", api_version_of(kind))
+            dep.setdefault("kind", kind)
+            if plan_object(dep, existing)[0] == "conflict":
+                out.append(key)
+        return out
+
     def promote_dependencies(self, obj, existing_templates):
         """Templates of the workload's dependencies; reverts the ones made here when one fails."""
         ns = obj["metadata"].get("namespace")
@@ -377,6 +412,15 @@ class Promoter(object):
             if outcome == "conflict":
                 result["reason"] = ("a different template %s %s/%s already exists in Karmada; review it, then use "
                                     "force=true to replace it" % (kind, ns or "", name))
+                return result
+            dep_conflicts = self.dependency_conflicts(obj, existing_templates)
+            if dep_conflicts:
+                # propagateDeps would give the dependency's binding this workload's Overwrite
+                # (buildAttachedBinding copies ConflictResolution, pkg/dependenciesdistributor/
+                # dependencies_distributor.go) and Karmada would replace the member's object
+                result["outcome"] = "conflict"
+                result["reason"] = ("dependencies differ from the templates already in Karmada: %s; review them, "
+                                    "then use force=true to replace them" % ", ".join(dep_conflicts))
                 return result
             self.ensure_namespace(ns)
             deps = []

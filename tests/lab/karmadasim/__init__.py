@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 
-from .controller import Karmada
+from .controller import Karmada, admit_policy
 
 _KEY = "_karmada"
 
 
 async def start(lab):
     karmada = Karmada(lab)
+    for kind in ("PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy", "ClusterOverridePolicy"):
+        karmada.store.mutators[("policy.karmada.io", kind)] = admit_policy
     setattr(lab, _KEY, karmada)
     members = [m.strip() for m in (lab.knobs.get("LAB_KARMADA_MEMBERS") or "").split(",") if m.strip()]
     for member in members:

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import traceback
+import uuid
 
 from ..kubesim.store import StoreError, clone, now_iso
 from . import division, overrides
@@ -49,7 +50,59 @@ TEMPLATE_KINDS = {
     ("storage.k8s.io", "StorageClass"),
 }
 REPLICA_KINDS = {("apps", "Deployment"), ("apps", "StatefulSet"), ("batch", "Job")}
-RESERVED_NS = ("karmada-system", "karmada-cluster", "kube-system", "kube-public", "kube-node-lease", "default")
+
+
+def skipped_namespace(ns):
+    """Namespaces whose templates Karmada never propagates: ``names.IsReservedNamespace``
+    (karmada-system, karmada-cluster, karmada-es-*; pkg/util/names/names.go) and the controller
+    manager's ``--skipped-propagating-namespaces`` default ``kube-.*``
+    (cmd/controller-manager/app/options/options.go, pkg/detector/detector.go). ``default`` is an
+    ordinary namespace."""
+    return ns in ("karmada-system", "karmada-cluster") or ns.startswith("karmada-es-") or ns.startswith("kube-")
+
+
+def admit_policy(obj, operation):
+    """Karmada's mutating webhooks for policies, as the lab's admission step.
+
+    pkg/webhook/propagationpolicy/mutating.go, clusterpropagationpolicy/mutating.go and
+    overridepolicy/mutating.go: "Set default namespace for all resource selector if not set"
+    (namespaced policies); ``helper.SetDefaultSpreadConstraints`` (spreadByField cluster when neither
+    field is set, minGroups 1); ``helper.SetReplicaDivisionPreferenceWeighted`` (Divided without a
+    preference becomes Weighted); on create the permanent-id label. CRD defaults
+    (pkg/apis/policy/v1alpha1/propagation_types.go kubebuilder:default): conflictResolution Abort,
+    priority 0, preemption Never, schedulerName default-scheduler, replicaSchedulingType Divided.
+    (The finalizer the webhook adds on create is not simulated.)"""
+    kind = obj.get("kind")
+    meta = obj.setdefault("metadata", {})
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if kind in ("PropagationPolicy", "OverridePolicy") and meta.get("namespace"):
+        for sel in spec.get("resourceSelectors") or []:
+            if isinstance(sel, dict) and not sel.get("namespace"):
+                sel["namespace"] = meta["namespace"]
+    if kind not in ("PropagationPolicy", "ClusterPropagationPolicy"):
+        return
+    placement = spec.get("placement")
+    if isinstance(placement, dict):
+        for sc in placement.get("spreadConstraints") or []:
+            if not sc.get("spreadByLabel") and not sc.get("spreadByField"):
+                sc["spreadByField"] = "cluster"
+            if not sc.get("minGroups"):
+                sc["minGroups"] = 1
+        rs = placement.get("replicaScheduling")
+        if isinstance(rs, dict):
+            rs.setdefault("replicaSchedulingType", "Divided")
+            if rs["replicaSchedulingType"] == "Divided" and not rs.get("replicaDivisionPreference"):
+                rs["replicaDivisionPreference"] = "Weighted"
+    spec.setdefault("conflictResolution", "Abort")
+    spec.setdefault("priority", 0)
+    spec.setdefault("preemption", "Never")
+    spec.setdefault("schedulerName", "default-scheduler")
+    if operation == "CREATE":
+        label = PP_ID if kind == "PropagationPolicy" else CPP_ID
+        labels = meta.setdefault("labels", {})
+        labels.setdefault(label, str(uuid.uuid4()))
 
 # pkg/resourceinterpreter/default/native/prune/prune.go: fields a member keeps that the
 # template does not carry (retained on update).
@@ -83,6 +136,12 @@ def exec_ns(cluster):
 
 def permanent_id(obj):
     return str(obj["metadata"].get("uid"))
+
+
+def policy_id(policy):
+    """A policy's permanent id: the label its webhook sets on create (claims carry this value)."""
+    labels = policy["metadata"].get("labels") or {}
+    return labels.get(PP_ID) or labels.get(CPP_ID) or permanent_id(policy)
 
 
 def clean_manifest(template):
@@ -314,13 +373,13 @@ class Karmada:
         if template is None or template["metadata"].get("deletionTimestamp"):
             self._delete_binding(bkind, ns, bname)
             return
-        if ns in RESERVED_NS or (kind == "Namespace" and name in RESERVED_NS):
+        if skipped_namespace(ns) or (kind == "Namespace" and skipped_namespace(name)):
             return
         meta = template["metadata"]
         claim = meta.get("labels") or {}
         policy, cluster_scoped = choose_policy(
             self.policies(PP, ns, template) if ns else [], self.policies(CPP, None, template), template,
-            claimed_pp=claim.get(PP_ID), claimed_cpp=claim.get(CPP_ID), ident=permanent_id)
+            claimed_pp=claim.get(PP_ID), claimed_cpp=claim.get(CPP_ID), ident=policy_id)
         labels = dict(meta.get("labels") or {})
         ann = dict(meta.get("annotations") or {})
         for key in (PP_ID, CPP_ID):
@@ -329,10 +388,10 @@ class Karmada:
             ann.pop(key, None)
         if policy is not None:
             if cluster_scoped:
-                labels[CPP_ID] = permanent_id(policy)
+                labels[CPP_ID] = policy_id(policy)
                 ann[CPP_NAME] = policy["metadata"]["name"]
             else:
-                labels[PP_ID] = permanent_id(policy)
+                labels[PP_ID] = policy_id(policy)
                 ann[PP_NS] = policy["metadata"]["namespace"]
                 ann[PP_NAME] = policy["metadata"]["name"]
         if labels != (meta.get("labels") or {}) or ann != (meta.get("annotations") or {}):
@@ -345,8 +404,19 @@ class Karmada:
             return   # the update comes back as an event
         existing = self.store.raw(bkind, ns, bname)
         if policy is None:
-            if existing is not None and not (existing.get("spec") or {}).get("requiredBy"):
-                self._delete_binding(bkind, ns, bname)
+            # A deleted (or no longer matching) policy only loses its claim: the detector's
+            # HandlePropagationPolicyDeletion cleans the claim metadata of templates and bindings
+            # (CleanupResourceTemplateClaimMetadata, CleanupResourceBindingClaimMetadata in
+            # pkg/detector/detector.go); the binding and its Works stay, and the execution
+            # controller keeps applying them to the members. Only deleting the template removes
+            # the binding (its owner reference).
+            if existing is not None:
+                labels_now = existing["metadata"].get("labels") or {}
+                if PP_ID in labels_now or CPP_ID in labels_now:
+                    current = clone(existing)
+                    for key in (PP_ID, CPP_ID):
+                        current["metadata"]["labels"].pop(key, None)
+                    self.store.update(current)
             return
         pspec = policy.get("spec") or {}
         spec = {
@@ -364,7 +434,7 @@ class Karmada:
 
     def _ensure_binding(self, bkind, ns, bname, template, spec, policy, cluster_scoped):
         existing = self.store.raw(bkind, ns, bname)
-        labels = {(CPP_ID if cluster_scoped else PP_ID): permanent_id(policy)}
+        labels = {(CPP_ID if cluster_scoped else PP_ID): policy_id(policy)}
         owner = {"apiVersion": template["apiVersion"], "kind": template["kind"],
                  "name": template["metadata"]["name"], "uid": template["metadata"]["uid"],
                  "controller": True, "blockOwnerDeletion": True}

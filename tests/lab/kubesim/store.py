@@ -185,6 +185,9 @@ class Store:
         self.watchers = []   # (gk, namespace, callback)
         self.rng = random.Random("%s-%s" % (seed, name))
         self.validators = {}  # (group, kind) -> callable(obj) raising StoreError
+        # (group, kind) -> callable(obj, operation) editing obj in place: mutating admission
+        # (Karmada's webhooks), run before validation like the apiserver's admission chain
+        self.mutators = {}
 
     # -- helpers -------------------------------------------------------
     def _next_rv(self):
@@ -304,6 +307,9 @@ class Store:
             raise StoreError(409, "AlreadyExists", '%s "%s" already exists' % (
                 info.plural if info else obj["kind"].lower(), meta["name"]),
                 {"name": meta["name"], "kind": info.plural if info else obj["kind"]})
+        mutator = self.mutators.get(gk)
+        if mutator:
+            mutator(obj, "CREATE")
         validator = self.validators.get(gk)
         if validator:
             validator(obj)
@@ -363,6 +369,9 @@ class Store:
                 else:
                     new["metadata"].pop(keep, None)
             if subresource is None:
+                mutator = self.mutators.get(gk)
+                if mutator:
+                    mutator(new, "UPDATE")
                 validator = self.validators.get(gk)
                 if validator:
                     validator(new)
