@@ -224,7 +224,8 @@ def plan(existing, wanted):
         return "create", None
     patch = {}
     wanted = with_server_defaults(wanted)
-    spec_patch = _diff(existing.get("spec") or {}, wanted.get("spec") or {})
+    # the stored object through the same defaults: a server without the webhook holds the bare form
+    spec_patch = _diff(with_server_defaults(existing).get("spec") or {}, wanted.get("spec") or {})
     if spec_patch:
         patch["spec"] = spec_patch
     labels = (wanted.get("metadata") or {}).get("labels")
