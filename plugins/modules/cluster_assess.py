@@ -168,7 +168,8 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
     k8s_auth_argument_spec, merge_specs)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params, build_api_client
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.assess import report, tables
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.assess.assessment import build_document
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.assess.collect import Collector, Inventory
@@ -210,7 +211,7 @@ def run(mod):
     params = mod.params
     validate(params)
     generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    api = build_api_client(auth_params(params), pool_size=max(4, params["concurrency"]))
+    api = Rest(auth_params(params), pool_size=max(4, params["concurrency"]), what="the source cluster", timeout=60)
     collector = Collector(api, page_size=params["page_size"], concurrency=params["concurrency"])
     inventory = Inventory()
     try:

@@ -104,6 +104,8 @@ options:
         was replaced.
       - Needs O(wait=true); when not set it is V(true) with O(wait=true) and V(false) with O(wait=false).
     type: bool
+requirements:
+  - jsonschema >= 4.0 (validation of Karmada policies before any call)
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
   - ctyun.cce_migration.k8s_auth.MEMBER

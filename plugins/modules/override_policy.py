@@ -63,6 +63,8 @@ options:
   add_annotations:
     description: Annotations added on the target (for example CTyun ELB annotations).
     type: dict
+requirements:
+  - jsonschema >= 4.0 (validation of Karmada policies before any call)
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
   - ctyun.cce_migration.attributes

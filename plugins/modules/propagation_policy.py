@@ -75,6 +75,8 @@ options:
   labels:
     description: Labels of the policy.
     type: dict
+requirements:
+  - jsonschema >= 4.0 (validation of Karmada policies before any call)
 extends_documentation_fragment:
   - ctyun.cce_migration.k8s_auth
   - ctyun.cce_migration.attributes

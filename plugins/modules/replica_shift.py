@@ -238,7 +238,7 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, runner, state
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift.rest import Rest, object_path
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for as object_path
 
 
 def _validate(params):

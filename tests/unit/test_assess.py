@@ -403,16 +403,21 @@ class FakeResponse(object):
 
 
 class FakeApi(object):
-    """Enough of kubernetes.client.ApiClient for the collector: serves pages of generated objects."""
+    """Enough of k8s.rest.Rest for the collector: serves pages of generated objects."""
 
     def __init__(self, deployments=7):
         self.calls = []
         self.deployments = deployments
 
-    def param_serialize(self, method, path, query_params=None, header_params=None, auth_settings=None):
-        return method, (path, dict(query_params or [])), header_params, None, None
+    def request(self, method, path, query=None, accept=None):
+        from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError
+        from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import _text
+        resp = self.call_api(method, (path, dict(query or [])), {"Accept": accept})
+        if resp.status >= 300:
+            raise ApiError("GET %s answered %s: %s" % (path, resp.status, _text(resp.read())), status=resp.status)
+        return json.loads(resp.read())
 
-    def call_api(self, method, url, header_params=None, _request_timeout=None):
+    def call_api(self, method, url, header_params=None):
         path, query = url
         assert method == "GET"
         self.calls.append((path, query, header_params.get("Accept")))
@@ -458,7 +463,7 @@ def test_collector_raises_api_error():
     from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError
 
     class Broken(FakeApi):
-        def call_api(self, method, url, header_params=None, _request_timeout=None):
+        def call_api(self, method, url, header_params=None):
             return FakeResponse(403, {"message": "forbidden: user cannot list"})
 
     with pytest.raises(ApiError) as exc:

@@ -24,7 +24,7 @@ ensure_dev_path()
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (  # noqa: E402
     ApiError, ConflictError, NotFoundError)
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift.rest import Rest, object_path  # noqa: E402
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for as object_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

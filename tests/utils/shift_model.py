@@ -100,7 +100,7 @@ class World(object):
 
 
 class FakeRest(object):
-    """The ``shift.rest.Rest`` interface over the model (thread-safe)."""
+    """The ``k8s.rest.Rest`` interface over the model (thread-safe)."""
 
     def __init__(self, world, cluster=None):
         self.world = world

@@ -523,8 +523,8 @@ class Inventory(object):
 class Collector(object):
     """Reads one cluster with GET requests only, page by page, into an :class:`Inventory`."""
 
-    def __init__(self, api_client, page_size=500, concurrency=4, timeout=60):
-        self.api = api_client
+    def __init__(self, rest, page_size=500, concurrency=4, timeout=60):
+        self.rest = rest  # a k8s.rest.Rest: the collection's retry policy, any supported client
         self.page_size = int(page_size)
         self.concurrency = max(1, int(concurrency))
         self.timeout = timeout
@@ -537,28 +537,7 @@ class Collector(object):
         """GET ``path`` and return the decoded JSON body; raise :class:`ApiError` on failure."""
         with self._count_lock:
             self.requests += 1
-        try:
-            method, url, headers, body, post = self.api.param_serialize(
-                "GET", path, query_params=list(query or []), header_params={"Accept": accept},
-                auth_settings=["BearerToken"])
-            response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
-            data = response.read()
-            status = response.status
-        except ApiError:
-            raise
-        except Exception as exc:  # connection errors after the retry policy gave up
-            status = getattr(exc, "status", None)
-            if status is None:
-                raise ApiError("GET %s failed: %s" % (path, exc), path=path)
-            data = getattr(exc, "body", b"") or b""
-        if not 200 <= status < 300:
-            message = data.decode("utf-8", "replace")[:300] if isinstance(data, bytes) else str(data)[:300]
-            try:
-                message = json.loads(data).get("message") or message
-            except (ValueError, AttributeError):
-                pass
-            raise ApiError("GET %s answered HTTP %s: %s" % (path, status, message), status=status, path=path)
-        return json.loads(data)
+        return self.rest.request("GET", path, query=list(query or []), accept=accept)
 
     def pages_of(self, path, metadata_only=False):
         """Yield the items of each page of a list, following ``continue`` tokens."""

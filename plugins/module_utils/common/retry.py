@@ -11,8 +11,9 @@ through a :class:`RetryPolicy`, in exactly one place per call: either the loop o
 The policy (:data:`DEFAULT_POLICY`):
 
 * ``attempts``: requests sent for one call, the first included (6);
-* backoff before attempt ``n + 1``: ``min(backoff_max, backoff_factor * 2 ** (n - 1))`` plus a
-  uniform jitter of up to ``jitter`` seconds (0.3 s, 0.6 s, 1.2 s ... at most 8 s);
+* backoff before attempt ``n + 1``: ``backoff_factor * 2 ** (n - 1)`` plus a uniform jitter of
+  up to ``jitter`` seconds, at most ``backoff_max`` (0.3 s, 0.6 s, 1.2 s ... 8 s), as urllib3 2
+  computes it;
 * ``Retry-After`` is honoured when longer than the backoff, capped at ``max_retry_after``;
 * ``max_total``: no attempt starts later than this many seconds after the first one;
 * which failures: no answer at all (connection refused or reset, timeout) and the statuses in
@@ -134,9 +135,10 @@ class RetryPolicy(object):
 
     def backoff(self, failures, retry_after=None, rng=random.uniform):
         """Seconds to wait after ``failures`` failed attempts (1 for the first)."""
-        delay = min(self.backoff_max, self.backoff_factor * (2 ** max(0, failures - 1)))
+        delay = self.backoff_factor * (2 ** max(0, failures - 1))
         if self.jitter > 0:
             delay += rng(0, self.jitter)
+        delay = min(self.backoff_max, delay)
         wanted = parse_retry_after(retry_after)
         if wanted is not None:
             delay = max(delay, min(wanted, self.max_retry_after))
@@ -195,11 +197,15 @@ class RetryPolicy(object):
         )
         # urllib3 >= 2 takes jitter and a backoff ceiling as constructor arguments (and carries
         # them over in Retry.new()); urllib3 1.26 has a class-wide ceiling and no jitter.
-        if hasattr(Retry(), "backoff_jitter"):
+        native = hasattr(Retry(), "backoff_jitter")
+        if native:
             kwargs["backoff_jitter"] = self.jitter
             kwargs["backoff_max"] = self.backoff_max
         retry = CappedRetry(**kwargs)
         retry.max_retry_after = self.max_retry_after
+        if not native:
+            retry.policy_jitter = self.jitter
+            retry.policy_backoff_max = self.backoff_max
         return retry
 
 
@@ -214,11 +220,22 @@ class CappedRetry(Retry):
     """urllib3 Retry that caps ``Retry-After`` (the policy's ``max_retry_after``)."""
 
     max_retry_after = MAX_RETRY_AFTER
+    # Set only on urllib3 1.26, which has neither jitter nor a per-instance backoff ceiling.
+    policy_jitter = None
+    policy_backoff_max = None
 
     def new(self, **kw):
         retry = super().new(**kw)
         retry.max_retry_after = self.max_retry_after
+        retry.policy_jitter = self.policy_jitter
+        retry.policy_backoff_max = self.policy_backoff_max
         return retry
+
+    def get_backoff_time(self):
+        delay = super().get_backoff_time()
+        if self.policy_jitter is None or delay <= 0:
+            return delay
+        return min(self.policy_backoff_max, delay + random.uniform(0, self.policy_jitter))
 
     def get_retry_after(self, response):
         value = super().get_retry_after(response)

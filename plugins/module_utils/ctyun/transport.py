@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from ..common.errors import ApiError
-from ..common.retry import IDEMPOTENT_METHODS, build_retry
+from ..common.retry import IDEMPOTENT_METHODS, CappedRetry, build_retry
 
 try:
     import requests
@@ -71,7 +71,7 @@ def _bounded(base, max_total):
     return retry
 
 
-class BoundedRetry(_Retry):
+class BoundedRetry(CappedRetry):
     """Retry with a total time budget; the budget starts at the first failure of a call."""
 
     max_total = DEFAULT_MAX_TOTAL

@@ -3,20 +3,45 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """JSON REST access to one Kubernetes API server for the kinds the migration touches.
 
-Built on the configured ``kubernetes.client.ApiClient`` of ``client.py`` (kubeconfig, TLS,
-token, the collection's retry policy), without the dynamic client's discovery round trips,
-so many objects can be handled concurrently through one connection pool.
+Built only on what every supported ``kubernetes`` client has (28 and later): the
+``Configuration`` the kubeconfig loader fills (``client.py``), the urllib3 pool manager of
+``kubernetes.client.rest.RESTClientObject`` (TLS, client certificates, proxy) and
+``Configuration.auth_settings()`` (bearer token, refreshed by the loader's hook). The
+generated ``ApiClient`` serialisation, whose signatures changed in client 37, is not used,
+nor the dynamic client's discovery round trips, so many objects can be handled concurrently
+through one connection pool.
 
-A create is never replayed blindly: when the answer is lost (connection reset after the
-server applied it), :meth:`Rest.create` reads the object back by name.
+Retries: the collection's policy (``common/retry.py``), in this class only (the pool itself
+never retries). Reads, PUT, DELETE and merge patches (the collection only sends merge patches
+of absolute values) are replayed on 429/5xx and lost answers; a create is never replayed
+blindly: :meth:`Rest.create` reads the object back by name (``create_with_lookup``).
+
+``list`` returns every item of every page as a list; ``iter_list`` yields them page by page.
+Writes take ``dry_run=True`` for check mode: the server runs admission and validation
+(``dryRun=All``) and changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 
-from ..common.errors import ApiError, ConflictError, NotFoundError
-from .client import build_api_client
+try:
+    from urllib.parse import urlencode
+except ImportError:  # pragma: no cover
+    from urllib import urlencode
+
+from ..common.errors import ApiError, ConflictError, NotFoundError, TransportError
+from ..common.retry import DEFAULT_POLICY, create_with_lookup
+from .client import build_configuration, rest_pool
+
+try:
+    import urllib3
+    from urllib3 import exceptions as u3exc
+    HAS_URLLIB3 = True
+except ImportError:  # pragma: no cover - urllib3 comes with kubernetes
+    HAS_URLLIB3 = False
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -78,49 +103,108 @@ def _text(data):
         return (data or "")[:300]
 
 
+def transport_error(exc, method, path, what):
+    """A :class:`TransportError` for a urllib3 exception (no answer came back)."""
+    # Failures before the request was written: connection refused, connect timeout, TLS handshake.
+    not_sent = isinstance(exc, (u3exc.NewConnectionError, u3exc.ConnectTimeoutError, u3exc.SSLError))
+    reason = exc
+    for _depth in range(4):
+        inner = getattr(reason, "reason", None)
+        if not isinstance(inner, BaseException) or inner is reason:
+            break
+        reason = inner
+    hint = ""
+    if isinstance(exc, u3exc.SSLError):
+        hint = "; TLS verification failed: set ca_cert to the CA of the API server (or fix the kubeconfig)"
+    return TransportError("%s %s on %s: no answer (%s: %s)%s" % (method, path, what, type(reason).__name__,
+                                                                 reason, hint),
+                          maybe_applied=not not_sent)
+
+
 class Rest(object):
-    """Decoded-JSON calls; counts the requests it makes (``requests``)."""
+    """Decoded-JSON calls to one API server; ``requests`` counts the HTTP requests sent."""
 
-    def __init__(self, auth, pool_size=16, what="cluster"):
+    def __init__(self, auth, pool_size=16, what="cluster", policy=None, timeout=30, sleeper=time.sleep, log=None):
         self.what = what
-        self.api = build_api_client(auth, pool_size=pool_size)
+        self.configuration = build_configuration(auth, pool_size=pool_size)
+        self.pool = rest_pool(self.configuration)
+        self.host = self.configuration.host.rstrip("/")
+        self.policy = policy or DEFAULT_POLICY
+        self.timeout = timeout
+        self.sleeper = sleeper
+        self.log = log
         self.requests = 0
+        self._lock = threading.Lock()
 
-    def request(self, method, path, body=None, content_type=None, query=None):
-        headers = {"Accept": "application/json"}
+    def close(self):
+        self.pool.clear()
+
+    # -- one HTTP request ------------------------------------------------
+    def _headers(self, content_type, accept):
+        headers = {"Accept": accept or "application/json", "User-Agent": "ctyun.cce_migration"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        for setting in (self.configuration.auth_settings() or {}).values():
+            if setting.get("in") == "header" and setting.get("value"):
+                headers[setting["key"]] = setting["value"]
+        return headers
+
+    def send_once(self, method, path, body=None, content_type=None, query=None, accept=None):
+        """One HTTP request, no retry; returns ``(status, headers, data bytes)``."""
+        url = self.host + path
+        if query:
+            url += "?" + urlencode([(k, v) for k, v in (query.items() if isinstance(query, dict) else query)
+                                    if v is not None])
+        data = None
         if body is not None:
-            headers["Content-Type"] = content_type or "application/json"
-        method_, url, headers, body_, dummy = self.api.param_serialize(
-            method, path, query_params=list((query or {}).items()), header_params=headers,
-            body=body, auth_settings=["BearerToken"])
-        self.requests += 1
+            data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+            content_type = content_type or "application/json"
+        with self._lock:
+            self.requests += 1
         try:
-            resp = self.api.call_api(method_, url, header_params=headers, body=body_, _request_timeout=30)
-        except Exception as exc:  # connection refused, TLS errors, retries exhausted
-            raise ApiError("%s %s on %s failed: %s" % (method, path, self.what, exc))
-        data = resp.read()
-        if resp.status == 404:
+            resp = self.pool.request(method, url, body=data, headers=self._headers(content_type, accept),
+                                     timeout=urllib3.Timeout(connect=min(10, self.timeout), read=self.timeout),
+                                     retries=False, redirect=False, preload_content=True)
+        except u3exc.HTTPError as exc:
+            raise transport_error(exc, method, path, self.what)
+        return resp.status, resp.headers, resp.data
+
+    def _checked(self, method, path, status, headers, data):
+        if status == 404:
             raise NotFoundError("%s %s on %s: not found" % (method, path, self.what), status=404)
-        if resp.status == 409:
+        if status == 409:
             raise ConflictError("%s %s on %s: %s" % (method, path, self.what, _text(data)), status=409)
-        if resp.status >= 300:
-            raise ApiError("%s %s on %s answered %s: %s" % (method, path, self.what, resp.status, _text(data)),
-                           status=resp.status)
+        if status >= 300 or status < 200:
+            raise ApiError("%s %s on %s answered %s: %s" % (method, path, self.what, status, _text(data)),
+                           status=status, retry_after=headers.get("Retry-After"))
         return json.loads(data) if data else {}
 
-    def get(self, path, missing_ok=False):
+    def request(self, method, path, body=None, content_type=None, query=None, idempotent=None, retry=True,
+                accept=None):
+        """Send with the retry policy and return the decoded JSON answer.
+
+        Raises :class:`NotFoundError` (404), :class:`ConflictError` (409), :class:`ApiError`
+        (other statuses) or :class:`TransportError` (no answer), after the policy's attempts.
+        """
+        def once():
+            status, headers, data = self.send_once(method, path, body, content_type, query, accept)
+            return self._checked(method, path, status, headers, data)
+        if not retry:
+            return once()
+        return self.policy.run(once, method, idempotent=idempotent, sleeper=self.sleeper, log=self.log,
+                               what="%s %s on %s" % (method, path, self.what))
+
+    # -- verbs -------------------------------------------------------------
+    def get(self, path, missing_ok=False, query=None):
         try:
-            return self.request("GET", path)
+            return self.request("GET", path, query=query)
         except NotFoundError:
             if missing_ok:
                 return None
             raise
 
-    def list(self, path, label_selector=None, limit=500):
-        """Every item, page by page (``limit``/``continue``)."""
-        return self.iter_list(path, label_selector, limit)
-
     def iter_list(self, path, label_selector=None, limit=500):
+        """Every item, page by page (``limit``/``continue``), as a generator."""
         token = None
         while True:
             query = {"limit": limit}
@@ -134,26 +218,43 @@ class Rest(object):
             if not token:
                 return
 
-    def create(self, path, body):
-        """POST; after a lost answer, the object is read back by name instead of posted again."""
+    def list(self, path, label_selector=None, limit=500):
+        """Every item of every page, as a list."""
+        return list(self.iter_list(path, label_selector, limit))
+
+    @staticmethod
+    def _write_query(dry_run):
+        return {"dryRun": "All"} if dry_run else None
+
+    def create(self, path, body, dry_run=False):
+        """POST; after a failure that may have been applied the object is read back by name and
+        the create is sent again only while it is absent (``common.retry.create_with_lookup``).
+
+        Returns the created (or found) object.
+        """
         name_path = path + "/" + body["metadata"]["name"]
-        attempts = 4
-        for attempt in range(attempts):
-            try:
-                return self.request("POST", path, body=body)
-            except ApiError as exc:
-                if (exc.status is not None and exc.status < 500 and exc.status != 429) or attempt == attempts - 1:
-                    raise
-            existing = self.get(name_path, missing_ok=True)
-            if existing is not None:
-                return existing
-        raise ApiError("POST %s on %s did not succeed" % (path, self.what))  # pragma: no cover
+        query = self._write_query(dry_run)
+        answer, existing = create_with_lookup(
+            lambda: self.request("POST", path, body=body, query=query, retry=False),
+            lambda: self.get_once(name_path),
+            policy=self.policy, sleeper=self.sleeper, log=self.log, what="POST %s on %s" % (path, self.what))
+        return answer if existing is None else existing
 
-    def replace(self, path, body):
-        return self.request("PUT", path, body=body)
+    def get_once(self, path):
+        """One GET without retries; ``None`` when the object does not exist."""
+        try:
+            return self.request("GET", path, retry=False)
+        except NotFoundError:
+            return None
 
-    def merge_patch(self, path, patch):
-        return self.request("PATCH", path, body=patch, content_type=MERGE_PATCH)
+    def replace(self, path, body, dry_run=False):
+        return self.request("PUT", path, body=body, query=self._write_query(dry_run))
+
+    def merge_patch(self, path, patch, dry_run=False):
+        """JSON merge patch. Replayed by the policy: the collection only sends merge patches that
+        set absolute values, so applying one twice gives the same object."""
+        return self.request("PATCH", path, body=patch, content_type=MERGE_PATCH, idempotent=True,
+                            query=self._write_query(dry_run))
 
     def delete(self, path, missing_ok=True):
         try:

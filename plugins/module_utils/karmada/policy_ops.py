@@ -9,7 +9,7 @@ from ..common.errors import ValidationError
 from ..k8s.client import auth_params
 from ..k8s.rest import Rest, path_for
 from . import policy as pol
-from . import schema
+from . import schemas
 
 
 def run_policy_module(mod, wanted_policy):
@@ -19,7 +19,7 @@ def run_policy_module(mod, wanted_policy):
     p = mod.params
     wanted = wanted_policy(p)
     if p["state"] == "present":
-        schema.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
+        schemas.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
     karmada = Rest(auth_params(p), what="the Karmada control plane")
     return ensure(mod, karmada, wanted, p["state"])
 
@@ -39,7 +39,7 @@ def ensure(mod, karmada, wanted, state):
         if not mod.check_mode:
             karmada.delete(path)
         return dict(policy=None, action="deleted")
-    schema.validate(wanted, what="%s %s" % (kind, name))
+    schemas.validate(wanted, what="%s %s" % (kind, name))
     if existing is None and ns and karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
         raise ValidationError("namespace: %r does not exist in the Karmada control plane; promote the workloads "
                               "of that namespace first (karmada_promote creates it)" % ns)

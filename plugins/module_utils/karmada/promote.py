@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
 from ..k8s.rest import KINDS, api_version_of, path_for
-from . import dependencies, names, policy as pol, prune, schema
+from . import dependencies, names, policy as pol, prune, schemas as schema
 
 CLAIM_LABELS = ("propagationpolicy.karmada.io/permanent-id", "clusterpropagationpolicy.karmada.io/permanent-id")
 CLAIM_ANNOTATIONS = ("propagationpolicy.karmada.io/name", "propagationpolicy.karmada.io/namespace",

@@ -21,7 +21,7 @@ from ..common.waiter import wait_until
 from . import gates as gates_mod
 from . import planner
 from . import state
-from .rest import object_path
+from ..k8s.rest import path_for as object_path
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 MANAGED_LABEL = "karmada.io/managed"
