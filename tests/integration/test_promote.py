@@ -32,9 +32,9 @@ def pods(lab, ns):
 
 
 def karmada_list(lab, path):
-    api = lab.api_client("karmada")
-    resp = api.call_api(*api.param_serialize("GET", path, auth_settings=["BearerToken"]))
-    return json.loads(resp.read())["items"]
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
+
+    return Rest(None, configuration=lab.api_client("karmada").configuration).list(path)
 
 
 def test_single_promote_keeps_pods_and_rerun_is_unchanged(lab):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from kubernetes import client
 
@@ -14,8 +13,9 @@ def _api(lab, context):
 
 
 def _get(api, path):
-    resp = api.call_api(*api.param_serialize("GET", path, auth_settings=["BearerToken"]))
-    return json.loads(resp.read())
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
+
+    return Rest(None, configuration=api.configuration).get(path)
 
 
 def snapshot(lab, namespaces=("shop", "web")):

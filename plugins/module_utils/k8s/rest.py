@@ -124,9 +124,12 @@ def transport_error(exc, method, path, what):
 class Rest(object):
     """Decoded-JSON calls to one API server; ``requests`` counts the HTTP requests sent."""
 
-    def __init__(self, auth, pool_size=16, what="cluster", policy=None, timeout=30, sleeper=time.sleep, log=None):
+    def __init__(self, auth, pool_size=16, what="cluster", policy=None, timeout=30, sleeper=time.sleep, log=None,
+                 configuration=None):
+        """``auth``: the ``k8s_auth`` options (``client.auth_params``); or ``None`` with a ready
+        ``kubernetes.client.Configuration`` as ``configuration``."""
         self.what = what
-        self.configuration = build_configuration(auth, pool_size=pool_size)
+        self.configuration = configuration or build_configuration(auth, pool_size=pool_size)
         self.pool = rest_pool(self.configuration)
         self.host = self.configuration.host.rstrip("/")
         self.policy = policy or DEFAULT_POLICY
