@@ -137,14 +137,15 @@ options:
     default: 60
   retries:
     description:
-      - Attempts of one idempotent request (C(GET), C(HEAD), C(PUT)) on connection errors, 429 and 5xx answers,
-        with exponential backoff and jitter (the collection's retry policy). V(0) disables retries.
+      - Retries after the first attempt, on connection errors, 429 and 5xx answers, with exponential backoff and
+        jitter (the collection's retry policy): of one read or manifest C(PUT), and of a whole blob upload, which
+        is started again only after a C(HEAD) found the blob still absent on the target. V(0) disables retries.
     type: int
-    default: 6
+    default: 5
 notes:
   - Requests are retried by the collection's retry policy (429, 5xx and connection errors, with backoff),
-    only for idempotent calls (C(GET), C(HEAD), C(PUT)); a failed blob upload is restarted from its beginning
-    up to 3 times.
+    reads and manifest C(PUT)s one by one; a blob upload that failed is restarted from its beginning, after a
+    C(HEAD) found the blob absent on the target, at most O(retries) times.
   - Docker schema 1 manifests are refused (they cannot be copied with the same digest).
   - Check mode reads both registries (C(GET) and C(HEAD) only) and reports per image what would be copied and
     how many bytes.
@@ -281,7 +282,7 @@ requests:
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import run_image_sync
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.sync import run_image_sync
 
 REGISTRY_SUBOPTIONS = dict(
     url=dict(type="str"),
@@ -303,7 +304,7 @@ def argument_spec():
         chunk_threshold=dict(type="int", default=32 * 1024 * 1024),
         verify_blobs=dict(type="bool", default=True),
         timeout=dict(type="int", default=60),
-        retries=dict(type="int", default=6),
+        retries=dict(type="int", default=5),
     )
 
 

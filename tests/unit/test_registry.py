@@ -169,6 +169,8 @@ def test_bearer_token_fetched_per_scope_with_credentials(monkeypatch):
     manifest = json.dumps({"schemaVersion": 2, "mediaType": rc.OCI_MANIFEST, "config": {}, "layers": []}).encode()
 
     def request(method, url, headers=None, **kw):
+        if url.startswith("https://auth.io/"):
+            return get(url, **kw)
         calls.append((method, url, (headers or {}).get("Authorization")))
         if (headers or {}).get("Authorization") != "Bearer tok-pull":
             return FakeResponse(401, {"WWW-Authenticate": 'Bearer realm="https://auth.io/token",service="reg.io"'})
@@ -179,7 +181,6 @@ def test_bearer_token_fetched_per_scope_with_credentials(monkeypatch):
         return FakeResponse(200, {}, json.dumps({"token": "tok-pull"}).encode())
 
     monkeypatch.setattr(client.session, "request", request)
-    monkeypatch.setattr(client.session, "get", get)
     got = client.get_manifest("a/b", "v1")
     assert got.digest == "sha256:" + hashlib.sha256(manifest).hexdigest()
     assert calls[1] == ("TOKEN", "https://auth.io/token", [("service", "reg.io"), ("scope", "repository:a/b:pull")],
@@ -190,9 +191,9 @@ def test_bearer_token_fetched_per_scope_with_credentials(monkeypatch):
 
 def test_bearer_token_rejected_names_user(monkeypatch):
     client = rc.RegistryClient("https://reg.io", username="u", password="bad", label="source registry")
-    monkeypatch.setattr(client.session, "request", lambda *a, **k: FakeResponse(
+    monkeypatch.setattr(client.session, "request", lambda method, url, **k: FakeResponse(401) if url.startswith(
+        "https://auth.io/") else FakeResponse(
         401, {"WWW-Authenticate": 'Bearer realm="https://auth.io/token",service="reg.io"'}))
-    monkeypatch.setattr(client.session, "get", lambda *a, **k: FakeResponse(401))
     with pytest.raises(rc.AuthError) as err:
         client.get_manifest("a/b", "v1")
     assert "rejected the credentials of user 'u'" in err.value.msg
@@ -200,7 +201,7 @@ def test_bearer_token_rejected_names_user(monkeypatch):
 
 def test_basic_without_credentials_says_what_to_set(monkeypatch):
     client = rc.RegistryClient("https://reg.io", label="target registry")
-    monkeypatch.setattr(client.session, "get",
+    monkeypatch.setattr(client.session, "request",
                         lambda *a, **k: FakeResponse(401, {"WWW-Authenticate": 'Basic realm="r"'}))
     with pytest.raises(rc.AuthError) as err:
         client.check_access()
@@ -320,7 +321,7 @@ def test_manifest_digest_mismatch_is_refused(monkeypatch):
 
 
 def test_credentials_only_go_to_the_configured_registry():
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.sync import ClientPool
     pool = ClientPool(dict(url="https://a.io", username="u", password="p", ca_path="/ca.pem"),
                       dict(username="t", password="q"))
     mine, other = pool("source", "a.io"), pool("source", "docker.io")
@@ -339,19 +340,103 @@ def test_credentials_only_go_to_the_configured_registry():
     (dict(url="ftp://x"), "not an http(s) URL"),
 ])
 def test_client_pool_rejects(opts, needle):
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.sync import ClientPool
     with pytest.raises(ValidationError) as err:
         ClientPool(opts, {})
     assert needle in err.value.msg and "source_registry" in err.value.msg
 
 
 def test_retry_policy_only_replays_idempotent_calls():
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.image_sync import ClientPool
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import build_retry
-    client = rc.RegistryClient("https://reg.io", retry=build_retry(total=2, methods=rc.RETRY_METHODS))
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.sync import ClientPool
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY
+    client = rc.RegistryClient("https://reg.io", policy=DEFAULT_POLICY.replace(attempts=3))
     retry = client.session.get_adapter("https://reg.io/v2/").max_retries
     assert set(retry.allowed_methods) == {"GET", "HEAD", "PUT"}
     assert retry.total == 2 and 503 in retry.status_forcelist and 429 in retry.status_forcelist
+    upload = client.upload_session.get_adapter("https://reg.io/v2/").max_retries
+    assert upload.status == upload.read == 0 and upload.connect == 2 and not upload.status_forcelist
     default = ClientPool({}, {})("source", "a.io")
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY
     assert default.session.get_adapter("https://a.io/").max_retries.total == DEFAULT_POLICY.attempts - 1
+
+
+# -- blob uploads: one retry policy, bounded requests ---------------------------------------
+
+def _upload_fixture(monkeypatch, put_answers, present_after=None):
+    """A target client whose sessions are scripted; returns (syncer, plan, blob, src, dst, log)."""
+    from types import SimpleNamespace
+
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import RetryPolicy
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.registry.sync import BlobPlan, ImagePlan
+
+    data = b"layer-bytes" * 10
+    digest = rc.sha256_digest(data)
+    dst = rc.RegistryClient("https://reg.io", policy=RetryPolicy(attempts=3, backoff_factor=0, jitter=0))
+    log = []
+    puts = list(put_answers)
+
+    def upload(method, url, **kw):
+        log.append(method)
+        if method == "POST":
+            return FakeResponse(202, {"Location": "/v2/shop/web/blobs/uploads/u%d" % len(log)})
+        answer = puts.pop(0) if len(puts) > 1 else puts[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return FakeResponse(answer, {"Docker-Content-Digest": digest})
+
+    def read(method, url, **kw):
+        log.append(method)
+        present = present_after is not None and log.count("PUT") >= present_after
+        return FakeResponse(200 if present else 404, {"Content-Length": str(len(data))})
+
+    monkeypatch.setattr(dst.upload_session, "request", upload)
+    monkeypatch.setattr(dst.session, "request", read)
+
+    class Source(object):
+        base_url = "https://src.io"
+
+        def open_blob(self, repo, dig):
+            return SimpleNamespace(iter_content=lambda chunk_size: iter([data]), close=lambda: None)
+
+    pair = SimpleNamespace(source=SimpleNamespace(path="shop/web"),
+                           target=SimpleNamespace(path="shop/web", host="reg.io"), mount_from=None)
+    syncer = Syncer(lambda side, host: dst, sleeper=lambda s: None)
+    return syncer, ImagePlan(pair), BlobPlan(digest, len(data), "layer"), Source(), dst, log
+
+
+def test_blob_upload_against_503_is_bounded_by_the_policy(monkeypatch):
+    syncer, plan, blob, src, dst, log = _upload_fixture(monkeypatch, [503])
+    with pytest.raises(rc.RegistryError) as err:
+        syncer._copy_blob(plan, blob, src, dst)
+    assert err.value.status == 503
+    # one whole upload (POST + final PUT) per attempt, one HEAD before and one lookup after each
+    assert log.count("PUT") == log.count("POST") == dst.policy.attempts == 3
+    assert log.count("HEAD") == 1 + dst.policy.attempts
+
+
+def test_blob_upload_whose_answer_was_lost_is_found_not_sent_again(monkeypatch):
+    import requests
+    syncer, plan, blob, src, dst, log = _upload_fixture(
+        monkeypatch, [requests.exceptions.ConnectionError("Connection aborted.")], present_after=1)
+    assert syncer._copy_blob(plan, blob, src, dst) == ("uploaded", blob.size)
+    assert log == ["HEAD", "POST", "PUT", "HEAD"]
+
+
+def test_blob_upload_client_error_is_not_retried(monkeypatch):
+    syncer, plan, blob, src, dst, log = _upload_fixture(monkeypatch, [400])
+    with pytest.raises(rc.RegistryError):
+        syncer._copy_blob(plan, blob, src, dst)
+    assert log == ["HEAD", "POST", "PUT"]
+
+
+def test_requests_errors_become_the_collections_transport_error(monkeypatch):
+    import requests
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import TransportError
+    client = rc.RegistryClient("https://reg.io")
+
+    def refuse(*a, **k):
+        raise requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED")
+    monkeypatch.setattr(client.session, "request", refuse)
+    with pytest.raises(TransportError) as err:
+        client.get_manifest("a", "v1")
+    assert isinstance(err.value, rc.RegistryError) and err.value.details["tls"] is True
+    assert err.value.maybe_applied is False

@@ -175,21 +175,23 @@ class RetryPolicy(object):
                 sleeper(delay)
 
     # -- urllib3 ----------------------------------------------------------
-    def urllib3_retry(self, methods=None):
+    def urllib3_retry(self, methods=None, connect_only=False):
         """A urllib3 ``Retry`` with this policy for a ``requests`` adapter.
 
         ``total`` is ``attempts - 1`` (urllib3 counts retries, not requests). Status retries
         are limited to ``methods`` (default: the policy's); connection errors before the
-        request was sent are retried for every method, as urllib3 does.
+        request was sent are retried for every method, as urllib3 does. ``connect_only``:
+        nothing but those (for calls whose caller retries them whole).
         """
         retries = self.attempts - 1
         kwargs = dict(
             total=retries,
             connect=retries,
-            read=retries,
-            status=retries,
+            read=0 if connect_only else retries,
+            status=0 if connect_only else retries,
+            other=0 if connect_only else retries,
             backoff_factor=self.backoff_factor,
-            status_forcelist=sorted(self.statuses),
+            status_forcelist=[] if connect_only else sorted(self.statuses),
             allowed_methods=sorted(self.methods if methods is None else methods),
             respect_retry_after_header=True,
             raise_on_status=False,

@@ -6,9 +6,13 @@
 * Authentication follows the registry's ``WWW-Authenticate`` challenge: ``Basic`` sends the
   credentials, ``Bearer realm=...,service=...,scope=...`` fetches a token from the realm (with the
   credentials when given, anonymously otherwise) per set of scopes and caches it.
-* Idempotent calls (GET, HEAD, PUT of manifests and of finished uploads) are retried by the
-  collection's policy (``common.retry.build_retry``); POST and PATCH never are: the caller
-  restarts a blob upload from scratch instead.
+* Retries follow the collection's policy (``common/retry.py``), in one place per call: reads
+  (GET, HEAD) and manifest PUTs through the session's urllib3 ``Retry`` made from the policy;
+  the calls of a blob upload (POST, PATCH, the final PUT) are sent once (``replay=False``,
+  only a connection that was never made is tried again) and the caller retries the whole
+  upload with ``create_with_lookup`` (``sync.py``), after checking whether the blob arrived.
+* Failures without an answer (connection refused or reset, timeout, TLS) are raised as
+  :class:`RegistryTransportError`, never as raw ``requests`` exceptions.
 * Manifests are read and written as bytes, never re-serialised, so digests stay equal.
 * Blobs are streamed (``stream=True``, ``iter_content``); only a chunk is ever held in memory.
 """
@@ -36,8 +40,8 @@ except ImportError:  # pragma: no cover
     HTTPAdapter = object
     HAS_REQUESTS = False
 
-from ..common.errors import ApiError, NotFoundError, ValidationError
-from ..common.retry import build_retry
+from ..common.errors import ApiError, NotFoundError, TransportError, ValidationError
+from ..common.retry import DEFAULT_POLICY
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -61,6 +65,10 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 class RegistryError(ApiError):
     """An error answer of a registry, with the Distribution error code when there is one."""
+
+
+class RegistryTransportError(RegistryError, TransportError):
+    """No answer from a registry (``tls`` set when the TLS handshake failed)."""
 
 
 class AuthError(RegistryError):
@@ -133,11 +141,33 @@ class Manifest(object):
         return out
 
 
+def _reason(exc):
+    """The innermost cause of a ``requests`` exception, shortly (no headers, no credentials)."""
+    inner = exc
+    for _depth in range(6):
+        nxt = getattr(inner, "reason", None)
+        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
+            nxt = inner.args[0]
+        if not isinstance(nxt, BaseException) or nxt is inner:
+            break
+        inner = nxt
+    return "%s: %s" % (type(inner).__name__, str(inner)[:200])
+
+
+def transport_error(exc, label, method, url):
+    """A :class:`RegistryTransportError` for a ``requests`` exception."""
+    tls = isinstance(exc, requests.exceptions.SSLError)
+    refused = "NewConnectionError" in repr(exc) or "ConnectionRefused" in repr(exc)
+    not_sent = tls or refused or isinstance(exc, requests.exceptions.ConnectTimeout)
+    return RegistryTransportError("%s %s %s: no answer (%s)" % (label, method, urlsplit(url).path, _reason(exc)),
+                                  maybe_applied=not not_sent, tls=tls, refused=refused)
+
+
 class RegistryClient(object):
     """One registry endpoint (``base_url``) with its credentials and TLS settings."""
 
     def __init__(self, base_url, username=None, password=None, validate_certs=True, ca_path=None, timeout=60,
-                 pool_size=8, retry=None, label="registry", user_agent="ctyun.cce_migration image_sync"):
+                 pool_size=8, policy=None, label="registry", user_agent="ctyun.cce_migration image_sync"):
         if not HAS_REQUESTS:  # pragma: no cover
             raise ValidationError("the Python library 'requests' is required for image_sync")
         self.base_url = base_url.rstrip("/")
@@ -145,21 +175,38 @@ class RegistryClient(object):
         self.username = username
         self.password = password
         self.timeout = timeout
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry if retry is not None else build_retry(methods=RETRY_METHODS),
-                              pool_connections=2, pool_maxsize=max(2, pool_size))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.policy = policy or DEFAULT_POLICY
         # Passed on every call: a REQUESTS_CA_BUNDLE in the environment would otherwise win over
         # the session's setting (requests merges environment settings into each request).
         self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
-        self.session.verify = self.verify
-        self.session.headers["User-Agent"] = user_agent
+        self.session = self._session(self.policy.urllib3_retry(methods=RETRY_METHODS), pool_size, user_agent)
+        # Upload calls: no status or read retries for any method (connect retries stay: nothing was sent).
+        self.upload_session = self._session(self.policy.urllib3_retry(connect_only=True), pool_size, user_agent)
         self._lock = threading.Lock()
         self._scheme = None          # "basic" / "bearer" once the registry challenged us
         self._challenge = {}
         self._tokens = {}
         self.requests = 0
+
+    def _session(self, retry, pool_size, user_agent):
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=max(2, pool_size))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.verify = self.verify
+        session.headers["User-Agent"] = user_agent
+        return session
+
+    def _send(self, method, url, replay=True, **kwargs):
+        """One call through the session of ``replay``; ``requests`` errors become :class:`RegistryTransportError`."""
+        session = self.session if replay else self.upload_session
+        try:
+            resp = session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            raise transport_error(exc, self.label, method, url)
+        finally:
+            self.requests += 1
+        return resp
 
     # -- auth ------------------------------------------------------------------------
     @property
@@ -220,8 +267,7 @@ class RegistryClient(object):
                     wanted.append(scope)
         query += [("scope", s) for s in wanted]
         auth = (self.username, self.password) if self.has_credentials else None
-        resp = self.session.get(params["realm"], params=query, auth=auth, timeout=self.timeout, verify=self.verify)
-        self.requests += 1
+        resp = self._send("GET", params["realm"], params=query, auth=auth)
         if resp.status_code in (401, 403):
             if auth:
                 raise AuthError("%s %s: the token service %s rejected the credentials of user %r (HTTP %d)" % (
@@ -249,17 +295,18 @@ class RegistryClient(object):
             return path
         return self.base_url + path
 
-    def request(self, method, path, scopes=(), expected=(200,), headers=None, allow_missing=False, **kwargs):
+    def request(self, method, path, scopes=(), expected=(200,), headers=None, allow_missing=False, replay=True,
+                **kwargs):
         """One call with authentication. 401 triggers the challenge dance once; other unexpected
-        statuses raise :class:`RegistryError` (404 -> :class:`NotFoundError` unless ``allow_missing``)."""
+        statuses raise :class:`RegistryError` (404 -> :class:`NotFoundError` unless ``allow_missing``).
+        ``replay=False``: no retry of a request that may have reached the registry."""
         url = self.url(path)
         for attempt in (1, 2):
             hdrs = dict(headers or {})
             auth = self._auth_header(scopes)
             if auth:
                 hdrs["Authorization"] = auth
-            resp = self.session.request(method, url, headers=hdrs, timeout=self.timeout, verify=self.verify, **kwargs)
-            self.requests += 1
+            resp = self._send(method, url, replay=replay, headers=hdrs, **kwargs)
             if resp.status_code == 401 and attempt == 1:
                 resp.close()
                 self._handle_challenge(resp, scopes)
@@ -296,10 +343,8 @@ class RegistryClient(object):
     # -- API ---------------------------------------------------------------------------
     def check_access(self):
         """``GET /v2/``: proves the endpoint speaks the API and the credentials work (before any write)."""
-        resp = self.session.get(self.url("/v2/"), timeout=self.timeout, verify=self.verify,
-                                headers={"Authorization": self._basic_header()} if (
-                                    self.has_credentials and self._scheme == "basic") else {})
-        self.requests += 1
+        resp = self._send("GET", self.url("/v2/"), headers={"Authorization": self._basic_header()} if (
+            self.has_credentials and self._scheme == "basic") else {})
         if resp.status_code == 200:
             return "anonymous" if not self._scheme else self._scheme
         if resp.status_code != 401:
@@ -313,9 +358,7 @@ class RegistryClient(object):
             return "bearer-anonymous"
         self._handle_challenge(resp, ())
         if self._scheme == "basic":
-            resp = self.session.get(self.url("/v2/"), timeout=self.timeout, verify=self.verify,
-                                    headers={"Authorization": self._basic_header()})
-            self.requests += 1
+            resp = self._send("GET", self.url("/v2/"), headers={"Authorization": self._basic_header()})
             if resp.status_code == 401:
                 raise AuthError("%s %s rejected the credentials of user %r (HTTP 401)" % (
                     self.label, self.base_url, self.username), status=401, code="UNAUTHORIZED")
@@ -415,7 +458,7 @@ class RegistryClient(object):
         scopes = self.push(repo) + self.pull(from_repo)
         resp = self.request("POST", "/v2/%s/blobs/uploads/?%s" % (repo, urlencode([("mount", digest),
                                                                                    ("from", from_repo)])),
-                            scopes=scopes, expected=(201, 202), headers={"Content-Length": "0"})
+                            scopes=scopes, expected=(201, 202), headers={"Content-Length": "0"}, replay=False)
         resp.close()
         if resp.status_code == 201:
             return True, None
@@ -423,7 +466,7 @@ class RegistryClient(object):
 
     def start_upload(self, repo):
         resp = self.request("POST", "/v2/%s/blobs/uploads/" % repo, scopes=self.push(repo), expected=(202,),
-                            headers={"Content-Length": "0"})
+                            headers={"Content-Length": "0"}, replay=False)
         resp.close()
         return self._location(resp)
 
@@ -438,14 +481,14 @@ class RegistryClient(object):
         resp = self.request("PATCH", location, scopes=self.push(repo), expected=(202, 204), data=data,
                             headers={"Content-Type": "application/octet-stream",
                                      "Content-Range": "%d-%d" % (offset, end),
-                                     "Content-Length": str(len(data))})
+                                     "Content-Length": str(len(data))}, replay=False)
         resp.close()
         return self._location(resp)
 
     def finish_upload(self, repo, location, digest, data=b""):
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(data))}
         resp = self.request("PUT", add_query(location, digest=digest), scopes=self.push(repo),
-                            expected=(201, 204), data=data, headers=headers)
+                            expected=(201, 204), data=data, headers=headers, replay=False)
         resp.close()
         stored = resp.headers.get("Docker-Content-Digest")
         if stored and stored != digest:
@@ -460,3 +503,4 @@ class RegistryClient(object):
 
     def close(self):
         self.session.close()
+        self.upload_session.close()

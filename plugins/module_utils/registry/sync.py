@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: ctyun.cce_migration contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Copy images registry to registry: plan (read only), then copy, then verify.
+"""The ``image_sync`` module's work: validate and contact the registries, plan (read only),
+copy, verify.
 
 Order of writes for one image, so a tag never points at something incomplete:
 
@@ -14,6 +15,11 @@ Order of writes for one image, so a tag never points at something incomplete:
 3. the top manifest, by tag (or by digest for a digest-only reference) - the only write that
    makes the image visible under its name;
 4. verification: ``HEAD`` of the target tag and of every child must answer the source digests.
+
+A blob upload that fails without a final answer (no answer, 429, 5xx) is retried whole by the
+collection's policy (``common.retry.create_with_lookup``): first a ``HEAD`` of the blob on the
+target (a lost answer to the final PUT may hide a finished upload), then a new upload only when
+it is absent, at most the policy's attempts with its backoff.
 """
 
 from __future__ import annotations
@@ -28,12 +34,13 @@ try:
 except ImportError:  # pragma: no cover
     requests = None
 
-from ..common.errors import CceMigrationError, NotFoundError
-from .client import DigestMismatch, RegistryError
+from ..common.errors import CceMigrationError, NotFoundError, ValidationError
+from ..common.retry import DEFAULT_POLICY, create_with_lookup
+from . import reference
+from .client import DigestMismatch, RegistryClient, RegistryError, RegistryTransportError
 
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 DEFAULT_CHUNK_THRESHOLD = 32 * 1024 * 1024
-BLOB_ATTEMPTS = 3
 
 
 class BlobPlan(object):
@@ -92,15 +99,13 @@ class Syncer(object):
     """
 
     def __init__(self, clients, concurrency=4, chunk_size=DEFAULT_CHUNK_SIZE,
-                 chunk_threshold=DEFAULT_CHUNK_THRESHOLD, verify_blobs=True, blob_attempts=BLOB_ATTEMPTS,
-                 retry_sleep=1.0):
+                 chunk_threshold=DEFAULT_CHUNK_THRESHOLD, verify_blobs=True, sleeper=time.sleep):
         self.clients = clients
         self.concurrency = max(1, int(concurrency))
         self.chunk_size = max(1024, int(chunk_size))
         self.chunk_threshold = max(0, int(chunk_threshold))
         self.verify_blobs = verify_blobs
-        self.blob_attempts = max(1, int(blob_attempts))
-        self.retry_sleep = retry_sleep
+        self.sleeper = sleeper
         self._known = {}               # (target base url, digest) -> target repository holding it
         self._known_lock = threading.Lock()
         self._blob_locks = {}
@@ -149,8 +154,6 @@ class Syncer(object):
             plan.error = "%s not found on the source registry (%s)" % (pair.source, exc.msg)
         except CceMigrationError as exc:
             plan.error = exc.msg
-        except requests.RequestException as exc:
-            plan.error = "%s: %s" % (type(exc).__name__, exc)
         except (ValueError, KeyError, TypeError) as exc:
             plan.error = "%s: malformed manifest (%s: %s)" % (pair.source, type(exc).__name__, exc)
         return plan
@@ -227,10 +230,6 @@ class Syncer(object):
         except CceMigrationError as exc:
             out["outcome"] = "failed"
             out["msg"] = exc.msg
-        except requests.RequestException as exc:
-            out["outcome"] = "failed"
-            out["msg"] = "%s -> %s: %s: %s (target tag not written)" % (
-                pair.source, pair.target, type(exc).__name__, exc)
         except Exception as exc:  # pylint: disable=broad-except
             # One image's surprise must not hide the results of the others.
             out["outcome"] = "failed"
@@ -299,30 +298,20 @@ class Syncer(object):
                     self._remember(plan, [blob.digest])
                     return "mounted", 0
                 break
-            last = None
-            for attempt in range(self.blob_attempts):
-                if attempt:
-                    time.sleep(self.retry_sleep * attempt)
-                    location = None
-                try:
-                    self._upload(plan, blob, src, dst, location)
-                    self._remember(plan, [blob.digest])
-                    return "uploaded", blob.size
-                except DigestMismatch:
-                    raise
-                except (RegistryError, requests.RequestException) as exc:
-                    last = exc
-                    status = getattr(exc, "status", None)
-                    if status in (400, 401, 403, 404, 405):
-                        raise
-                    # A lost answer to the final PUT may hide a finished upload.
-                    try:
-                        if dst.blob_size(repo, blob.digest, scopes=dst.push(repo)) is not None:
-                            self._remember(plan, [blob.digest])
-                            return "uploaded", blob.size
-                    except (RegistryError, requests.RequestException):
-                        pass
-            raise last
+            pending = [location]
+
+            def upload():
+                # A mount that answered with an upload URL is used once; a retry starts afresh.
+                self._upload(plan, blob, src, dst, pending.pop() if pending else None)
+                return blob.size
+
+            def arrived():
+                return dst.blob_size(repo, blob.digest, scopes=dst.push(repo))
+
+            create_with_lookup(upload, arrived, policy=dst.policy, sleeper=self.sleeper,
+                               what="upload of %s to %s" % (blob.digest, pair.target))
+            self._remember(plan, [blob.digest])
+            return "uploaded", blob.size
 
     def _upload(self, plan, blob, src, dst, location):
         pair = plan.pair
@@ -364,6 +353,10 @@ class Syncer(object):
         except DigestMismatch:
             dst.cancel_upload(repo, location)
             raise
+        except requests.RequestException as exc:
+            # The source stream broke off (iter_content); nothing was committed on the target.
+            raise RegistryTransportError("source registry GET %s: the blob stream broke off (%s: %s)"
+                                         % (blob.digest, type(exc).__name__, str(exc)[:200]))
         finally:
             resp.close()
 
@@ -375,3 +368,136 @@ class Syncer(object):
         if blob.size and received != blob.size:
             raise DigestMismatch("source blob %s: %d bytes read, descriptor says %d" % (blob.digest, received,
                                                                                         blob.size))
+
+
+class ClientPool(object):
+    """One :class:`RegistryClient` per (side, base URL); validates the registry options up front."""
+
+    def __init__(self, source_opts, target_opts, timeout=60, pool_size=8, policy=None):
+        self.opts = dict(source=source_opts or {}, target=target_opts or {})
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self.policy = policy or DEFAULT_POLICY
+        self._clients = {}
+        self._lock = threading.Lock()
+        self.urls = {}
+        for side in ("source", "target"):
+            opts = self.opts[side]
+            self.urls[side] = reference.normalise_url(opts.get("url"), "%s_registry.url" % side)
+            if opts.get("password") and not opts.get("username"):
+                raise ValidationError("%s_registry: password given without username" % side,
+                                      field="%s_registry.username" % side)
+            if opts.get("username") and opts.get("password") is None:
+                raise ValidationError("%s_registry: username %r given without password" % (side, opts["username"]),
+                                      field="%s_registry.password" % side)
+
+    def host(self, side):
+        return reference.host_of_url(self.urls[side])
+
+    def configured(self, side, host):
+        """Whether ``host`` is the registry of ``<side>_registry.url`` (or no url was given)."""
+        return not self.urls[side] or host is None or host == self.host(side)
+
+    def base_url(self, side, host):
+        if self.urls[side] and self.configured(side, host):
+            return self.urls[side]
+        return reference.url_for_host(host)
+
+    def __call__(self, side, host):
+        base = self.base_url(side, host)
+        mine = self.configured(side, host)
+        key = (side, base)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                opts = self.opts[side]
+                # Credentials and the CA go only to the registry they were given for: a reference naming
+                # another host (docker.io in an assessment list, say) is read anonymously from that host.
+                client = RegistryClient(base, username=opts.get("username") if mine else None,
+                                        password=opts.get("password") if mine else None,
+                                        validate_certs=opts.get("validate_certs", True),
+                                        ca_path=opts.get("ca_path") if mine else None,
+                                        timeout=self.timeout, pool_size=self.pool_size, policy=self.policy,
+                                        label="%s registry" % side)
+                self._clients[key] = client
+            return client
+
+    def all(self):
+        with self._lock:
+            return sorted(self._clients.items())
+
+    def close(self):
+        for _key, client in self.all():
+            client.close()
+
+
+def check_access(client, side, base):
+    """``GET /v2/`` with a message naming the option to fix for TLS and connection failures."""
+    try:
+        return client.check_access()
+    except RegistryTransportError as exc:
+        if exc.details.get("tls"):
+            raise ValidationError(
+                "%s registry %s: TLS certificate verification failed (%s); set %s_registry.ca_path to the CA "
+                "that signed the registry's certificate" % (side, base, _reason(exc), side),
+                field="%s_registry" % side)
+        raise ValidationError("%s registry %s cannot be reached (%s); check %s_registry.url" % (
+            side, base, _reason(exc), side), field="%s_registry.url" % side)
+
+
+def _reason(exc):
+    text = str(exc)
+    for marker in ("CERTIFICATE_VERIFY_FAILED", "Connection refused", "Name or service not known", "timed out"):
+        if marker in text:
+            start = text.find(marker)
+            return text[start:start + 120].split(")", maxsplit=1)[0]
+    return text[:200]
+
+
+def run_image_sync(params, check_mode=False, policy=None):
+    """Returns the module result (``results``, ``bytes``, ``registry_map``...).
+
+    Raises :class:`ValidationError` / :class:`~.client.AuthError` before any write for bad input,
+    unreachable registries or rejected credentials.
+    """
+    concurrency = int(params.get("concurrency") or 4)
+    if policy is None:
+        retries = params.get("retries")
+        policy = DEFAULT_POLICY if retries is None else DEFAULT_POLICY.replace(attempts=max(0, int(retries)) + 1)
+    pool = ClientPool(params.get("source_registry"), params.get("target_registry"),
+                      timeout=int(params.get("timeout") or 60), pool_size=concurrency * 2, policy=policy)
+    try:
+        pairs = reference.resolve_images(params.get("images"), pool.host("source"), pool.host("target"),
+                                         params.get("repository_map"))
+        # Contact every registry once before any write: the API answers and the credentials work.
+        for pair in pairs:
+            pool("source", pair.source.host)
+            pool("target", pair.target.host)
+        for (side, base), client in pool.all():
+            how = check_access(client, side, base)
+            if side == "target" and how == "bearer-anonymous":
+                # Anonymous tokens may pull; nobody hands out anonymous push rights. Fail before writing.
+                raise ValidationError(
+                    "target registry %s requires authentication (token service %s): set username and password "
+                    "of the target registry" % (base, client.token_realm),
+                    field="target_registry.username")
+        syncer = Syncer(pool, concurrency=concurrency,
+                        chunk_size=params.get("chunk_size") or 8 * 1024 * 1024,
+                        chunk_threshold=params.get("chunk_threshold") if params.get("chunk_threshold") is not None
+                        else 32 * 1024 * 1024,
+                        verify_blobs=params.get("verify_blobs", True))
+        plans = syncer.plan(pairs)
+        if check_mode:
+            results = [syncer.preview(p) for p in plans]
+        else:
+            results = syncer.execute(plans)
+        rmap = reference.registry_map(pairs)
+        return dict(
+            results=results,
+            bytes=sum(r.get("bytes") or 0 for r in results),
+            registry_map=rmap,
+            registry_map_dict=dict((e["from"], e["to"]) for e in rmap),
+            requests=sum(c.requests for _k, c in pool.all()),
+        )
+    finally:
+        pool.close()
