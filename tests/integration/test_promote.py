@@ -126,14 +126,29 @@ def test_propagation_policy_convenience_idempotent_and_validated(lab):
     assert lab.writes(mark) == []
     check = run_module("propagation_policy", base, check=True, diff=True)
     assert check["changed"] and check["diff"]["after"]["spec"]["placement"]["replicaScheduling"]
+    assert check["diff"]["before"] == {}
     assert lab.writes(mark) == []
+    # check mode asked the server (dryRun=All): the same create, validated and admitted, nothing stored
+    assert [(r["method"], r["path"]) for r in lab.dry_runs(mark)] == [
+        ("POST", "/apis/policy.karmada.io/v1alpha1/namespaces/shop/propagationpolicies")]
     first = run_module("propagation_policy", base)
     assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action"))
     again = run_module("propagation_policy", base)
     assert again["changed"] is False and again["action"] == "unchanged"
+    mark = lab.mark()
+    moved_check = run_module("propagation_policy", dict(base, weights={"source": 0, "target": 1}), check=True,
+                             diff=True)
+    assert moved_check["changed"] and lab.writes(mark) == [] and len(lab.dry_runs(mark)) == 1
     moved = run_module("propagation_policy", dict(base, weights={"source": 0, "target": 1}), diff=True)
     assert moved["changed"] and moved.get("action") == "updated", moved.get("msg")
     assert moved["patch"]["spec"]["placement"]["replicaScheduling"]["weightPreference"]
+    # --diff of an update: field-level before and after, from the stored object and the server's answer
+    for result in (moved_check, moved):
+        weights = [w["weightPreference"]["staticWeightList"] for w in (
+            result["diff"]["before"]["spec"]["placement"]["replicaScheduling"],
+            result["diff"]["after"]["spec"]["placement"]["replicaScheduling"])]
+        assert [[x["weight"] for x in ws] for ws in weights] == [[1, 1], [0, 1]] or \
+            [[x["weight"] for x in ws] for ws in weights] == [[1, 1], [1]], weights
     gone = run_module("propagation_policy", dict(kubeconfig=lab.kubeconfig, context="karmada", name="split-pp",
                                                  namespace="shop", state="absent"))
     assert gone["changed"] and gone["action"] == "deleted"

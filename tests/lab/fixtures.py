@@ -34,7 +34,14 @@ class LabHandle:
         return len(self.requests())
 
     def writes(self, since=0, server=None):
-        return [r for r in self.requests(since) if r.get("write") and (server is None or r["server"] == server)]
+        """Requests that changed something: writes, without server-side dry runs (``dryRun=All``)."""
+        return [r for r in self.requests(since) if r.get("write") and "dryRun=All" not in (r.get("query") or "")
+                and (server is None or r["server"] == server)]
+
+    def dry_runs(self, since=0, server=None):
+        """Writes sent with ``dryRun=All`` (check mode): validated and admitted, nothing stored."""
+        return [r for r in self.requests(since) if r.get("write") and "dryRun=All" in (r.get("query") or "")
+                and (server is None or r["server"] == server)]
 
     def api_client(self, context):
         """An official-client ``ApiClient`` for one of the lab's contexts (source, target, karmada)."""

@@ -259,9 +259,10 @@ class Rest(object):
         return self.request("PATCH", path, body=patch, content_type=MERGE_PATCH, idempotent=True,
                             query=self._write_query(dry_run))
 
-    def delete(self, path, missing_ok=True):
+    def delete(self, path, missing_ok=True, dry_run=False):
         try:
-            return self.request("DELETE", path, body={"propagationPolicy": "Background"})
+            return self.request("DELETE", path, body={"propagationPolicy": "Background"},
+                                query=self._write_query(dry_run))
         except NotFoundError:
             if missing_ok:
                 return None

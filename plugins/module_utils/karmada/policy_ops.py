@@ -25,7 +25,11 @@ def run_policy_module(mod, wanted_policy):
 
 
 def ensure(mod, karmada, wanted, state):
-    """Create/patch/delete ``wanted`` in Karmada; returns the module's result fields."""
+    """Create/patch/delete ``wanted`` in Karmada; returns the module's result fields.
+
+    Check mode sends the same write with ``dryRun=All``, as kubernetes.core does: the API server
+    runs validation, defaulting and the admission webhooks and changes nothing, so check mode
+    fails where a real run would, and ``--diff`` shows the object the server would store."""
     kind = wanted["kind"]
     ns = wanted["metadata"].get("namespace")
     name = wanted["metadata"]["name"]
@@ -34,10 +38,9 @@ def ensure(mod, karmada, wanted, state):
     if state == "absent":
         if existing is None:
             return dict(changed=False, policy=None)
+        karmada.delete(path, dry_run=mod.check_mode)
         mod.changed()
         mod.add_diff(before=pol.comparable(existing), after={}, header="%s %s" % (kind, name))
-        if not mod.check_mode:
-            karmada.delete(path)
         return dict(policy=None, action="deleted")
     schemas.validate(wanted, what="%s %s" % (kind, name))
     if existing is None and ns and karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
@@ -46,28 +49,14 @@ def ensure(mod, karmada, wanted, state):
     action, patch = pol.plan(existing, wanted)
     if action == "none":
         return dict(policy=existing, action="unchanged")
-    mod.changed()
-    after = pol.comparable(wanted) if action == "create" else _merged(existing, patch)
-    mod.add_diff(before=pol.comparable(existing), after=after, header="%s %s" % (kind, name))
-    if mod.check_mode:
-        return dict(policy=after, action="created" if action == "create" else "updated", patch=patch)
     if action == "create":
-        return dict(policy=karmada.create(path_for(kind, ns), wanted), action="created")
-    return dict(policy=karmada.merge_patch(path, patch), action="updated", patch=patch)
-
-
-def _merged(existing, patch):
-    import copy
-
-    out = pol.comparable(existing)
-
-    def merge(target, p):
-        for key, value in p.items():
-            if isinstance(value, dict) and isinstance(target.get(key), dict):
-                merge(target[key], value)
-            elif value is None:
-                target.pop(key, None)
-            else:
-                target[key] = copy.deepcopy(value)
-    merge(out, patch or {})
+        stored = karmada.create(path_for(kind, ns), wanted, dry_run=mod.check_mode)
+        out = dict(policy=stored, action="created")
+    else:
+        stored = karmada.merge_patch(path, patch, dry_run=mod.check_mode)
+        out = dict(policy=stored, action="updated", patch=patch)
+    mod.changed()
+    # field by field: what was stored before, and what the server stores (or would store)
+    mod.add_diff(before=pol.comparable(existing) if existing else {}, after=pol.comparable(stored),
+                 header="%s %s" % (kind, name))
     return out
