@@ -110,9 +110,14 @@ options:
     default: 10
   release_from_karmada:
     description:
-      - Only with a final step of 0. After all replicas are back on the source and ready, delete the resource
-        templates and the policies in the Karmada control plane. Because the policies have
-        C(preserveResourcesOnDeletion), the source workloads keep running, untouched, outside Karmada.
+      - Only with a final step of 0. After all replicas are back on the source and ready, delete from the
+        Karmada control plane every resource template the policies claim (Services, ConfigMaps, Secrets,
+        ServiceAccounts, PVCs included), the dependency templates only their workloads require, then the
+        policies. Deleting a policy alone would leave its bindings and Works, and Karmada would keep
+        reverting edits on the members.
+      - Before deleting anything, C(preserveResourcesOnDeletion) is set on the policies and the module waits
+        until every binding and Work carries it; then it waits until no object on either member is managed
+        by Karmada, and fails if a source object was deleted or recreated (UID changed).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -221,6 +226,14 @@ released:
   returned: always
   type: list
   elements: str
+preserved:
+  description:
+    - Policies on which the module set C(preserveResourcesOnDeletion) (for example a policy made by hand) and
+      waited until Karmada applied it to every binding and Work, before any step could take a cluster out of
+      the schedule.
+  returned: always
+  type: list
+  elements: str
 seconds:
   description: Wall time of the steps, in seconds.
   returned: success
@@ -234,11 +247,10 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (
     CceMigrationError, ValidationError)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import wait_until
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, runner, state
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for as object_path
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, release, runner, state
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 
 
 def _validate(params):
@@ -268,41 +280,6 @@ def _validate(params):
     return steps, gates
 
 
-def _release(mod, shifter, groups):
-    """Delete templates then policies in Karmada; the preserved source objects keep running."""
-    released = []
-    for g in groups:
-        if not g["policy"].get("spec", {}).get("preserveResourcesOnDeletion"):
-            raise ValidationError("release_from_karmada: policy %s does not preserve resources on deletion; "
-                                  "refusing to delete its templates" % g["key"])
-    for g in groups:
-        for w in g["workloads"]:
-            released.append("%s (template)" % w["key"])
-            if not mod.check_mode:
-                shifter.karmada.delete(object_path(w["kind"], w["namespace"], w["name"]))
-        released.append("PropagationPolicy/%s" % g["key"])
-    if mod.check_mode or not released:
-        return released
-    workloads = [w for g in groups for w in g["workloads"]]
-
-    def kept():
-        snap = shifter.snapshot(workloads)
-        bad = []
-        for w in workloads:
-            obj = snap["source"].get(w["key"])
-            if obj is None:
-                raise CceMigrationError("source object %s disappeared after release" % w["key"])
-            if runner._managed(obj) or runner._ready(obj) < w["replicas"]:
-                bad.append(w["key"])
-        return not bad, "not yet released or not ready: %s" % ", ".join(bad[:5])
-    wait_until(kept, shifter.wait_timeout, "the source workloads to run outside Karmada", sleep=shifter.wait_sleep)
-    for g in groups:
-        meta = g["policy"]["metadata"]
-        shifter.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]))
-    mod.changed()
-    return released
-
-
 def run(mod):
     params = mod.params
     steps, gates = _validate(params)
@@ -319,7 +296,7 @@ def run(mod):
                                   missing_ok=params["release_from_karmada"])
     if not groups:
         if params["release_from_karmada"]:
-            return dict(current_step={}, steps=[], plan=[], results=[], released=[])
+            return dict(current_step={}, steps=[], plan=[], results=[], released=[], preserved=[])
         raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
     runner.load_all_workloads(karmada, groups)
     for g in groups:
@@ -327,6 +304,7 @@ def run(mod):
         if not g["workloads"]:
             mod.warn("policy %s selects no Deployment or StatefulSet; nothing to shift" % g["key"])
 
+    release_groups = list(groups)   # a policy without workloads (Services, ConfigMaps only) is released too
     groups = [g for g in groups if g["workloads"]]
     plan = []
     for g in groups:
@@ -349,12 +327,30 @@ def run(mod):
                                          for w in g["workloads"])),
                 header="PropagationPolicy %s" % g["key"])
 
+    releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],
+                                wait_sleep=params["wait_sleep"], check_mode=mod.check_mode)
+    ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
+    if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
+        missing = release.missing_dependencies(karmada, members["target"], ahead)
+        if missing:
+            raise ValidationError("the shift would start pods on %s without their configuration: %s. Promote the "
+                                  "dependencies with the workloads (karmada_promote dependencies=true, the promote "
+                                  "role's default) or create them on the target first"
+                                  % (tgt, "; ".join(missing[:5]) + (" (+%d more)" % (len(missing) - 5)
+                                                                   if len(missing) > 5 else "")))
     started = time.time()
+    preserved = []
     try:
+        # A policy made by hand (the guide's deployments-pp) may lack preserveResourcesOnDeletion: set
+        # it and wait until Karmada put it on every binding and Work before any step can take a
+        # cluster out of the schedule (which deletes that cluster's Works)
+        preserved = releaser.ensure_preserved(ahead, lambda g: [(w["kind"], w["name"]) for w in g["workloads"]])
+        if preserved:
+            shifter.changed = True
         outcome = runner.run_shift(shifter, groups, steps, on_failure=params["on_failure"], pause=params["pause"],
                                    stop_after=params["stop_after"])
     except CceMigrationError as exc:
-        exc.partial_result = dict(changed=shifter.changed, plan=plan,
+        exc.partial_result = dict(changed=shifter.changed, plan=plan, preserved=preserved,
                                   current_step=dict((g["key"], g["current"]) for g in groups))
         raise
     if shifter.changed:
@@ -381,10 +377,18 @@ def run(mod):
                                 outcome=outcome_name))
     released = []
     if params["release_from_karmada"] and not outcome["failure"]:
-        released = _release(mod, shifter, groups)
+        try:
+            released = releaser.release(release_groups)
+        except CceMigrationError as exc:
+            exc.partial_result = dict(changed=True, plan=plan, results=results, preserved=preserved,
+                                      released=exc.details.pop("released", []),
+                                      current_step=dict((g["key"], g["current"]) for g in groups))
+            raise
+        if released:
+            mod.changed()
 
     result = dict(current_step=dict((g["key"], g["current"]) for g in groups), steps=outcome["steps"], plan=plan,
-                  results=results, released=released, seconds=round(time.time() - started, 3))
+                  results=results, released=released, preserved=preserved, seconds=round(time.time() - started, 3))
     if outcome["failure"]:
         f = outcome["failure"]
         result["failure"] = f

@@ -173,3 +173,203 @@ def test_namespace_default_is_promoted_like_any_other(lab):
     member = apps.read_namespaced_deployment("nginx", "default")
     assert "work.karmada.io/name" in (member.metadata.annotations or {})
     assert pod_uids(lab, "default", "nginx") == before
+
+
+# -- shift helpers ----------------------------------------------------------------------------------------
+def shift_params(lab, policies, **extra):
+    base = dict(kubeconfig=lab.kubeconfig, context="karmada", source_member="source", target_member="target",
+                source_cluster=dict(kubeconfig=lab.kubeconfig, context="source"),
+                target_cluster=dict(kubeconfig=lab.kubeconfig, context="target"),
+                policies=policies, wait_timeout=120, wait_sleep=1)
+    base.update(extra)
+    return base
+
+
+def managed(obj_meta):
+    return "karmada.io/managed" in (obj_meta.labels or {}) or "work.karmada.io/name" in (obj_meta.annotations or {})
+
+
+def app_with_configuration(lab, ns, name="app", replicas=2):
+    """A Deployment with the references Karmada follows (env, envFrom, volumes, projected, image pull
+    secret, service account) and a Service, all ready on the source."""
+    namespace(lab, ns, ("source",))
+    core, apps, _ = apis(lab, "source")
+    core.create_namespaced_config_map(ns, {"metadata": {"name": "cfg"}, "data": {"mode": "source"}})
+    core.create_namespaced_config_map(ns, {"metadata": {"name": "extra"}, "data": {"x": "1"}})
+    core.create_namespaced_secret(ns, {"metadata": {"name": "creds"}, "stringData": {"p": "s3cret"}})
+    core.create_namespaced_secret(ns, {"metadata": {"name": "pull"}, "type": "kubernetes.io/dockerconfigjson",
+                                       "stringData": {".dockerconfigjson": "{\"auths\": {}}"}})
+    core.create_namespaced_service_account(ns, {"metadata": {"name": "runner"}})
+    core.create_namespaced_service(ns, {"metadata": {"name": name}, "spec": {
+        "selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]}})
+    apps.create_namespaced_deployment(ns, deployment(
+        name, replicas=replicas, service_account="runner", pull_secrets=["pull"],
+        env=[{"name": "P", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "p"}}}],
+        env_from=[{"configMapRef": {"name": "cfg"}}],
+        volumes=[{"name": "all", "projected": {"sources": [{"configMap": {"name": "extra"}}]}}]))
+    wait_for("%s ready" % name, lambda: ready(lab, ns, name))
+
+
+def source_uids(lab, ns):
+    core, apps, _ = apis(lab, "source")
+    out = {}
+    for kind, items in (("ConfigMap", core.list_namespaced_config_map(ns).items),
+                        ("Secret", core.list_namespaced_secret(ns).items),
+                        ("ServiceAccount", core.list_namespaced_service_account(ns).items),
+                        ("Service", core.list_namespaced_service(ns).items),
+                        ("Deployment", apps.list_namespaced_deployment(ns).items)):
+        for obj in items:
+            out["%s/%s" % (kind, obj.metadata.name)] = obj.metadata.uid
+    return out
+
+
+def held_by_karmada(lab, ns, context):
+    core, apps, _ = apis(lab, context)
+    held = []
+    for items in (core.list_namespaced_config_map(ns).items, core.list_namespaced_secret(ns).items,
+                  core.list_namespaced_service_account(ns).items, core.list_namespaced_service(ns).items,
+                  apps.list_namespaced_deployment(ns).items):
+        held.extend(o.metadata.name for o in items if managed(o.metadata))
+    return held
+
+
+# -- points 3 and 10 --------------------------------------------------------------------------------------
+def test_dependencies_travel_and_release_lets_go_of_everything(lab):
+    """Point 3: with the role's defaults (batch policy, dependencies) the target pods run with their
+    configuration present. Point 10: releasing from Karmada leaves no object managed by Karmada on
+    either member, deletes nothing on the source (same UIDs), and a source edit then stays."""
+    ns = "release-all"
+    app_with_configuration(lab, ns)
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], mode="policy",
+                                                          policy_name="migration-pp", dependencies=True))
+    assert not result.failed, result.get("msg")
+    uids = source_uids(lab, ns)
+    policies = ["%s/migration-pp" % ns]
+    half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+    assert not half.failed, half.get("msg")
+    tcore = apis(lab, "target")[0]
+    assert tcore.read_namespaced_config_map("cfg", ns).data == {"mode": "source"}
+    assert tcore.read_namespaced_config_map("extra", ns).data == {"x": "1"}
+    assert tcore.read_namespaced_secret("creds", ns).data
+    assert tcore.read_namespaced_service_account("runner", ns)
+    wait_for("target pods ready", lambda: ready(lab, ns, "app", "target"))
+
+    back = run_module("replica_shift", shift_params(lab, policies, target_percent=0, release_from_karmada=True))
+    assert not back.failed, back.get("msg")
+    assert back["changed"] is True
+    assert any(r.startswith("ConfigMap/%s/cfg" % ns) for r in back["released"]), back["released"]
+    assert held_by_karmada(lab, ns, "source") == []
+    assert held_by_karmada(lab, ns, "target") == []
+    assert source_uids(lab, ns) == uids
+    assert ready(lab, ns, "app")[0]
+    core = apis(lab, "source")[0]
+    core.patch_namespaced_config_map("cfg", ns, {"data": {"mode": "edited"}})
+    time.sleep(2)   # Karmada, still holding it, would revert the edit
+    assert core.read_namespaced_config_map("cfg", ns).data == {"mode": "edited"}
+    assert apis(lab, "karmada")[2].list_namespaced_custom_object(*PP[:2], ns, PP[2])["items"] == []
+    again = run_module("replica_shift", shift_params(lab, policies, target_percent=0, release_from_karmada=True))
+    assert not again.failed and again["changed"] is False
+
+
+def test_shift_refuses_while_a_dependency_would_be_missing_on_the_target(lab):
+    """Point 3: a workload promoted without its ConfigMap: the shift fails before any write,
+    naming the dependency, instead of starting pods in CreateContainerConfigError."""
+    ns = "no-deps"
+    namespace(lab, ns, ("source",))
+    core, apps, _ = apis(lab, "source")
+    core.create_namespaced_config_map(ns, {"metadata": {"name": "settings"}, "data": {"a": "1"}})
+    apps.create_namespaced_deployment(ns, deployment("lonely", env_from=[{"configMapRef": {"name": "settings"}}]))
+    wait_for("lonely ready", lambda: ready(lab, ns, "lonely"))
+    result = run_module("karmada_promote", promote_params(lab, resources=[dict(kind="Deployment", namespace=ns,
+                                                                               name="lonely")], mode="policy",
+                                                          policy_name="deployments-pp", dependencies=False))
+    assert not result.failed, result.get("msg")
+    mark = lab.mark()
+    shift = run_module("replica_shift", shift_params(lab, ["%s/deployments-pp" % ns], steps=[0, 50]))
+    assert shift.failed and "ConfigMap settings" in shift["msg"] and "dependencies=true" in shift["msg"], shift
+    assert lab.writes(mark) == []
+
+
+# -- point 11 ---------------------------------------------------------------------------------------------
+def test_hand_made_policy_gets_preservation_before_a_cluster_leaves(lab):
+    """The guide's hand-made deployments-pp without preserveResourcesOnDeletion: the shift sets it
+    and waits until Karmada applied it before 100 % takes the source out of the schedule, so the
+    source Deployment is kept (same UID, scaled to 0), not deleted."""
+    ns = "hand-made"
+    namespace(lab, ns, ("source", "karmada"))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_deployment(ns, deployment("shop", replicas=2))
+    wait_for("shop ready", lambda: ready(lab, ns, "shop"))
+    uid = apps.read_namespaced_deployment("shop", ns).metadata.uid
+    member = apis(lab, "source")[0].api_client.sanitize_for_serialization(apps.read_namespaced_deployment("shop", ns))
+    template = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "shop", "namespace": ns,
+                                                                           "labels": {"app": "shop"}},
+                "spec": member["spec"]}
+    apis(lab, "karmada")[1].create_namespaced_deployment(ns, template)
+    apis(lab, "karmada")[2].create_namespaced_custom_object(*PP[:2], ns, PP[2], {
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+        "metadata": {"name": "deployments-pp", "namespace": ns},
+        "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+                 "placement": {"clusterAffinity": {"clusterNames": ["source"]}},
+                 "conflictResolution": "Overwrite"}})
+    wait_for("source adopted", lambda: (managed(apps.read_namespaced_deployment("shop", ns).metadata), None))
+    result = run_module("replica_shift", shift_params(lab, ["%s/deployments-pp" % ns], steps=[0, 100]))
+    assert not result.failed, result.get("msg")
+    assert result["preserved"] == ["%s/deployments-pp" % ns]
+    src = apps.read_namespaced_deployment("shop", ns)
+    assert src.metadata.uid == uid and src.spec.replicas == 0
+    assert ready(lab, ns, "shop", "target")[0]
+
+
+# -- point 4 ----------------------------------------------------------------------------------------------
+def test_zero_replica_workloads_promote_and_shift_without_timeouts(lab):
+    """Real Karmada drops clusters with 0 replicas from a binding (unless the scheduler runs with
+    --enable-empty-workload-propagation), so the binding never becomes FullyApplied: promotion and
+    the shift must still finish, and the source object stays (same UID, 0 replicas)."""
+    ns = "zero"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    idle = deployment("idle", replicas=0)
+    idle["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "100m"}}
+    apps.create_namespaced_deployment(ns, idle)
+    apps.create_namespaced_deployment(ns, deployment("busy", replicas=2))
+    wait_for("busy ready", lambda: ready(lab, ns, "busy"))
+    uid = apps.read_namespaced_deployment("idle", ns).metadata.uid
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
+                                                          policy_name="migration-pp", wait_timeout=60))
+    assert not result.failed, result.get("msg")
+    assert result["counts"]["promoted"] == 2
+    for steps in ([0, 50, 100], [0]):
+        shift = run_module("replica_shift", shift_params(lab, ["%s/migration-pp" % ns], steps=steps,
+                                                         wait_timeout=60))
+        assert not shift.failed, shift.get("msg")
+    src = apps.read_namespaced_deployment("idle", ns)
+    assert src.metadata.uid == uid and src.spec.replicas == 0
+    assert ready(lab, ns, "busy")[0]
+
+
+@pytest.mark.lab_knob
+def test_zero_replica_workloads_with_empty_workload_propagation(lab):
+    """The same with the scheduler's --enable-empty-workload-propagation (a lab-only knob on the
+    simulation; on real control planes the scheduler flag decides)."""
+    if lab.env.get("kube") == "real":
+        pytest.skip("the scheduler's flag is fixed by the real control plane")
+    lab.set_knobs(KARMADA_EMPTY_WORKLOAD_PROPAGATION="true")
+    try:
+        ns = "zero-empty"
+        namespace(lab, ns, ("source",))
+        apps = apis(lab, "source")[1]
+        idle = deployment("idle", replicas=0)
+        idle["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "100m"}}
+        apps.create_namespaced_deployment(ns, idle)
+        uid = apps.read_namespaced_deployment("idle", ns).metadata.uid
+        result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"],
+                                                              mode="policy", policy_name="migration-pp",
+                                                              wait_timeout=60))
+        assert not result.failed, result.get("msg")
+        shift = run_module("replica_shift", shift_params(lab, ["%s/migration-pp" % ns], steps=[0, 100, 0],
+                                                         wait_timeout=60))
+        assert not shift.failed, shift.get("msg")
+        assert apps.read_namespaced_deployment("idle", ns).metadata.uid == uid
+    finally:
+        lab.set_knobs(KARMADA_EMPTY_WORKLOAD_PROPAGATION="false")

@@ -87,6 +87,13 @@ ALL = [("ConfigMap", "cfg"), ("ConfigMap", "env"), ("ConfigMap", "proj"), ("Pers
     ({"kind": "Pod", "spec": POD}, ALL),
     ({"kind": "Deployment", "spec": {"template": {"spec": {"serviceAccountName": "default"}}}}, []),
     ({"kind": "ConfigMap", "data": {}}, []),
+    # the volume secret references of VisitPodSecretNames (pkg/util/lifted/visitpod.go)
+    ({"kind": "Deployment", "spec": {"template": {"spec": {"volumes": [
+        {"csi": {"driver": "d", "nodePublishSecretRef": {"name": "csi"}}},
+        {"azureFile": {"secretName": "az", "shareName": "s"}},
+        {"cephfs": {"monitors": ["m"], "secretRef": {"name": "ceph"}}},
+        {"projected": {"sources": [{"secret": {"name": "psec"}}]}}]}}}},
+     [("Secret", "az"), ("Secret", "ceph"), ("Secret", "csi"), ("Secret", "psec")]),
 ])
 def test_dependencies(workload, expected):
     assert dependencies.dependencies(workload) == expected

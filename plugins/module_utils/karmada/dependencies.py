@@ -2,8 +2,8 @@
 # Copyright: ctyun.cce_migration contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """What a workload's pod template depends on, as Karmada's default interpreter finds it
-(``pkg/resourceinterpreter/default/native/dependencies.go``): ConfigMaps, Secrets,
-ServiceAccounts and PersistentVolumeClaims in the workload's namespace."""
+(``pkg/resourceinterpreter/default/native/dependencies.go`` with ``pkg/util/helper/pod.go``):
+ConfigMaps, Secrets, ServiceAccounts and PersistentVolumeClaims in the workload's namespace."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ def dependencies(obj):
             deps.add(("Secret", vol["secret"]["secretName"]))
         if (vol.get("persistentVolumeClaim") or {}).get("claimName"):
             deps.add(("PersistentVolumeClaim", vol["persistentVolumeClaim"]["claimName"]))
+        # the other secret references of Kubernetes' VisitPodSecretNames, which Karmada lifts
+        # (pkg/util/lifted/visitpod.go): azureFile, cephfs, cinder, flexVolume, rbd, scaleIO,
+        # iscsi, storageos, csi (nodePublishSecretRef)
+        if (vol.get("azureFile") or {}).get("secretName"):
+            deps.add(("Secret", vol["azureFile"]["secretName"]))
+        for source_kind in ("cephfs", "cinder", "flexVolume", "rbd", "scaleIO", "iscsi", "storageos"):
+            if ((vol.get(source_kind) or {}).get("secretRef") or {}).get("name"):
+                deps.add(("Secret", vol[source_kind]["secretRef"]["name"]))
+        if ((vol.get("csi") or {}).get("nodePublishSecretRef") or {}).get("name"):
+            deps.add(("Secret", vol["csi"]["nodePublishSecretRef"]["name"]))
         for source in (vol.get("projected") or {}).get("sources") or []:
             if (source.get("configMap") or {}).get("name"):
                 deps.add(("ConfigMap", source["configMap"]["name"]))

@@ -46,3 +46,9 @@ def raw_policy_name(namespace, name, gvk):
 def binding_name(kind, name):
     """names.GenerateBindingName: ``lower(name + "-" + kind)``."""
     return ("%s-%s" % (name, kind)).lower()
+
+
+def execution_namespace(cluster):
+    """Where the Works of a member live: ``names.GenerateExecutionSpaceName`` (pkg/util/names/names.go),
+    ``karmada-es-<cluster>``."""
+    return "karmada-es-" + cluster

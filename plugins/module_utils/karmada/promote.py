@@ -66,6 +66,19 @@ def plan_object(member_obj, existing_template, force=False):
     return ("updated" if force else "conflict"), template
 
 
+def binding_replicas(binding):
+    """``spec.replicas`` of a binding (None for objects without replicas)."""
+    return (binding.get("spec") or {}).get("replicas")
+
+
+def binding_observed(binding):
+    """The scheduler has seen the binding's current spec (schedulerObservedGeneration)."""
+    status = binding.get("status") or {}
+    observed = status.get("schedulerObservedGeneration")
+    generation = (binding.get("metadata") or {}).get("generation")
+    return observed is None or generation is None or int(observed) >= int(generation)
+
+
 def ref_key(ref):
     return "%s/%s/%s" % (ref["kind"], ref.get("namespace") or "", ref["name"])
 
@@ -502,10 +515,22 @@ class Promoter(object):
                     continue
                 conds = dict((c["type"], c) for c in (binding.get("status") or {}).get("conditions") or [])
                 applied = conds.get("FullyApplied", {})
+                placed = [c.get("name") for c in (binding.get("spec") or {}).get("clusters") or []]
+                tpl_spec = (r.get("template") or {}).get("spec") or {}
+                zero = r["kind"] in WORKLOAD_KINDS and tpl_spec.get("replicas") == 0
+                # (a binding's spec.replicas is omitted when 0: omitempty in work/v1alpha2)
+                if (zero and not placed and not binding_replicas(binding)
+                        and conds.get("Scheduled", {}).get("status") == "True" and binding_observed(binding)):
+                    # Zero replicas: the scheduler drops every cluster with 0 replicas
+                    # (removeZeroReplicasCluster, pkg/scheduler/core/util.go) unless it runs with
+                    # --enable-empty-workload-propagation, and a binding without clusters is never
+                    # FullyApplied (worksFullyApplied, pkg/util/helper/workstatus.go: "not
+                    # scheduled"). Karmada holds the template and nothing runs: adopted as it can be.
+                    out[index] = (True, "0 replicas: scheduled to no cluster")
+                    continue
                 if applied.get("status") != "True":
                     out[index] = (False, "binding not applied: %s" % (applied.get("message") or "pending"))
                     continue
-                placed = [c.get("name") for c in (binding.get("spec") or {}).get("clusters") or []]
                 if placed and self.cluster not in placed:
                     # after a cutover the source member has left the schedule: Karmada manages the
                     # workload elsewhere, which is what adoption means here

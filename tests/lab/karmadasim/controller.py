@@ -177,9 +177,22 @@ def pod_template_deps(template):
                 deps.add(("v1", "Secret", vol["secret"]["secretName"]))
             if vol.get("persistentVolumeClaim"):
                 deps.add(("v1", "PersistentVolumeClaim", vol["persistentVolumeClaim"]["claimName"]))
+            # VisitPodSecretNames / VisitPodConfigmapNames (pkg/util/lifted/visitpod.go)
+            for src in (vol.get("projected") or {}).get("sources") or []:
+                if (src.get("configMap") or {}).get("name"):
+                    deps.add(("v1", "ConfigMap", src["configMap"]["name"]))
+                if (src.get("secret") or {}).get("name"):
+                    deps.add(("v1", "Secret", src["secret"]["name"]))
+            if (vol.get("azureFile") or {}).get("secretName"):
+                deps.add(("v1", "Secret", vol["azureFile"]["secretName"]))
+            for source_kind in ("cephfs", "cinder", "flexVolume", "rbd", "scaleIO", "iscsi", "storageos"):
+                if ((vol.get(source_kind) or {}).get("secretRef") or {}).get("name"):
+                    deps.add(("v1", "Secret", vol[source_kind]["secretRef"]["name"]))
+            if ((vol.get("csi") or {}).get("nodePublishSecretRef") or {}).get("name"):
+                deps.add(("v1", "Secret", vol["csi"]["nodePublishSecretRef"]["name"]))
         for sec in spec.get("imagePullSecrets") or []:
             deps.add(("v1", "Secret", sec["name"]))
-        for field in ("containers", "initContainers"):
+        for field in ("containers", "initContainers", "ephemeralContainers"):
             for c in spec.get(field) or []:
                 for env in c.get("env") or []:
                     ref = (env.get("valueFrom") or {})
@@ -193,6 +206,25 @@ def pod_template_deps(template):
                     if src.get("secretRef"):
                         deps.add(("v1", "Secret", src["secretRef"]["name"]))
     return sorted(deps)
+
+
+def replica_requirements(template):
+    """helper.GenerateReplicaRequirements (pkg/util/helper/binding.go): the pod template's resource
+    requests and node claim (nodeSelector, affinity, tolerations); None when it has neither."""
+    pod = ((template.get("spec") or {}).get("template") or {}).get("spec") or {}
+    requests = {}
+    for c in pod.get("containers") or []:
+        for key, value in ((c.get("resources") or {}).get("requests") or {}).items():
+            requests.setdefault(key, value)
+    claim = dict((k, pod[k]) for k in ("nodeSelector", "tolerations") if pod.get(k))
+    if (pod.get("affinity") or {}).get("nodeAffinity"):
+        claim["hardNodeAffinity"] = pod["affinity"]["nodeAffinity"]
+    out = {}
+    if requests:
+        out["resourceRequest"] = requests
+    if claim:
+        out["nodeClaim"] = claim
+    return out or None
 
 
 class Karmada:
@@ -430,6 +462,9 @@ class Karmada:
         }
         if gk(template) in REPLICA_KINDS:
             spec["replicas"] = int((template.get("spec") or {}).get("replicas", 1))
+            requirements = replica_requirements(template)
+            if requirements:
+                spec["replicaRequirements"] = requirements
         self._ensure_binding(bkind, ns, bname, template, spec, policy, cluster_scoped)
 
     def _ensure_binding(self, bkind, ns, bname, template, spec, policy, cluster_scoped):
@@ -475,16 +510,33 @@ class Karmada:
             return [], "no cluster fits the placement (clusterAffinity %s)" % json.dumps(affinity, sort_keys=True)
         rs = placement.get("replicaScheduling") or {}
         replicas = spec.get("replicas")
-        if replicas is None or rs.get("replicaSchedulingType", "Duplicated") == "Duplicated":
-            return [{"name": c["metadata"]["name"], "replicas": int(replicas or 0)}
-                    for c in sorted(candidates, key=lambda c: c["metadata"]["name"])], None
+        ordered = sorted(candidates, key=lambda c: c["metadata"]["name"])
+        # pkg/scheduler/core/common.go AssignReplicas: only "spec.Replicas > 0 ||
+        # spec.ReplicaRequirements != nil" goes through the replica assignment, whose result loses
+        # every cluster with 0 replicas (removeZeroReplicasCluster, pkg/scheduler/core/util.go);
+        # anything else is placed on every selected cluster. The scheduler's
+        # --enable-empty-workload-propagation adds the selected clusters back with 0 replicas
+        # (attachZeroReplicasCluster, pkg/scheduler/core/generic_scheduler.go): lab knob
+        # LAB_KARMADA_EMPTY_WORKLOAD_PROPAGATION.
+        if not replicas and not spec.get("replicaRequirements"):
+            return [{"name": c["metadata"]["name"], "replicas": int(replicas or 0)} for c in ordered], None
+        empty = str(self.lab.knob("LAB_KARMADA_EMPTY_WORKLOAD_PROPAGATION", "false")).lower() in ("1", "true")
+        if rs.get("replicaSchedulingType", "Duplicated") == "Duplicated":
+            if not replicas and not empty:
+                return [], None
+            return [{"name": c["metadata"]["name"], "replicas": int(replicas or 0)} for c in ordered], None
         pref = rs.get("replicaDivisionPreference", "Weighted")
         weight = rs.get("weightPreference") or {}
         if pref != "Weighted" or weight.get("dynamicWeight"):
             return None, ("the lab simulates static weights only: replicaDivisionPreference %s / dynamicWeight %s "
                           "is not supported" % (pref, weight.get("dynamicWeight")))
-        return division.divide(replicas, candidates, weight.get("staticWeightList") or [],
-                               spec["resource"].get("uid", "")), None
+        placed = division.divide(replicas, candidates, weight.get("staticWeightList") or [],
+                                 spec["resource"].get("uid", ""))
+        if empty:
+            got = set(t["name"] for t in placed)
+            placed = sorted(placed + [{"name": c["metadata"]["name"], "replicas": 0} for c in ordered
+                                      if c["metadata"]["name"] not in got], key=lambda t: t["name"])
+        return placed, None
 
     def sync_binding(self, bkind_name, ns, name):
         bkind = (WORK, bkind_name)

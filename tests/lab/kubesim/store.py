@@ -49,6 +49,19 @@ def gk_of(api_version, kind):
     return (group, kind)
 
 
+def secret_string_data(obj):
+    """Secret ``stringData`` "is merged into the data field on write, overwriting any existing
+    values. The stringData field is never output when reading from the API" (core/v1 types.go)."""
+    import base64
+
+    string_data = obj.pop("stringData", None)
+    if string_data:
+        data = dict(obj.get("data") or {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
+
+
 def clone(obj):
     """Deep copy of plain JSON data (dicts, lists, scalars): 2.5x faster than a json round trip,
     several times faster than copy.deepcopy."""
@@ -310,6 +323,8 @@ class Store:
         mutator = self.mutators.get(gk)
         if mutator:
             mutator(obj, "CREATE")
+        if gk == ("", "Secret"):
+            secret_string_data(obj)
         validator = self.validators.get(gk)
         if validator:
             validator(obj)
@@ -372,6 +387,8 @@ class Store:
                 mutator = self.mutators.get(gk)
                 if mutator:
                     mutator(new, "UPDATE")
+                if gk == ("", "Secret"):
+                    secret_string_data(new)
                 validator = self.validators.get(gk)
                 if validator:
                     validator(new)
