@@ -35,12 +35,13 @@ define pytest
 endef
 
 .PHONY: help venv install build lint ruff ansible-lint sanity units lab-tests integration test demo \
-        bench reliability reliability-ci molecule oldest-client lab-up lab-down lab-status docs-check changelog clean system-deps
+        bench reliability reliability-ci molecule oldest-client real-build lab-up lab-down lab-status docs-check changelog clean system-deps
 
 help:
 	@echo "make demo   - create the venv, install the collection, start the lab, run the whole migration"
 	@echo "make test   - everything CI runs (ruff, ansible-lint, sanity, unit, lab, integration, build)"
-	@echo "other: venv install build lint sanity units oldest-client lab-tests integration bench reliability reliability-ci molecule oldest-client lab-up lab-down lab-status clean"
+	@echo "other: venv install build lint sanity units oldest-client lab-tests integration bench reliability reliability-ci molecule real-build lab-up lab-down lab-status clean"
+	@echo "LAB_KUBE=real make lab-up (or demo): the lab on real Kubernetes and Karmada; make real-build first"
 
 $(VENV)/.stamp: requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -121,6 +122,11 @@ integration: venv
 
 test: export REQUIRE_REGISTRY_TOOLS := 1
 test: system-deps ruff build sanity units oldest-client lab-tests integration reliability-ci molecule ansible-lint
+
+# Real kube-apiserver, controller-manager, scheduler, etcd, kwok and Karmada, built from their Go
+# modules into a cache outside the tree (tests/lab/real/build.sh says where); seconds when cached.
+real-build:
+	@bash tests/lab/real/build.sh >/dev/null
 
 lab-up: venv
 	$(PY) tests/lab/labctl.py up --dir $(LAB_DIR)

@@ -1,5 +1,8 @@
-"""The whole migration against the lab, twice: the first run moves everything to CTyun, the
-second run changes nothing on any host."""
+"""The whole migration against the lab, on each backend of ``LAB_BACKENDS`` (the simulation, and
+real Kubernetes and Karmada with ``real``), with the demo variables and every seeded namespace:
+the stages up to promotion (no pod restarted), the whole of migrate.yml twice (the first run
+moves everything to CTyun, the second changes nothing on any host), then rollback.yml (every
+replica back on the source)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,15 @@ import yaml
 from kubernetes import client
 
 from tests.lab.fixtures import start_lab
+from tests.lab.kubesim.seed import NAMESPACES as SEEDED_NAMESPACES
+from tests.lab.pytest_lab import backends
 from tests.utils.devpath import REPO
 from tests.utils.migrate_run import run_playbook
 
 pytestmark = pytest.mark.skipif(not (REPO / "playbooks" / "federation.yml").exists(),
                                 reason="the federation stage (playbooks/federation.yml) is not available")
 
-NAMESPACES = ["shop", "web"]
+NAMESPACES = list(SEEDED_NAMESPACES)
 
 
 def apps(lab, context):
@@ -31,16 +36,41 @@ def deployments(lab, context):
     return out
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    work = tmp_path_factory.mktemp("e2e")
-    with start_lab(work / "lab", LAB_WORKLOADS="12", LAB_READY_S="0.3", LAB_CLUSTER_READY_S="1") as lab:
+def pods_and_replicasets(lab, context="source"):
+    core, api = client.CoreV1Api(lab.api_client(context)), apps(lab, context)
+    pods = sorted(p.metadata.uid for ns in NAMESPACES for p in core.list_namespaced_pod(ns).items
+                  if not p.metadata.deletion_timestamp)
+    sets = sorted((r.metadata.name, r.metadata.uid) for ns in NAMESPACES
+                  for r in api.list_namespaced_replica_set(ns).items)
+    return pods, sets
+
+
+@pytest.fixture(scope="module", params=backends())
+def migrated(request, tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e-%s" % request.param)
+    extra = {"migrate_namespaces": NAMESPACES}
+    with start_lab(work / "lab", LAB_KUBE=request.param, LAB_WORKLOADS="12", LAB_READY_S="0.3",
+                   LAB_CLUSTER_READY_S="1") as lab:
         before = deployments(lab, "source")
-        # The first run at -vvvv: every module's arguments and results are printed, none may show a secret.
-        first, recap1 = run_playbook(lab, work / "migration", verbosity=4)
-        second, recap2 = run_playbook(lab, work / "migration")
-        yield dict(lab=lab, work=work / "migration", before=before, first=first, recap1=recap1, second=second,
-                   recap2=recap2, source=deployments(lab, "source"), target=deployments(lab, "target"))
+        running = pods_and_replicasets(lab)
+        # Up to promotion at -vvvv: every module's arguments and results are printed, none may show a secret.
+        promoted, _ = run_playbook(lab, work / "migration", extra=dict(extra), verbosity=4,
+                                   tags=["--skip-tags", "cutover"])
+        after_promote = pods_and_replicasets(lab)
+        first, recap1 = run_playbook(lab, work / "migration", extra=dict(extra))
+        second, recap2 = run_playbook(lab, work / "migration", extra=dict(extra))
+        source, target = deployments(lab, "source"), deployments(lab, "target")
+        rollback, _ = run_playbook(lab, work / "migration", playbook="rollback.yml", extra=dict(extra))
+        yield dict(lab=lab, work=work / "migration", before=before, promoted=promoted, running=running,
+                   after_promote=after_promote, first=first, recap1=recap1, second=second, recap2=recap2,
+                   source=source, target=target, rollback=rollback, rolled_back=deployments(lab, "source"))
+
+
+def test_promotion_restarts_no_pod(migrated):
+    assert migrated["promoted"].returncode == 0, migrated["promoted"].stdout[-4000:]
+    pods, sets = migrated["running"]
+    assert pods and sets
+    assert migrated["after_promote"] == (pods, sets), "promotion replaced pods or ReplicaSets on the source"
 
 
 def test_first_run_completes_every_stage(migrated):
@@ -94,7 +124,7 @@ def test_vvvv_output_and_written_files_hold_no_secret(migrated):
     lab, work = migrated["lab"], migrated["work"]
     values = secrets(lab, work)
     assert len(values) >= 5
-    output = migrated["first"].stdout + migrated["first"].stderr
+    output = migrated["promoted"].stdout + migrated["promoted"].stderr
     assert "<ESTABLISH LOCAL CONNECTION" in output or "ansible_facts" in output or "invocation" in output, \
         "the run was not verbose"
     for value in values:
@@ -109,3 +139,13 @@ def test_vvvv_output_and_written_files_hold_no_secret(migrated):
     assert checked >= 8
     for path in work.glob("*.kubeconfig"):
         assert oct(path.stat().st_mode & 0o777) == "0o600", path.name
+
+
+def test_rollback_restores_the_source(migrated):
+    assert migrated["rollback"].returncode == 0, migrated["rollback"].stdout[-4000:]
+    before, after = migrated["before"], migrated["rolled_back"]
+    assert set(after) == set(before), "a source workload was deleted"
+    for key, dep in before.items():
+        assert after[key].metadata.uid == dep.metadata.uid, "%s was re-created" % key
+        assert after[key].spec.replicas == dep.spec.replicas, key
+        assert after[key].status.ready_replicas == dep.spec.replicas, key

@@ -23,6 +23,7 @@ class LabHandle:
         self.env = json.loads((self.dir / "env.json").read_text())
         self.seed = json.loads((self.dir / "seed.json").read_text())
         self.ca = str(self.dir / "ca.crt")
+        self.kube = self.env.get("kube", "sim")  # "real": real Kubernetes and Karmada (LAB_KUBE=real)
 
     def requests(self, since=0):
         path = self.dir / "requests.jsonl"
@@ -74,6 +75,11 @@ def start_lab(directory, **knobs):
     env.update(dict((k, str(v)) for k, v in knobs.items()))
     proc = subprocess.run([sys.executable, str(LABCTL), "up", "--dir", str(directory)], capture_output=True,
                           text=True, env=env, cwd=str(REPO), check=False)
+    if proc.returncode != 0 and env.get("LAB_KUBE") == "real":
+        logs = Path(directory) / "real" / "logs"
+        tails = ["== %s\n%s" % (p.name, p.read_text(errors="replace")[-1500:])
+                 for p in sorted(logs.glob("*.log"))] if logs.is_dir() else []
+        proc.stdout += "\n".join(tails)
     if proc.returncode != 0:
         subprocess.run([sys.executable, str(LABCTL), "down", "--dir", str(directory)], capture_output=True,
                        check=False)

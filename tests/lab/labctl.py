@@ -50,11 +50,11 @@ def write_outputs(lab):
         "KUBECONFIG": str(kc), "CTYUN_ENDPOINT": "https://127.0.0.1:%d" % lab.ports["ctyun"],
         "CTYUN_ACCESS_KEY": labmod.CTYUN_ACCESS_KEY, "CTYUN_SECRET_KEY": labmod.CTYUN_SECRET_KEY,
         "CTYUN_REGION_ID": labmod.CTYUN_REGION_ID, "CTYUN_CA_BUNDLE": str(lab.ca["ca"]),
-        "LAB_DIR": str(d),
+        "LAB_DIR": str(d), "LAB_KUBE": getattr(lab, "kube", "sim"),
     }
     (d / "env.sh").write_text("".join("export %s='%s'\n" % kv for kv in env.items()))
     os.chmod(d / "env.sh", 0o600)
-    (d / "env.json").write_text(json.dumps(env))
+    (d / "env.json").write_text(json.dumps(dict(env, kube=env["LAB_KUBE"])))
     os.chmod(d / "env.json", 0o600)
     example = REPO / "inventory" / "example" / "group_vars" / "all.yml"
     group_vars = yaml.safe_load(example.read_text()) if example.exists() else {}
@@ -75,6 +75,10 @@ def write_outputs(lab):
 
 
 async def serve(lab_dir):
+    if os.environ.get("LAB_KUBE", "sim") == "real":
+        from tests.lab.real.lab import serve_real
+
+        return await serve_real(lab_dir, write_outputs)
     from aiohttp import web
 
     from tests.lab.kubesim import seed
@@ -161,7 +165,19 @@ async def serve(lab_dir):
         await runner.cleanup()
 
 
-def cmd_up(lab_dir, timeout=180):
+def cmd_up(lab_dir, timeout=None):
+    kube = os.environ.get("LAB_KUBE", "sim")
+    if kube not in ("sim", "real"):
+        print("LAB_KUBE must be 'sim' (the default) or 'real', not %r" % kube)
+        return 2
+    if kube == "real":
+        from tests.lab.real.controlplane import RealLabError, require_built
+        try:
+            require_built()
+        except RealLabError as exc:
+            print(str(exc))
+            return 2
+    timeout = timeout or (600 if kube == "real" else 180)
     pid = _pid(lab_dir)
     if pid and (lab_dir / "ready").exists():
         print("lab already running (pid %d) in %s" % (pid, lab_dir))

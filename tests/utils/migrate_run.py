@@ -15,13 +15,13 @@ from tests.utils.devpath import DEV_ROOT, REPO, ensure_dev_path
 RECAP = re.compile(r"^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def playbook_cmd(lab, workdir, playbook="migrate.yml", extra=None, verbosity=0):
+def playbook_cmd(lab, workdir, playbook="migrate.yml", extra=None, verbosity=0, tags=()):
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"),
            str(REPO / "playbooks" / playbook), "-e", "@%s" % (REPO / "tests" / "demo" / "demo_vars.yml"),
            "-e", json.dumps(dict({"migration_workdir": str(workdir)}, **(extra or {})))]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    return cmd
+    return cmd + list(tags)
 
 
 def playbook_env(lab):
@@ -33,8 +33,8 @@ def playbook_env(lab):
     return env
 
 
-def run_playbook(lab, workdir, playbook="migrate.yml", extra=None, verbosity=0, timeout=900):
-    proc = subprocess.run(playbook_cmd(lab, workdir, playbook, extra, verbosity), capture_output=True, text=True,
+def run_playbook(lab, workdir, playbook="migrate.yml", extra=None, verbosity=0, timeout=900, tags=()):
+    proc = subprocess.run(playbook_cmd(lab, workdir, playbook, extra, verbosity, tags), capture_output=True, text=True,
                           env=playbook_env(lab), timeout=timeout, check=False)
     recap = dict((m.group(1), dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5))))
                  for m in RECAP.finditer(proc.stdout))

@@ -28,11 +28,20 @@ async def start(lab):
 
 
 def join_member(lab, member_name, cluster_key, labels=None):
-    """Make lab cluster ``cluster_key`` the Karmada member ``member_name`` (Ready)."""
+    """Make lab cluster ``cluster_key`` the Karmada member ``member_name`` (Ready). On the real
+    backend (``LAB_KUBE=real``) the real Karmada gets a push-mode member, as ``karmadactl join``."""
+    planes = getattr(lab, "planes", None)
+    if planes is not None:
+        planes.join(member_name, cluster_key, labels)
+        return
     getattr(lab, _KEY).join(member_name, cluster_key, labels)
 
 
 def unjoin_member(lab, member_name):
+    planes = getattr(lab, "planes", None)
+    if planes is not None:
+        planes.unjoin(member_name)
+        return
     getattr(lab, _KEY).unjoin(member_name)
 
 

@@ -26,7 +26,20 @@ from .resources import KARMADA_EXTRA, Registry, crd_kinds
 from .store import Store, StoreError
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT_CRDS = REPO.parent / "shared" / "reference" / "karmada-crds"
+# Karmada's CRDs: from the Karmada module the real backend built (make real-build) when that cache
+# exists, else the copy tools/sync_karmada_crds.sh generated from the same module version.
+REPO_CRDS = REPO / "tests" / "lab" / "karmada-crds"
+
+
+def default_crd_dir():
+    try:
+        from tests.lab.real.controlplane import built
+        cache = built()
+    except ImportError:  # pragma: no cover
+        cache = None
+    if cache is not None and (cache / "karmada" / "sim-crds").is_dir():
+        return cache / "karmada" / "sim-crds"
+    return REPO_CRDS
 
 VERSIONS = {
     "source": {"major": "1", "minor": "22", "gitVersion": "v1.22.17-aliyun.1", "platform": "linux/amd64"},
@@ -123,8 +136,13 @@ def make_ca(directory):
                            critical=False)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(key, hashes.SHA256()))
-    paths = {"ca": directory / "ca.crt", "cert": directory / "server.crt", "key": directory / "server.key"}
+    paths = {"ca": directory / "ca.crt", "cert": directory / "server.crt", "key": directory / "server.key",
+             "ca_key": directory / "ca.key"}
     paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    # the real backend (LAB_KUBE=real) signs its servers' certificates with the same CA
+    paths["ca_key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    os.chmod(paths["ca_key"], 0o600)
     paths["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     paths["key"].write_bytes(skey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                 serialization.NoEncryption()))
@@ -141,14 +159,17 @@ class Lab:
         for k, v in env.items():
             if k.startswith("LAB_") and k not in self.knobs:
                 self.knobs[k] = v
-        self.crd_dir = Path(env.get("LAB_KARMADA_CRDS") or DEFAULT_CRDS)
+        self.crd_dir = Path(env.get("LAB_KARMADA_CRDS") or default_crd_dir())
         self.ca = make_ca(self.dir)
-        self.clusters = {name: Cluster(name, self) for name in ("source", "target", "karmada")}
+        self.clusters = self.make_clusters()
         self.ports = {}
         self._log = open(self.dir / "requests.jsonl", "a", buffering=1)
         self._rngs = {}
         self.started = time.time()
         self.tasks = []
+
+    def make_clusters(self):
+        return {name: Cluster(name, self) for name in ("source", "target", "karmada")}
 
     # -- knobs -------------------------------------------------------------
     def knob(self, name, default=None):

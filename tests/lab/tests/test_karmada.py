@@ -242,3 +242,38 @@ def test_claim_is_kept_until_a_preempting_policy_takes_it(world):
     _wait(lambda: claimer() == "higher", what="preempted by the higher-priority policy")
     _wait(lambda: [c["name"] for c in (world.binding("claimed") or {}).get("spec", {}).get("clusters") or []]
           == ["target"], what="binding follows the new claimer")
+
+
+# Static-weight cases run through the lab's Karmada: on the real backend the real
+# karmada-scheduler divides (pkg/scheduler/core/assignment.go assignByStaticWeightStrategy, the
+# dispenser seeded with the template's UID), and the simulation's division of the same input, with
+# the same UID, must give the same ResourceBinding clusters. Odd counts, ties and a zero share.
+# (replicas, source weight, target weight)
+DIVISION_CASES = [(1, 1, 1), (2, 1, 1), (3, 1, 1), (5, 1, 1), (7, 1, 1), (3, 2, 1), (5, 2, 1), (7, 1, 3),
+                  (9, 3, 2), (10, 1, 2), (11, 5, 5), (4, 1, 3), (1, 2, 1), (13, 2, 3)]
+
+
+def test_static_weight_division_agrees_with_simulation(world):
+    members = [{"metadata": {"name": n, "labels": {}}} for n in ("source", "target")]
+    created = []
+    for i, (replicas, ws, wt) in enumerate(DIVISION_CASES):
+        name = "div-%d" % i
+        world.apps["karmada"].create_namespaced_deployment(world.ns, {
+            "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+        world.policy(name, name, clusters=("source", "target"), weights={"source": ws, "target": wt})
+        created.append((name, replicas, ws, wt))
+    results = []
+    for name, replicas, ws, wt in created:
+        rb = _wait(lambda name=name: (lambda b: b if b and (b.get("spec") or {}).get("clusters") else None)(
+            world.binding(name)), timeout=60, what="binding of %s scheduled" % name)
+        uid = world.apps["karmada"].read_namespaced_deployment(name, world.ns).metadata.uid
+        got = sorted((c["name"], c["replicas"]) for c in rb["spec"]["clusters"])
+        weight_list = [{"targetCluster": {"clusterNames": ["source"]}, "weight": ws},
+                       {"targetCluster": {"clusterNames": ["target"]}, "weight": wt}]
+        want = sorted((c["name"], c["replicas"]) for c in division.divide(replicas, members, weight_list, uid))
+        results.append((name, replicas, ws, wt, got, want))
+    wrong = [r for r in results if r[4] != r[5]]
+    assert not wrong, "division differs (name, replicas, weights, binding, simulation): %s" % wrong
