@@ -687,10 +687,13 @@ class Karmada:
             results.append(self.apply(mstore, work, manifest))
         ok = all(r[0] for r in results)
         now = now_iso()
+        # pkg/controllers/execution/execution_controller.go: "Failed to apply all manifests (%d/%d): %s"
         cond = {"type": "Applied", "status": "True" if ok else "False",
                 "reason": "AppliedSuccessful" if ok else "AppliedFailed",
-                "message": "Manifest has been successfully applied" if ok else "; ".join(r[1] for r in results
-                                                                                          if not r[0]),
+                "message": "Manifest has been successfully applied" if ok else
+                "Failed to apply all manifests (%d/%d): %s" % (sum(1 for r in results if r[0]), len(results),
+                                                                "; ".join(r[1].replace("<member>", member)
+                                                                          for r in results if not r[0])),
                 "lastTransitionTime": now}
         old = [c for c in (work.get("status") or {}).get("conditions") or [] if c["type"] == "Applied"]
         if not old or old[0]["status"] != cond["status"] or old[0]["message"] != cond["message"]:
@@ -723,8 +726,10 @@ class Karmada:
             (current["metadata"].get("labels") or {}).get(MANAGED) == "true"
         overwrite = (meta.get("annotations") or {}).get(CONFLICT) == "overwrite"
         if not managed and not overwrite:
-            return False, ("%s %s/%s exists in the member cluster and is not managed by Karmada; "
-                           "conflictResolution is Abort" % (manifest["kind"], ns or "", meta["name"]))
+            # as real Karmada words it (pkg/util/objectwatcher/objectwatcher.go, checked on v1.18.2)
+            return False, ("resource(kind=%s, %s/%s) already exists in the cluster <member> and the "
+                           "work.karmada.io/conflict-resolution strategy value is empty, Karmada will not "
+                           "manage this resource" % (manifest["kind"], ns or "", meta["name"]))
         new = clone(current)
         for key, value in desired.items():
             if key in ("metadata", "status"):
@@ -841,9 +846,9 @@ class Karmada:
         conds = [c for c in st.get("conditions") or [] if c["type"] != "FullyApplied"]
         fully = {"type": "FullyApplied", "status": "True" if all_applied and aggregated else "False",
                  "reason": "FullyAppliedSuccess" if all_applied and aggregated else "FullyAppliedFailed",
+                 # pkg/util/helper/workstatus.go FullyAppliedFailedMessage: the details stay in status.aggregatedStatus
                  "message": "All works have been successfully applied" if all_applied and aggregated else
-                 "; ".join(a.get("appliedMessage", "%s: not applied yet" % a["clusterName"])
-                           for a in aggregated if not a["applied"]) or "no cluster scheduled"}
+                 "Failed to apply all works, see status.aggregatedStatus for details"}
         old = [c for c in st.get("conditions") or [] if c["type"] == "FullyApplied"]
         if old and old[0]["status"] == fully["status"] and old[0]["message"] == fully["message"]:
             fully = old[0]

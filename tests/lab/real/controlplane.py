@@ -448,7 +448,8 @@ class ControlPlanes:
             "karmada-webhook", "--kubeconfig", self.kubeconfig("karmada"), "--bind-address", "127.0.0.1",
             "--secure-port", self.ports["karmada-webhook"], "--cert-dir", cert_dir,
             "--metrics-bind-address", "127.0.0.1:%d" % free_port(),
-            "--health-probe-bind-address", "127.0.0.1:%d" % free_port(), "--allow-no-execute-taint-policy=true"])
+            "--health-probe-bind-address", "127.0.0.1:%d" % free_port(), "--allow-no-execute-taint-policy=true",
+            "--feature-gates", "AllAlpha=true,AllBeta=true"])
         self._wait_tls(self.ports["karmada-webhook"], "karmada-webhook")
         text = (kdir / "webhook-configuration.yaml").read_text()
         text = text.replace(WEBHOOK_SERVICE, webhook_url).replace("{{caBundle}}", ca_bundle)
@@ -467,7 +468,7 @@ class ControlPlanes:
             "--authorization-kubeconfig", self.kubeconfig("karmada"),
             "--etcd-servers", "http://127.0.0.1:%d" % self.ports["etcd"], "--etcd-prefix", "/karmada-aggregated",
             "--tls-cert-file", cert, "--tls-private-key-file", key, "--bind-address", "127.0.0.1",
-            "--secure-port", agg, "--feature-gates", "AllAlpha=false"])
+            "--secure-port", agg])
         rest.create("/api/v1/namespaces/karmada-system/services", {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "karmada-aggregated-apiserver", "namespace": "karmada-system"},
@@ -481,12 +482,16 @@ class ControlPlanes:
                                  "port": agg}}})
         self._spawn("karmada-controller-manager", [
             "karmada-controller-manager", "--kubeconfig", self.kubeconfig("karmada"),
-            "--cluster-status-update-frequency", "5s", "--controllers", "*", "--leader-elect=false",
+            # flags of Karmada's own manifest (artifacts/deploy/karmada-controller-manager.yaml)
+            "--cluster-status-update-frequency", "5s", "--controllers", "*,hpaScaleTargetMarker,deploymentReplicasSyncer",
+            "--feature-gates", "AllAlpha=true,AllBeta=true", "--enable-no-execute-taint-eviction=true",
+            "--leader-elect=false",
             "--metrics-bind-address", "127.0.0.1:%d" % free_port(),
             "--health-probe-bind-address", "127.0.0.1:%d" % free_port(), "--kube-api-qps", "200",
             "--kube-api-burst", "400"])
         self._spawn("karmada-scheduler", [
             "karmada-scheduler", "--kubeconfig", self.kubeconfig("karmada"), "--leader-elect=false",
+            "--feature-gates", "AllAlpha=true,AllBeta=true",
             "--enable-scheduler-estimator=false", "--metrics-bind-address", "127.0.0.1:%d" % free_port(),
             "--health-probe-bind-address", "127.0.0.1:%d" % free_port(), "--kube-api-qps", "200",
             "--kube-api-burst", "400"])

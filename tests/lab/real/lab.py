@@ -184,6 +184,9 @@ HOP_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "te", "t
                "proxy-authorization", "proxy-authenticate", "content-length"}
 
 
+SKIP_AUTO = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+
+
 def proxy_app(lab, name, upstream, session):
     from aiohttp import web
 
@@ -192,8 +195,10 @@ def proxy_app(lab, name, upstream, session):
         body = await request.read()
         url = upstream + request.path_qs
         watch = request.query.get("watch") in ("true", "1")
+        # forwarded verbatim: aiohttp adds none of its own headers (a body without Content-Type, as
+        # the official Python client sends, must reach the server without one)
         upstream_resp = await session.request(request.method, url, headers=headers, data=body or None,
-                                              allow_redirects=False)
+                                              allow_redirects=False, skip_auto_headers=SKIP_AUTO)
         try:
             out_headers = [(k, v) for k, v in upstream_resp.headers.items() if k.lower() not in HOP_HEADERS]
             if not watch:

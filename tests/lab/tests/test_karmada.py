@@ -173,9 +173,12 @@ def test_abort_leaves_member_untouched_and_reports_conflict(world):
     before = world.apps["source"].read_namespaced_deployment("guarded", world.ns)
     world.template(body, overwrite=False, image="nginx:9.9")
     world.policy("guarded-pp", "guarded", resolution="Abort")
-    cond = _wait(lambda: (lambda c: c if c and c["status"] == "False" and "Abort" in c["message"] else None)(
+    _wait(lambda: (lambda c: c if c and c["status"] == "False" and c["reason"] == "FullyAppliedFailed" else None)(
         world.condition("guarded", "FullyApplied")), what="conflict reported")
-    assert "not managed by Karmada" in cond["message"]
+    messages = [a.get("appliedMessage", "") for a in (world.binding("guarded").get("status") or {}).get(
+        "aggregatedStatus") or []]
+    assert any("already exists in the cluster source" in m and "Karmada will not manage this resource" in m
+               for m in messages), messages
     after = world.apps["source"].read_namespaced_deployment("guarded", world.ns)
     assert after.metadata.resource_version == before.metadata.resource_version
     assert after.spec.template.spec.containers[0].image == "nginx:1.25"
