@@ -483,7 +483,8 @@ class ControlPlanes:
         self._spawn("karmada-controller-manager", [
             "karmada-controller-manager", "--kubeconfig", self.kubeconfig("karmada"),
             # flags of Karmada's own manifest (artifacts/deploy/karmada-controller-manager.yaml)
-            "--cluster-status-update-frequency", "5s", "--controllers", "*,hpaScaleTargetMarker,deploymentReplicasSyncer",
+            "--cluster-status-update-frequency", "5s",
+            "--controllers", "*,hpaScaleTargetMarker,deploymentReplicasSyncer",
             "--feature-gates", "AllAlpha=true,AllBeta=true", "--enable-no-execute-taint-eviction=true",
             "--leader-elect=false",
             "--metrics-bind-address", "127.0.0.1:%d" % free_port(),
