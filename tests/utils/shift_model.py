@@ -12,13 +12,15 @@ import copy
 import json
 import re
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import NotFoundError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.division import divide_static
 
 SRC, TGT = "src", "tgt"
-PATH = re.compile(r"^/apis/(?P<group>.+)/namespaces/(?P<ns>[^/]+)/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?$")
+PATH = re.compile(r"^/apis?/(?P<group>.+)/namespaces/(?P<ns>[^/]+)/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?$")
+WORKLOAD_PLURALS = ("deployments", "statefulsets")
 
 
 class World(object):
@@ -26,13 +28,16 @@ class World(object):
         self.policies = {}
         self.templates = {}
         self.members = {SRC: {}, TGT: {}}
+        self.others = {}    # (cluster or None, plural) -> objects of kinds the model does not act on
         self.writes = 0
         self.low = {}  # workload -> lowest ready sum seen
         self.ready_per_tick = 1
         self.lock = threading.RLock()
 
     def add(self, name, replicas, mu, uid):
-        tpl = {"kind": "Deployment", "metadata": {"namespace": "app", "name": name, "uid": uid},
+        # claimed by its policy, as Karmada's detector marks a template (pkg/detector/claim.go)
+        tpl = {"kind": "Deployment", "metadata": {"namespace": "app", "name": name, "uid": uid, "annotations": {
+               "propagationpolicy.karmada.io/name": name, "propagationpolicy.karmada.io/namespace": "app"}},
                "spec": {"replicas": replicas, "strategy": {"rollingUpdate": {"maxUnavailable": mu}}}}
         self.templates["app/" + name] = tpl
         self.policies["app/" + name] = {
@@ -45,7 +50,7 @@ class World(object):
 
     @staticmethod
     def _member(tpl, replicas, ready=0):
-        return {"metadata": {"namespace": "app", "name": tpl["metadata"]["name"],
+        return {"metadata": {"namespace": "app", "name": tpl["metadata"]["name"], "uid": str(uuid.uuid4()),
                              "labels": {"karmada.io/managed": "true"}},
                 "spec": {"replicas": replicas}, "status": {"replicas": replicas, "readyReplicas": ready}}
 
@@ -108,6 +113,8 @@ class FakeRest(object):
         self.requests = 0
 
     def _store(self, plural):
+        if plural not in WORKLOAD_PLURALS + ("propagationpolicies",):
+            return self.world.others.setdefault((self.cluster, plural), {})
         if self.cluster:
             return self.world.members[self.cluster]
         return self.world.policies if plural == "propagationpolicies" else self.world.templates
