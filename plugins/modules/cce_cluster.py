@@ -240,6 +240,11 @@ kubeconfig:
   description: The kubeconfig content.
   returned: when O(return_kubeconfig=true)
   type: str
+reason:
+  description: Why O(state=absent) deletes, waits for or refuses the deletion (for example node pools left without
+    O(force_delete)).
+  returned: when state is absent
+  type: str
 immutable:
   description: On failure because of immutable differences, each field with its current and wanted value.
   returned: on failure

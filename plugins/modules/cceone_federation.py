@@ -102,7 +102,7 @@ def run(mod):
             raise ValidationError("federation instance %s is %s; its kubeconfig is available once it runs"
                                   % (p["name"], fed["status"]))
         text = one.federation_kubeconfig(fed["id"])
-        if write_private(p["kubeconfig_path"], text, mod.check_mode):
+        if write_private(mod.module, p["kubeconfig_path"], text, mod.check_mode):
             mod.changed()
             mod.add_diff(before="", after="kubeconfig written (content not shown)", header=p["kubeconfig_path"])
         out["kubeconfig_path"] = p["kubeconfig_path"]

@@ -234,7 +234,8 @@ def run(mod):
                     before_md = fh.read()
             except OSError:
                 before_md = ""
-        changed, paths, changed_files = report.write_reports(doc, params["output_dir"], check_mode=mod.check_mode)
+        changed, paths, changed_files = report.write_reports(mod.module, doc, params["output_dir"],
+                                                             check_mode=mod.check_mode)
         result.update(files=paths, files_changed=changed_files)
         mod.changed(changed)
         if changed and mod.diff_mode and "assessment.md" in changed_files:

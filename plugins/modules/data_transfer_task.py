@@ -147,6 +147,15 @@ task:
     lag_seconds:
       description: Replication lag of the incremental sync.
       type: int
+    error:
+      description: The service's error message for a failed task, else null.
+      type: str
+    source:
+      description: Source database endpoint as the service reports it, without passwords.
+      type: dict
+    target:
+      description: Target RDS instance and databases as the service reports them, without passwords.
+      type: dict
 actions:
   description: What was done (or would be done in check mode), among C(create) and C(start).
   returned: unless state is cutover_ready

@@ -251,6 +251,11 @@ results:
       description: Why the image failed.
       type: str
       returned: when outcome is failed
+    would_copy:
+      description: Digests of the blobs a real run would copy (missing in the target).
+      type: list
+      elements: str
+      returned: in check mode, when the image would be copied
 counts:
   description: Number of images per outcome, plus C(total).
   returned: always

@@ -148,6 +148,9 @@ results:
   type: list
   elements: dict
   contains:
+    api_version:
+      description: API version of the object.
+      type: str
     kind:
       description: Kind of the object.
       type: str
@@ -172,6 +175,12 @@ results:
       description: The storage class of a PersistentVolumeClaim (what the promote role maps for the target).
       type: str
       returned: for PersistentVolumeClaims with a storage class
+    dependencies:
+      description: The workload's dependencies (ConfigMaps, Secrets, ServiceAccounts, PVCs it references), each with
+        C(kind), C(namespace), C(name) and C(outcome).
+      type: list
+      elements: dict
+      returned: with O(dependencies=true), for workloads
 counts:
   description: Number of objects per outcome, and C(total).
   returned: always

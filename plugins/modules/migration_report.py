@@ -15,9 +15,12 @@ description:
   - Reads the records each stage of the migration writes into O(workdir) (C(assess.json),
     C(data_migration.json), C(target_cluster.json), C(federation.json), C(promote.json), C(cutover.json))
     and writes C(report.md) and a self-contained C(report.html) (inline CSS and SVG chart).
-  - The report shows, per stage, what was done and when; objects by kind before and after; per
-    workload the source and target replicas and ready counts at each cutover step; the image
-    digests synced; and a chart of the replica split over the cutover.
+  - The report shows, per stage, its status (one of C(done), C(running), C(blocked), C(failed), C(planned),
+    C(unknown); a record's other word is shown next to it), start, end and duration, all times as
+    C(YYYY-MM-DD HH:MM:SS UTC); objects by kind before and after, each column labelled with its scope;
+    the replica split over the cutover (a chart in HTML, a table in both); per workload the source and
+    target replicas and ready counts at each cutover step; and the image digests synced.
+  - C(report.md) and C(report.html) have the same sections in the same order.
   - Files are rewritten only when their content changes, so a re-run reports no change.
 author:
   - ctyun.cce_migration maintainers (@ctyun-cce-migration)
@@ -35,6 +38,11 @@ options:
         run against the target cluster), shown next to the source assessment's counts.
     type: dict
     default: {}
+  after_scope:
+    description:
+      - What O(after_counts) counted (for example C(CCE cluster, namespaces shop and payments)), shown as the
+        label of the C(After) column. The C(Before) column is labelled with the assessment's scope.
+    type: str
   title:
     description: Title of the report.
     type: str
@@ -67,14 +75,23 @@ report:
   returned: always
   type: dict
   contains:
+    title:
+      description: Title of the report.
+      type: str
     stages:
-      description: One entry per stage record found.
+      description:
+        - One entry per stage record found, with C(stage), C(status) (C(done), C(running), C(blocked), C(failed),
+          C(planned) or C(unknown)), C(raw_status) (the record's own word), C(started), C(finished) (both
+          C(YYYY-MM-DD HH:MM:SS UTC), empty when unknown), C(duration), C(changed) and C(summary).
       type: list
       elements: dict
     counts:
-      description: Objects by kind, before and after.
+      description: Objects by kind, C(before) and C(after).
       type: list
       elements: dict
+    counts_scope:
+      description: What the C(before) and C(after) counts cover.
+      type: dict
     steps:
       description: Cutover steps with per-workload replicas and ready counts.
       type: list
@@ -92,22 +109,6 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.report import render
 
 
-def _write_if_changed(mod, path, text):
-    before = None
-    if os.path.exists(path):
-        with open(path) as fh:
-            before = fh.read()
-    if before == text:
-        return False
-    if mod.check_mode:
-        return True
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-    return True
-
-
 def run(mod):
     params = mod.params
     workdir = params["workdir"]
@@ -116,14 +117,15 @@ def run(mod):
                               % workdir)
     output_dir = params["output_dir"] or workdir
     records = render.load_records(workdir)
-    report = render.build_report(records, after_counts=params["after_counts"], title=params["title"])
+    report = render.build_report(records, after_counts=params["after_counts"], title=params["title"],
+                                 after_scope=params["after_scope"])
     if not mod.check_mode:
         os.makedirs(output_dir, exist_ok=True)
     files = []
     for name, text in (("report.md", render.render_markdown(report)), ("report.html", render.render_html(report))):
         path = os.path.join(output_dir, name)
         files.append(path)
-        if _write_if_changed(mod, path, text):
+        if mod.write_file(path, text, mode=0o644):
             mod.changed()
             mod.add_diff(before="", after="%s updated" % name, header=path)
     return dict(files=files, report=report)
@@ -134,6 +136,7 @@ def main():
         workdir=dict(type="path", required=True),
         output_dir=dict(type="path"),
         after_counts=dict(type="dict", default={}),
+        after_scope=dict(type="str"),
         title=dict(type="str", default="Migration report"),
     )
     CceMigrationModule(argument_spec).run(run)

@@ -75,8 +75,8 @@ dest:
 """
 
 import json
-import os
 
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.files import read_text
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.datamove import volumes
 
@@ -90,22 +90,10 @@ def run(mod):
     dest = params["dest"]
     if dest:
         content = json.dumps(dict(pvcs=rows, summary=out["summary"]), indent=2, sort_keys=True) + "\n"
-        before = None
-        if os.path.exists(dest):
-            with open(dest) as fh:
-                before = fh.read()
-        if before != content:
+        before = read_text(dest)
+        if mod.write_file(dest, content, mode=0o644):
             mod.changed()
             mod.add_diff(before or "", content, header=dest)
-            if not mod.check_mode:
-                parent = os.path.dirname(dest)
-                if parent and not os.path.isdir(parent):
-                    os.makedirs(parent, 0o700)
-                tmp = dest + ".tmp"
-                with open(tmp, "w") as fh:
-                    fh.write(content)
-                os.chmod(tmp, 0o644)
-                os.rename(tmp, dest)
         out["dest"] = dest
     return out
 

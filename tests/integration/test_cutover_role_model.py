@@ -69,7 +69,7 @@ def test_cutover_then_rollback(setup):
     assert proc.returncode == 0, out[-4000:]
     assert "50 % on CTyun" in out and "WORKLOAD" in out
     record = json.loads((workdir / "cutover.json").read_text())
-    assert record["stage"] == "cutover" and record["status"] == "ok"
+    assert record["stage"] == "cutover" and record["status"] == "done"
     assert [s["percent"] for s in record["steps"]] == [0, 50, 100]
     assert all(isinstance(s["seconds"], float) for s in record["steps"])
     last = record["steps"][-1]["workloads"]
@@ -86,9 +86,25 @@ def test_cutover_then_rollback(setup):
     back = _play(inv, "rollback.yml", "-e", "cutover_rollback_release=true")
     assert back.returncode == 0, (back.stdout + back.stderr)[-4000:]
     rec = json.loads((workdir / "rollback.json").read_text())
-    assert rec["status"] == "ok" and rec["released"]
+    assert rec["status"] == "done" and rec["released"]
     for name, replicas, _mu, _uid in WORKLOADS:
         src = world.members[SRC]["app/" + name]
         assert src["status"]["readyReplicas"] == replicas
         assert "karmada.io/managed" not in src["metadata"]["labels"]
     assert not world.policies and not world.templates
+
+
+def test_check_mode_does_not_predict_success(setup):
+    """--check cannot run the gates (no replica moves), so it must neither say "Cutover done" nor
+    record steps the report would read as done, and must not write (issue 17, point 3)."""
+    world, inv, workdir, traffic_log = setup
+    proc = _play(inv, "cutover.yml", "--check")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "Cutover done" not in out
+    assert "Check mode: no replica was moved and no gate was evaluated" in out
+    assert "gates not run (check mode)" in out and "gates passed" not in out
+    assert not (workdir / "cutover.json").exists()
+    assert world.writes == 0
+    for name, replicas, _mu, _uid in WORKLOADS:
+        assert world.members[SRC]["app/" + name]["spec"]["replicas"] == replicas

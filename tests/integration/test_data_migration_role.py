@@ -112,7 +112,7 @@ def test_role_moves_images_and_databases_and_stops_for_volumes(env, tmp_path):
     assert rows["data-mysql-0"]["size_bytes"] == 20 * 1024 ** 3
     assert rows["uploads"]["method"] == "file-copy" and rows["uploads"]["proposed_class"] is None
     record = json.loads((workdir / "data_migration.json").read_text())
-    assert record["status"] == "volumes-pending"
+    assert record["status"] == "running" and record["waiting_for"] == "volumes"
     assert record["registry_map"] == [{"from": src.host + "/shop", "to": dst.host + "/cn-shop"}]
     assert [i["digest"] for i in record["images"]] == [src.manifest_digest("shop/web", "1.0"),
                                                        src.manifest_digest("shop/tool", "2.0")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -46,6 +47,17 @@ def test_removed_api_table(gv, kind, removed_in, replacement):
     assert len(rows) == 1
     assert rows[0]["removed_in"] == removed_in
     assert rows[0]["replacement"] == replacement
+
+
+class _Mover(object):
+    """Stands in for AnsibleModule.atomic_move in the pure report tests."""
+
+    @staticmethod
+    def atomic_move(src, dest):
+        os.replace(src, dest)
+
+
+MOVER = _Mover()
 
 
 def test_removed_between_versions():
@@ -367,14 +379,14 @@ def test_reports_have_no_secret_and_are_stable(doc, tmp_path):
     assert "<svg" in html and 'class="bar-cpu"' in html
     assert not re.search(r'(src|href)=["\']?(https?:)?//', html)   # self-contained
     assert "<script" not in html
-    changed, paths, files = R.write_reports(doc, str(tmp_path / "out"))
+    changed, paths, files = R.write_reports(MOVER, doc, str(tmp_path / "out"))
     assert changed and sorted(files) == sorted(R.FILES)
     mtimes = dict((n, (tmp_path / "out" / n).stat().st_mtime_ns) for n in R.FILES)
-    assert R.write_reports(doc, str(tmp_path / "out")) == (False, paths, [])
+    assert R.write_reports(MOVER, doc, str(tmp_path / "out")) == (False, paths, [])
     assert mtimes == dict((n, (tmp_path / "out" / n).stat().st_mtime_ns) for n in R.FILES)
     doc["facts"]["counts"]["Deployment"] += 1
-    assert R.write_reports(doc, str(tmp_path / "out"), check_mode=True)[2] == ["assessment.json", "assessment.md",
-                                                                              "assessment.html"]
+    assert R.write_reports(MOVER, doc, str(tmp_path / "out"), check_mode=True)[2] == [
+        "assessment.json", "assessment.md", "assessment.html"]
 
 
 def test_html_escapes_cluster_strings(inventory):

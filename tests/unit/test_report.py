@@ -61,3 +61,58 @@ def test_module_writes_once_then_unchanged(tmp_path):
 def test_module_bad_workdir_names_field(tmp_path):
     result = run_module("migration_report", {"workdir": str(tmp_path / "missing")})
     assert result.failed and "workdir" in result["msg"]
+
+
+def test_one_status_vocabulary_and_one_time_format():
+    records = {
+        "assess": {"status": "ok", "started": "2026-11-25T10:00:00Z", "finished": "2026-11-25T10:00:04Z"},
+        "target_cluster": {"status": "creating", "started": "2026-11-25T10:01:00+00:00", "finished": 1764065100},
+        "promote": {"status": "done", "started": "2026-11-25T11:00:00.123456+00:00",
+                    "finished": "2026-11-25T13:02:03Z"},
+        "cutover": {"status": "bogus"},
+        "rollback": {"status": "failed"},
+    }
+    rows = dict((s["stage"], s) for s in render.build_report(records)["stages"])
+    assert set(s["status"] for s in rows.values()) <= set(render.STATUSES)
+    assert [rows[k]["status"] for k in ("assess", "target_cluster", "promote", "cutover", "rollback")] == [
+        "done", "running", "done", "unknown", "failed"]
+    assert rows["assess"]["raw_status"] == "ok"
+    assert rows["assess"]["started"] == "2026-11-25 10:00:00 UTC" and rows["assess"]["duration"] == "0m 04s"
+    assert rows["target_cluster"]["finished"] == "2025-11-25 10:05:00 UTC"
+    assert rows["promote"]["started"] == "2026-11-25 11:00:00 UTC" and rows["promote"]["duration"] == "2h 02m 02s"
+    text = render.render_markdown(render.build_report(records))
+    assert "| assess | done (ok) | 2026-11-25 10:00:00 UTC | 2026-11-25 10:00:04 UTC | 0m 04s |" in text
+
+
+def test_counts_are_labelled_with_their_scope():
+    records = dict(RECORDS, assess=dict(RECORDS["assess"], source={"namespaces": ["shop", "web"]}))
+    report = render.build_report(records, after_counts={"Deployment": 30}, after_scope="CCE cluster, shop and web")
+    assert report["counts_scope"] == {"before": "source cluster, namespaces shop, web (assessment)",
+                                      "after": "CCE cluster, shop and web"}
+    for text in (render.render_markdown(report), render.render_html(report)):
+        assert "Before: source cluster, namespaces shop, web (assessment). After: CCE cluster, shop and web." in text
+
+
+def test_markdown_and_html_have_the_same_sections():
+    import re
+
+    report = render.build_report(RECORDS, after_counts={"Deployment": 30})
+    md = re.findall(r"^##+ (.+)$", render.render_markdown(report), re.M)
+    page = render.render_html(report)
+    html_titles = re.findall(r"<h[23]>(.+?)</h[23]>", page)
+    assert md == html_titles
+    assert md[:5:1][0] == "Stages" and "Replica split over the cutover" in md and "Images synced" in md
+    # the replica split is in the Markdown as a table, with the figures the chart draws
+    assert "| 50 % | 2 | 2 |" in render.render_markdown(report)
+
+
+def test_chart_uses_its_width():
+    import re
+
+    svg = render.render_chart(render.build_report(RECORDS)["steps"], width=640)
+    assert 'viewBox="0 0 640 260"' in svg and 'width="100%"' in svg
+    xs = [float(x) for x in re.findall(r'<rect class="src" x="([\d.]+)"', svg)]
+    widths = [float(w) for w in re.findall(r'<rect class="src" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', svg)]
+    right_edge = xs[-1] + widths[-1]
+    assert right_edge > 640 * 0.8, "the bars leave the right part of the chart empty"
+    assert xs[0] < 640 * 0.3

@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 from .devpath import DEV_ROOT, ensure_dev_path
+from .returndoc import undocumented
 
 
 class ModuleRun(dict):
@@ -56,4 +57,7 @@ def run_module(name, params, check=False, diff=False, env=None, timeout=600, ver
     result.rc = proc.returncode
     result.stdout = proc.stdout
     result.stderr = proc.stderr
+    if not result.failed:
+        missing = undocumented(name, result)
+        assert not missing, "%s returned keys its RETURN does not document: %s" % (name, ", ".join(missing))
     return result

@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 
+from ..common.files import write_file
 from .quantity import format_bytes
 
 FILES = ("assessment.json", "assessment.md", "assessment.html")
@@ -290,46 +290,13 @@ def render_all(doc):
             "assessment.html": render_html(doc)}
 
 
-def write_if_changed(path, content, mode=0o644):
-    """Write ``content`` atomically unless the file already holds exactly it. Returns True if written."""
-    data = content.encode("utf-8")
-    try:
-        with open(path, "rb") as fh:
-            if fh.read() == data:
-                return False
-    except OSError:
-        pass
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".assessment-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return True
-
-
-def write_reports(doc, output_dir, check_mode=False):
-    """Write the three files; returns (changed, {name: path}, [names that changed or would])."""
+def write_reports(module, doc, output_dir, check_mode=False):
+    """Write the three files (``module`` is the AnsibleModule doing the atomic moves); returns
+    (changed, {name: path}, [names that changed or would])."""
     rendered = render_all(doc)
     paths = dict((name, os.path.join(output_dir, name)) for name in FILES)
     changed_files = []
-    if not check_mode:
-        if not os.path.isdir(output_dir):
-            os.makedirs(output_dir)
     for name in FILES:
-        if check_mode:
-            try:
-                with open(paths[name], "rb") as fh:
-                    same = fh.read() == rendered[name].encode("utf-8")
-            except OSError:
-                same = False
-            if not same:
-                changed_files.append(name)
-        elif write_if_changed(paths[name], rendered[name]):
+        if write_file(module, paths[name], rendered[name], mode=0o644, check_mode=check_mode, dir_mode=0o755):
             changed_files.append(name)
     return bool(changed_files), paths, changed_files

@@ -24,6 +24,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from .errors import CceMigrationError
+from .files import write_file
 
 # Per-object outcomes used in ``results[*].outcome`` across modules.
 OUTCOMES = ("created", "updated", "promoted", "unchanged", "deleted", "conflict", "skipped", "failed")
@@ -52,6 +53,11 @@ class CceMigrationModule(object):
         """
         self.result["changed"] = True
         self.result.update(fields)
+
+    def write_file(self, path, text, mode=0o600):
+        """Write a file atomically (``common.files.write_file``) honouring check mode; returns
+        whether it changed (or would)."""
+        return write_file(self.module, path, text, mode=mode, check_mode=self.check_mode)
 
     def add_diff(self, before, after, header=None):
         """Record a before/after pair; only returned when ``--diff`` is on."""

@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 
 from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
+from ..common.files import write_file
 from . import cce, cce_plan, waiters
 from .transformations import RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api, nodepool_to_api, \
     tags_to_api, versions_from_api
@@ -47,32 +46,9 @@ def refresh(client, cluster_id):
     return cluster_from_api(obj, cce.list_nodepools(client, cluster_id))
 
 
-def write_kubeconfig(path, content):
+def write_kubeconfig(module, path, content):
     """Write ``content`` to ``path`` with mode 0600 (atomically); returns True when the file changed."""
-    path = os.path.expanduser(path)
-    old = None
-    if os.path.exists(path):
-        with open(path) as fh:
-            old = fh.read()
-        if old == content:
-            if (os.stat(path).st_mode & 0o777) != 0o600:
-                os.chmod(path, 0o600)
-                return True
-            return False
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".kubeconfig-", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(content)
-        os.rename(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return True
+    return write_file(module, path, content, mode=0o600)
 
 
 def check_versions(client, spec):
@@ -185,7 +161,7 @@ def _kubeconfig(mod, client, cluster, params, result):
         raise ApiError("CCE returned an empty kubeconfig for cluster %s" % cluster["name"], code="EmptyKubeconfig")
     if path:
         result["kubeconfig_path"] = path
-        if not mod.check_mode and write_kubeconfig(path, content):
+        if not mod.check_mode and write_kubeconfig(mod.module, path, content):
             mod.changed()
             result["actions"].append("wrote kubeconfig to %s" % path)
     if want_content:

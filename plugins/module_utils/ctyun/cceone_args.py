@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover - exercised by sanity only
 
 from ..common.arg_spec import ctyun_auth_argument_spec, merge_specs, require_ctyun_credentials, wait_argument_spec
 from ..common.errors import ValidationError
+from ..common.files import write_file
 from .cceone import CceOne
 from .client import CtyunClient
 
@@ -55,24 +56,6 @@ def minified_kubeconfig(path_or_dict, context=None):
     return yaml.safe_dump(out, sort_keys=False)
 
 
-def write_private(path, text, check_mode):
+def write_private(module, path, text, check_mode):
     """Write ``text`` to ``path`` with mode 0600 when it differs; returns whether it changed."""
-    path = os.path.expanduser(path)
-    current = None
-    if os.path.exists(path):
-        with open(path) as fh:
-            current = fh.read()
-    if current == text and (os.stat(path).st_mode & 0o777) == 0o600:
-        return False
-    if check_mode:
-        return True
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o700)
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return True
+    return write_file(module, path, text, mode=0o600, check_mode=check_mode)

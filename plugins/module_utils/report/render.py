@@ -11,6 +11,7 @@ the text changed, so a re-run is ``changed: false``.
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import os
@@ -48,17 +49,72 @@ def _summary_text(value):
     return "" if value is None else str(value)
 
 
+# One status vocabulary for every stage. Records written by the roles use these words; older
+# records (and the target cluster's state words) are mapped onto them, the raw word kept in ``raw``.
+STATUSES = ("done", "running", "blocked", "failed", "planned", "unknown")
+STATUS_WORDS = {
+    "done": "done", "ok": "done", "passed": "done", "success": "done", "succeeded": "done", "completed": "done",
+    "running": "running", "in progress": "running", "in_progress": "running", "pending": "running",
+    "creating": "running", "volumes-pending": "running",
+    "blocked": "blocked",
+    "failed": "failed", "error": "failed", "unreadable record": "failed",
+    "planned": "planned",
+}
+
+
+def status_word(value):
+    """The report's word (one of ``STATUSES``) for a record's status."""
+    return STATUS_WORDS.get(("%s" % value).strip().lower(), "unknown") if value not in (None, "") else "unknown"
+
+
+def parse_time(value):
+    """A UTC datetime from a record's time (ISO 8601 with Z or an offset, with or without
+    fractions, or seconds since the epoch), or None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    text = ("%s" % value).strip().replace("Z", "+00:00").replace(" ", "T", 1)
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def format_time(value):
+    """Every time of the report in one format: ``2026-11-25 10:00:04 UTC``; empty when unknown."""
+    parsed = parse_time(value)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S UTC") if parsed else ""
+
+
+def _duration(started, finished):
+    a, b = parse_time(started), parse_time(finished)
+    if a is None or b is None or b < a:
+        return ""
+    seconds = int((b - a).total_seconds())
+    return "%dh %02dm %02ds" % (seconds // 3600, seconds % 3600 // 60, seconds % 60) if seconds >= 3600 else \
+        "%dm %02ds" % (seconds // 60, seconds % 60)
+
+
 def _stage_rows(records):
     rows = []
     for stage in STAGES:
         rec = records.get(stage)
         if rec is None:
             continue
+        raw = _first(rec, "status", "result", default="")
+        started = _first(rec, "started", "started_at", "start", default="")
+        finished = _first(rec, "finished", "finished_at", "end", default="")
         rows.append(dict(
             stage=stage,
-            status=str(_first(rec, "status", "result", default="done")),
-            started=str(_first(rec, "started", "started_at", "start", default="")),
-            finished=str(_first(rec, "finished", "finished_at", "end", default="")),
+            status=status_word(raw),
+            raw_status="" if raw in (None, "") else str(raw),
+            started=format_time(started),
+            finished=format_time(finished),
+            duration=_duration(started, finished),
             changed=_first(rec, "changed", default=""),
             summary=_summary_text(_first(rec, "summary", "counts", default="")),
         ))
@@ -112,8 +168,21 @@ def _images(records):
     return out
 
 
-def build_report(records, after_counts=None, title="Migration report"):
-    """Shape the records into one report dict (JSON-serialisable)."""
+def _before_scope(records):
+    rec = records.get("assess") or {}
+    spaces = ((rec.get("source") or {}).get("namespaces") if isinstance(rec.get("source"), dict) else None) \
+        or rec.get("namespaces")
+    if isinstance(spaces, list) and spaces:
+        return "source cluster, namespaces %s (assessment)" % ", ".join(str(n) for n in spaces)
+    return "source cluster (assessment)"
+
+
+def build_report(records, after_counts=None, title="Migration report", after_scope=None):
+    """Shape the records into one report dict (JSON-serialisable).
+
+    ``counts`` puts the source assessment's counts by kind next to ``after_counts``; both columns
+    carry their scope (``counts_scope``) so that counts of different scopes are never read as
+    the same thing."""
     before = _counts(records.get("assess"))
     after = dict((k, v) for k, v in (after_counts or {}).items() if isinstance(v, int))
     kinds = sorted(set(before) | set(after))
@@ -121,6 +190,8 @@ def build_report(records, after_counts=None, title="Migration report"):
         title=title,
         stages=_stage_rows(records),
         counts=[dict(kind=k, before=before.get(k), after=after.get(k)) for k in kinds],
+        counts_scope=dict(before=_before_scope(records) if before else "",
+                          after=(after_scope or "as given in after_counts") if after else ""),
         steps=_steps(records),
         images=_images(records),
     )
@@ -133,28 +204,55 @@ def _md_table(headers, rows):
     return lines
 
 
-def render_markdown(report):
-    lines = ["# %s" % report["title"], "", "## Stages", ""]
-    lines += _md_table(["Stage", "Status", "Started", "Finished", "Changed", "Summary"],
-                       [(s["stage"], s["status"], s["started"], s["finished"], s["changed"], s["summary"])
-                        for s in report["stages"]]) if report["stages"] else ["No stage has run yet."]
-    lines += ["", "## Objects by kind (before: source assessment, after: target)", ""]
-    lines += _md_table(["Kind", "Before", "After"], [(c["kind"], c["before"], c["after"]) for c in report["counts"]]) \
-        if report["counts"] else ["No counts recorded."]
-    lines += ["", "## Cutover steps", ""]
-    if not report["steps"]:
-        lines.append("No cutover step recorded.")
+STAGE_HEADERS = ["Stage", "Status", "Started", "Finished", "Duration", "Changed", "Summary"]
+STEP_HEADERS = ["Workload", "Source replicas", "Source ready", "Target replicas", "Target ready", "Gate"]
+
+
+def sections(report):
+    """The report's sections, in order, shared by the Markdown and the HTML rendering.
+
+    Each is (title, blocks); a block is ("table", headers, rows), ("text", str), ("chart", steps)
+    or ("subtitle", str)."""
+    stages = [("table", STAGE_HEADERS,
+               [(s["stage"], s["status"] if s["raw_status"] in ("", s["status"]) else "%s (%s)" % (
+                   s["status"], s["raw_status"]), s["started"], s["finished"], s["duration"], s["changed"],
+                 s["summary"]) for s in report["stages"]])] if report["stages"] else [("text", "No stage has run yet.")]
+    scope = report.get("counts_scope") or {}
+    counts = [("text", "Before: %s. After: %s." % (scope.get("before") or "not recorded",
+                                                   scope.get("after") or "not given")),
+              ("table", ["Kind", "Before", "After"],
+               [(c["kind"], c["before"], c["after"]) for c in report["counts"]])] \
+        if report["counts"] else [("text", "No counts recorded.")]
+    split = [("chart", report["steps"]),
+             ("table", ["Step", "Replicas on the source", "Replicas on CTyun"],
+              [("%s %%" % st["percent"],) + _totals(st) for st in report["steps"]])] \
+        if report["steps"] else [("text", "No cutover step recorded.")]
+    steps = []
     for step in report["steps"]:
-        lines += ["### %s%% on CTyun (%s s)" % (step["percent"], step["seconds"]), ""]
-        lines += _md_table(["Workload", "Source replicas", "Source ready", "Target replicas", "Target ready", "Gate"],
-                           [(w["workload"], w["source_replicas"], w["source_ready"], w["target_replicas"],
-                             w["target_ready"], w["gate"]) for w in step["workloads"]])
-        lines.append("")
-    lines += ["", "## Images synced", ""]
-    lines += _md_table(["Source", "Target", "Digest", "Outcome"],
-                       [(i["source"], i["target"], i["digest"], i["outcome"]) for i in report["images"]]) \
-        if report["images"] else ["No image recorded."]
-    return "\n".join(lines) + "\n"
+        steps += [("subtitle", "%s %% on CTyun (%s s)" % (step["percent"], step["seconds"])),
+                  ("table", STEP_HEADERS, [(w["workload"], w["source_replicas"], w["source_ready"],
+                                            w["target_replicas"], w["target_ready"], w["gate"])
+                                           for w in step["workloads"]])]
+    images = [("table", ["Source", "Target", "Digest", "Outcome"],
+               [(i["source"], i["target"], i["digest"], i["outcome"]) for i in report["images"]])] \
+        if report["images"] else [("text", "No image recorded.")]
+    return [("Stages", stages), ("Objects by kind", counts), ("Replica split over the cutover", split),
+            ("Cutover steps", steps or [("text", "No cutover step recorded.")]), ("Images synced", images)]
+
+
+def render_markdown(report):
+    lines = ["# %s" % report["title"]]
+    for title, blocks in sections(report):
+        lines += ["", "## %s" % title, ""]
+        for block in blocks:
+            if block[0] == "table":
+                lines += _md_table(block[1], block[2]) + [""]
+            elif block[0] == "subtitle":
+                lines += ["### %s" % block[1], ""]
+            elif block[0] == "text":
+                lines += [block[1], ""]
+            # the chart is drawn in HTML only; the table after it carries the same figures
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _totals(step):
@@ -164,29 +262,34 @@ def _totals(step):
 
 
 def render_chart(steps, width=640, height=260):
-    """Stacked bars: replicas on the source and on CTyun after each cutover step."""
+    """Stacked bars: replicas on the source and on CTyun after each cutover step.
+
+    The bars share the whole plot width (one slot per step, the bar 60 % of its slot) and the SVG
+    scales to the page width (``viewBox``)."""
     if not steps:
         return '<p class="muted">No cutover step recorded yet.</p>'
     totals = [_totals(s) for s in steps]
     peak = max([a + b for a, b in totals] + [1])
-    left, bottom, top = 50, 30, 20
+    left, right, bottom, top = 50, 10, 30, 20
     plot_h = height - bottom - top
-    bar_w = min(80, (width - left - 20) // max(1, len(steps)) - 20)
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
-             'aria-label="Replica split per cutover step">' % (width, height),
+    slot = float(width - left - right) / len(steps)
+    bar_w = max(4.0, slot * 0.6)
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" '
+             'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Replica split per cutover step">'
+             % (width, height),
              '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>'
-             % (left, height - bottom, width - 10, height - bottom)]
+             % (left, height - bottom, width - right, height - bottom)]
     for i, (step, (src, tgt)) in enumerate(zip(steps, totals)):
-        x = left + 20 + i * (bar_w + 20)
+        x = left + i * slot + (slot - bar_w) / 2
         h_src = plot_h * src / peak
         h_tgt = plot_h * tgt / peak
         y_src = height - bottom - h_src
-        parts.append('<rect class="src" x="%d" y="%.1f" width="%d" height="%.1f" fill="#f59e0b"><title>source %d'
+        parts.append('<rect class="src" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#f59e0b"><title>source %d'
                      '</title></rect>' % (x, y_src, bar_w, h_src, src))
-        parts.append('<rect class="tgt" x="%d" y="%.1f" width="%d" height="%.1f" fill="#2563eb"><title>CTyun %d'
+        parts.append('<rect class="tgt" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#2563eb"><title>CTyun %d'
                      '</title></rect>' % (x, y_src - h_tgt, bar_w, h_tgt, tgt))
-        parts.append('<text x="%d" y="%d" font-size="12" text-anchor="middle">%s%%</text>'
-                     % (x + bar_w // 2, height - bottom + 16, html.escape(str(step["percent"]))))
+        parts.append('<text x="%.1f" y="%d" font-size="12" text-anchor="middle">%s%%</text>'
+                     % (x + bar_w / 2, height - bottom + 16, html.escape(str(step["percent"]))))
     parts.append('<text x="%d" y="14" font-size="12">replicas (max %d)</text>' % (left, peak))
     parts.append('</svg>')
     return "".join(parts)
@@ -202,27 +305,22 @@ def _html_table(headers, rows):
 def render_html(report):
     css = ("body{font-family:sans-serif;margin:2em;color:#111}table{border-collapse:collapse;margin:1em 0}"
            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f3f4f6}"
-           ".muted{color:#666}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}")
+           ".muted{color:#666}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}"
+           "svg{max-width:100%}")
     parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head><body>"
-             % (html.escape(report["title"]), css), "<h1>%s</h1>" % html.escape(report["title"]), "<h2>Stages</h2>",
-             _html_table(["Stage", "Status", "Started", "Finished", "Changed", "Summary"],
-                         [(s["stage"], s["status"], s["started"], s["finished"], s["changed"], s["summary"])
-                          for s in report["stages"]]),
-             "<h2>Replica split over the cutover</h2>",
-             '<p class="legend"><span style="background:#f59e0b"></span>source'
-             '<span style="background:#2563eb"></span>CTyun</p>',
-             render_chart(report["steps"]),
-             "<h2>Objects by kind</h2>",
-             _html_table(["Kind", "Before", "After"], [(c["kind"], c["before"], c["after"]) for c in report["counts"]])]
-    for step in report["steps"]:
-        parts.append("<h3>%s%% on CTyun (%s s)</h3>" % (html.escape(str(step["percent"])),
-                                                        html.escape(str(step["seconds"]))))
-        parts.append(_html_table(["Workload", "Source replicas", "Source ready", "Target replicas", "Target ready",
-                                  "Gate"],
-                                 [(w["workload"], w["source_replicas"], w["source_ready"], w["target_replicas"],
-                                   w["target_ready"], w["gate"]) for w in step["workloads"]]))
-    parts.append("<h2>Images synced</h2>")
-    parts.append(_html_table(["Source", "Target", "Digest", "Outcome"],
-                             [(i["source"], i["target"], i["digest"], i["outcome"]) for i in report["images"]]))
+             % (html.escape(report["title"]), css), "<h1>%s</h1>" % html.escape(report["title"])]
+    for title, blocks in sections(report):
+        parts.append("<h2>%s</h2>" % html.escape(title))
+        for block in blocks:
+            if block[0] == "table":
+                parts.append(_html_table(block[1], block[2]))
+            elif block[0] == "subtitle":
+                parts.append("<h3>%s</h3>" % html.escape(block[1]))
+            elif block[0] == "text":
+                parts.append('<p class="muted">%s</p>' % html.escape(block[1]))
+            elif block[0] == "chart":
+                parts.append('<p class="legend"><span style="background:#f59e0b"></span>source'
+                             '<span style="background:#2563eb"></span>CTyun</p>')
+                parts.append(render_chart(block[1]))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
