@@ -212,7 +212,8 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter, comparable_template
 
 
 DEFAULT_KINDS = ["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", "ServiceAccount",
@@ -220,7 +221,8 @@ DEFAULT_KINDS = ["Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", 
 
 
 def _summary(result):
-    out = dict((k, v) for k, v in result.items() if k not in ("template", "policy_object"))
+    out = dict((k, v) for k, v in result.items()
+               if k not in ("template", "template_before", "policy_object", "policy_before"))
     if result.get("kind") == "PersistentVolumeClaim":
         storage_class = ((result.get("template") or {}).get("spec") or {}).get("storageClassName")
         if storage_class:
@@ -232,11 +234,14 @@ def _mark_changes(mod, results):
     """changed and diffs for what the promotion wrote (also when a later write fails)."""
     for r in results:
         if r["outcome"] in ("promoted", "updated"):
-            mod.add_diff(before={}, after=r["template"], header="template %s %s/%s" % (
-                r["kind"], r["namespace"] or "", r["name"]))
+            # field by field: the template in Karmada before (none when promoted) and the one written
+            before = r.get("template_before")
+            mod.add_diff(before=comparable_template(before) if before else {}, after=comparable_template(r["template"]),
+                         header="template %s %s/%s" % (r["kind"], r["namespace"] or "", r["name"]))
         if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
             header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
-            mod.add_diff(before={}, after=r["policy_object"], header=header)
+            mod.add_diff(before=pol.comparable(r.get("policy_before")), after=pol.comparable(r["policy_object"]),
+                         header=header)
         deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
         if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
                 "created", "updated"):
@@ -274,7 +279,7 @@ def run(mod):
         # conflicts stay out of the batch policy (it overwrites what it selects)
         for wanted in promoter.batch_policies(objects, results):
             try:
-                outcome = promoter.ensure_policy(wanted)[0]
+                outcome, stored, policy_before = promoter.ensure_policy(wanted)
             except CceMigrationError as exc:
                 # templates were written already: say so, and what was done
                 exc.partial_result = dict(changed=mod.result.get("changed", False),
@@ -284,8 +289,9 @@ def run(mod):
             policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                              "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
             if outcome != "unchanged":
-                mod.add_diff(before={}, after=wanted, header="PropagationPolicy %s/%s" % (
-                    wanted["metadata"]["namespace"], wanted["metadata"]["name"]))
+                mod.add_diff(before=pol.comparable(policy_before), after=pol.comparable(stored),
+                             header="PropagationPolicy %s/%s" % (wanted["metadata"]["namespace"],
+                                                                 wanted["metadata"]["name"]))
     if any(x["outcome"] in ("created", "updated") for x in policies):
         mod.changed()
     out = dict(results=[_summary(r) for r in results], policies=policies, namespaces=promoter.created_namespaces)

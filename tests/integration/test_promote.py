@@ -50,6 +50,23 @@ def test_single_promote_keeps_pods_and_rerun_is_unchanged(lab):
                                                                       name="cart-0")]))
     assert not again.failed and again["changed"] is False, again["results"]
     assert again["counts"]["unchanged"] == 1, (again["counts"], again["results"])
+    # check mode in a namespace Karmada has: the writes go to the server as dry runs, nothing stored
+    from kubernetes import client
+
+    other = sorted(d.metadata.name for d in client.AppsV1Api(lab.api_client("source")).list_namespaced_deployment(
+        "shop").items if d.metadata.name != "cart-0")[0]
+    one = params(lab, resources=[dict(kind="Deployment", namespace="shop", name=other)], dependencies=False)
+    mark = lab.mark()
+    check = run_module("karmada_promote", one, check=True, diff=True)
+    assert not check.failed and check["changed"] is True, check.get("msg")
+    assert lab.writes(mark, server="karmada") == []
+    dry = sorted((r["method"], r["path"]) for r in lab.dry_runs(mark, server="karmada"))
+    assert dry == [("POST", "/apis/apps/v1/namespaces/shop/deployments"),
+                   ("POST", "/apis/policy.karmada.io/v1alpha1/namespaces/shop/propagationpolicies")], dry
+    diffs = check["diff"] if isinstance(check["diff"], list) else [check["diff"]]
+    template = [d for d in diffs if d["after_header"].startswith("template Deployment")][0]
+    assert template["before"] == {} and template["after"]["metadata"]["name"] == other
+    assert run_module("karmada_promote", one, check=True)["counts"]["promoted"] == 1   # still not in Karmada
 
 
 def test_bulk_namespace_with_dependencies_in_policy_mode(lab):

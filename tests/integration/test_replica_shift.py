@@ -121,6 +121,9 @@ def test_check_mode_makes_no_write(lab):
     writes = len(lab["handle"].writes(mark))
     assert not result.failed, result.get("msg")
     assert result["changed"] is True and writes == 0
+    # the policy patches were sent with dryRun=All: admitted by the server, nothing stored
+    dry = lab["handle"].dry_runs(mark)
+    assert dry and all(r["method"] == "PATCH" and "/propagationpolicies/" in r["path"] for r in dry)
     assert len(result["plan"]) == 2 * 3 and result["diff"]
     state = shift_lab.member_state(lab["clients"], ns)
     assert all("target" not in st for st in state.values())

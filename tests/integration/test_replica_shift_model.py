@@ -90,6 +90,7 @@ def test_check_mode_and_diff_write_nothing(model):
     result = run_module("replica_shift", _params(kubeconfig, steps=[0, 50, 100]), check=True, diff=True)
     assert not result.failed, result.get("msg")
     assert result["changed"] and world.writes == 0
+    assert getattr(world, "dry_runs", 0) > 0     # the policy patches were sent as dry runs
     diff = result["diff"] if isinstance(result["diff"], list) else [result["diff"]]
     web = [d for d in diff if d["before_header"] == "PropagationPolicy app/web"][0]
     assert web["after"]["replicas"]["Deployment/app/web"] == {"source": 0, "target": 6}

@@ -89,6 +89,7 @@ def test_check_mode_writes_nothing():
     world, shifter = _setup(check_mode=True)
     out = runner.run_shift(shifter, _groups(world, shifter), [0, 50, 100])
     assert world.writes == 0 and shifter.changed
+    assert world.dry_runs > 0   # the policy patches went to the "server" as dry runs
     assert [s["percent"] for s in out["steps"]] == [0, 50, 100]
 
 
@@ -102,11 +103,11 @@ def test_resume_after_crash_converges(crash_after):
     calls = {"n": 0}
     original = FakeRest.merge_patch
 
-    def crashing(self, path, patch):
+    def crashing(self, path, patch, dry_run=False):
         calls["n"] += 1
         if calls["n"] > crash_after:
             raise Crash()
-        return original(self, path, patch)
+        return original(self, path, patch, dry_run=dry_run)
 
     FakeRest.merge_patch = crashing
     try:

@@ -142,8 +142,15 @@ class FakeRest(object):
         m = PATH.match(path)
         return [copy.deepcopy(v) for k, v in sorted(self._store(m["plural"]).items()) if k.startswith(m["ns"] + "/")]
 
-    def merge_patch(self, path, patch):
+    def merge_patch(self, path, patch, dry_run=False):
         with self.world.lock:
+            if dry_run:
+                # dryRun=All: the answer the server would give, nothing stored
+                m = PATH.match(path)
+                obj = copy.deepcopy(self._store(m["plural"])["%s/%s" % (m["ns"], m["name"])])
+                _merge(obj, patch)
+                self.world.dry_runs = getattr(self.world, "dry_runs", 0) + 1
+                return obj
             return self._merge_patch(path, patch)
 
     def _merge_patch(self, path, patch):
@@ -215,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         rest, path = self._route()
         body = self._body()
         try:
-            self._send(200, rest.merge_patch(path, body))
+            self._send(200, rest.merge_patch(path, body, dry_run="dryRun=All" in self.path))
         except KeyError:
             self._send(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
 

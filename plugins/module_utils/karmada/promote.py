@@ -99,6 +99,9 @@ class Promoter(object):
         self._lock = threading.Lock()
         self._dep_claims = {}    # dependency key -> "created" | "existing"
         self.created_namespaces = []
+        # namespaces absent from Karmada before this run: check mode cannot ask the server for a
+        # dry run of objects in them (the namespace lifecycle admission refuses it)
+        self.absent_namespaces = set()
         # read once before the writes, by existing_templates(): member objects the workloads
         # depend on, and (mode per_resource) the policies already in Karmada; None = not read
         self._member_deps = None
@@ -307,14 +310,16 @@ class Promoter(object):
             wanted = self.keep_placement(existing, wanted)
         action, patch = pol.plan(existing, wanted)
         if action == "none":
-            return "unchanged", existing
+            return "unchanged", existing, existing
         if action == "update" and self.mode == "per_resource" and not self.force:
-            return "reused", existing
-        if self.check_mode:
-            return ("created" if action == "create" else "updated"), wanted
+            return "reused", existing, existing
+        outcome = "created" if action == "create" else "updated"
+        if self.check_mode and not self.dry_run_possible(ns):
+            return outcome, wanted, existing
+        # check mode: the same write with dryRun=All (validation, defaults, webhooks; nothing stored)
         if action == "create":
-            return "created", self.karmada.create(path_for(kind, ns), wanted)
-        return "updated", self.karmada.merge_patch(path, patch)
+            return outcome, self.karmada.create(path_for(kind, ns), wanted, dry_run=self.check_mode), existing
+        return outcome, self.karmada.merge_patch(path, patch, dry_run=self.check_mode), existing
 
     # -- writing -----------------------------------------------------------------------
     def ensure_namespace(self, ns):
@@ -324,6 +329,7 @@ class Promoter(object):
             if ns in self.created_namespaces:
                 return
             if self.karmada.get(path_for("Namespace", name=ns), missing_ok=True) is None:
+                self.absent_namespaces.add(ns)
                 if not self.check_mode:
                     try:
                         self.karmada.create(path_for("Namespace"), {"apiVersion": "v1", "kind": "Namespace",
@@ -332,14 +338,19 @@ class Promoter(object):
                         pass
             self.created_namespaces.append(ns)
 
+    def dry_run_possible(self, ns):
+        """Check mode writes go to the server with dryRun=All, except in a namespace not yet there."""
+        return not (ns and ns in self.absent_namespaces)
+
     def write_template(self, outcome, template, existing):
         kind = template["kind"]
         ns = template["metadata"].get("namespace")
-        if self.check_mode or outcome in ("unchanged", "conflict"):
+        if outcome in ("unchanged", "conflict") or (self.check_mode and not self.dry_run_possible(ns)):
             return
+        dry = self.check_mode
         if outcome == "promoted":
             try:
-                self.karmada.create(path_for(kind, ns, api_version=template["apiVersion"]), template)
+                self.karmada.create(path_for(kind, ns, api_version=template["apiVersion"]), template, dry_run=dry)
             except ConflictError:
                 current = self.karmada.get(path_for(kind, ns, template["metadata"]["name"]))
                 if comparable_template(current) != comparable_template(template):
@@ -347,7 +358,7 @@ class Promoter(object):
         elif outcome == "updated":
             body = dict(template)
             body["metadata"] = dict(template["metadata"], resourceVersion=existing["metadata"]["resourceVersion"])
-            self.karmada.replace(path_for(kind, ns, template["metadata"]["name"]), body)
+            self.karmada.replace(path_for(kind, ns, template["metadata"]["name"]), body, dry_run=dry)
 
     def dependency_conflicts(self, obj, existing_templates):
         """Dependencies whose template in Karmada differs from the member object (read only)."""
@@ -422,6 +433,7 @@ class Promoter(object):
             outcome, template = plan_object(obj, existing, self.force)
             result["outcome"] = outcome
             result["template"] = template
+            result["template_before"] = existing
             if outcome == "conflict":
                 result["reason"] = ("a different template %s %s/%s already exists in Karmada; review it, then use "
                                     "force=true to replace it" % (kind, ns or "", name))
@@ -443,10 +455,11 @@ class Promoter(object):
             self.write_template(outcome, template, existing)
             if self.mode == "per_resource":
                 wanted = self.per_resource_policy(obj, self.with_deps and kind in WORKLOAD_KINDS)
-                policy_outcome = self.ensure_policy(wanted)[0]
+                policy_outcome, stored, before = self.ensure_policy(wanted)
                 result["policy"] = {"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                                     "namespace": ns, "outcome": policy_outcome}
-                result["policy_object"] = wanted
+                result["policy_object"] = stored
+                result["policy_before"] = before
             return result
         except (ApiError, ConflictError, NotFoundError, ValidationError) as exc:
             result.update(outcome="failed", reason=exc.msg)

@@ -230,10 +230,12 @@ class Shifter(object):
         if policy.get("spec", {}).get("placement", {}).get("clusterAffinities"):
             raise ValidationError("policy %s uses placement.clusterAffinities; the shift manages "
                                   "placement.clusterAffinity between two members only" % group["key"])
+        # check mode: the same patch with dryRun=All (admission and webhooks run, nothing stored)
+        meta = policy["metadata"]
+        answer = self.karmada.merge_patch(object_path("PropagationPolicy", meta["namespace"], meta["name"]), patch,
+                                          dry_run=self.check_mode)
         if not self.check_mode:
-            meta = policy["metadata"]
-            group["policy"] = self.karmada.merge_patch(
-                object_path("PropagationPolicy", meta["namespace"], meta["name"]), patch)
+            group["policy"] = answer
         self.changed = True
         group["changed"] = True
         return True
@@ -243,10 +245,11 @@ class Shifter(object):
         current = state.annotations(policy)
         if all(current.get(k) == v for k, v in ann["metadata"]["annotations"].items()):
             return False
+        meta = policy["metadata"]
+        answer = self.karmada.merge_patch(object_path("PropagationPolicy", meta["namespace"], meta["name"]), ann,
+                                          dry_run=self.check_mode)
         if not self.check_mode:
-            meta = policy["metadata"]
-            group["policy"] = self.karmada.merge_patch(
-                object_path("PropagationPolicy", meta["namespace"], meta["name"]), ann)
+            group["policy"] = answer
         self.changed = True
         group["changed"] = True
         return True
