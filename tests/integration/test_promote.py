@@ -278,3 +278,33 @@ def test_policy_made_by_karmadactl_is_reused_not_duplicated(lab):
     policies = karmada_list(lab, "/apis/policy.karmada.io/v1alpha1/namespaces/kctl/propagationpolicies")
     assert [p["metadata"]["name"] for p in policies] == [name]
     assert policies[0]["spec"]["priority"] == 5, "the existing policy was rewritten"
+
+
+def test_requests_per_call_are_bounded_by_the_retry_policy(lab):
+    """Karmada answering 503 to every write: a create and a merge patch, through the real module,
+    send at most the policy's attempts (6), the create with one lookup by name after each."""
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY
+
+    base = dict(kubeconfig=lab.kubeconfig, context="karmada", name="bounded-pp", namespace="shop",
+                resource_selectors=[{"apiVersion": "apps/v1", "kind": "Deployment", "name": "cart-0"}],
+                cluster_names=["source"])
+    policy_path = "/apis/policy.karmada.io/v1alpha1/namespaces/shop/propagationpolicies"
+    try:
+        lab.set_knobs(LAB_FAULT_RATE=1, LAB_FAULT_METHODS="POST,PATCH", LAB_FAULT_KIND="503")
+        mark = lab.mark()
+        create = run_module("propagation_policy", base)
+        assert create.failed and "503" in create["msg"], create.get("msg")
+        sent = [(r["method"], r["path"]) for r in lab.requests(mark) if r["server"] == "karmada"]
+        assert sent.count(("POST", policy_path)) == DEFAULT_POLICY.attempts
+        assert sent.count(("GET", policy_path + "/bounded-pp")) == 1 + DEFAULT_POLICY.attempts  # read + lookups
+        lab.set_knobs(LAB_FAULT_RATE=0)
+        assert not run_module("propagation_policy", base).failed
+        lab.set_knobs(LAB_FAULT_RATE=1)
+        mark = lab.mark()
+        patch = run_module("propagation_policy", dict(base, cluster_names=["source", "target"]))
+        assert patch.failed and "503" in patch["msg"], patch.get("msg")
+        sent = [(r["method"], r["path"]) for r in lab.requests(mark) if r["server"] == "karmada"]
+        assert sent.count(("PATCH", policy_path + "/bounded-pp")) == DEFAULT_POLICY.attempts
+    finally:
+        lab.set_knobs(LAB_FAULT_RATE=0, LAB_FAULT_METHODS="", LAB_FAULT_KIND="")
+        run_module("propagation_policy", dict(base, state="absent"))
