@@ -96,9 +96,20 @@ def karmada_ready(rest, names):
     return out
 
 
+def validate(p):
+    """Input checks that need no call."""
+    if not p["name"].strip():
+        raise ValidationError("name: the fleet needs a name")
+    if not p["members"]:
+        raise ValidationError("members: give at least one registered cluster (the source and the CCE cluster)")
+    dupes = sorted(set(m for m in p["members"] if p["members"].count(m) > 1))
+    if dupes:
+        raise ValidationError("members: %s listed more than once" % ", ".join(dupes))
+
+
 def run(mod):
     p = mod.params
-    f = None
+    validate(p)
     one = cceone_client(p)
     f = one.f
     fed = one.find_federation(p["federation"]) or next(

@@ -129,5 +129,65 @@ def test_bad_input_fails_clearly_without_writing(lab, case_id, module, build, wo
     assert lab.writes(mark) == [], "%s wrote: %s" % (case_id, lab.writes(mark))
 
 
+# Bad input that needs no call to be seen: the module fails before its first request (reads included).
+NO_CALL_CASES = [
+    ("ctyun-endpoint-scheme", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, endpoint="ftp://ctapi.example")),
+     ["endpoint", "https://"]),
+    ("ctyun-endpoint-no-scheme", "cceone_cluster", lambda lab: dict(ctyun(lab), endpoint="ctapi.example.com",
+                                                                     name="x", type="external",
+                                                                     kubeconfig=lab.kubeconfig), ["endpoint"]),
+    ("ctyun-timeout-0", "cceone_federation", lambda lab: dict(ctyun(lab), name="f", timeout=0), ["timeout"]),
+    ("k8s-host-scheme", "karmada_promote", lambda lab: dict(host="karmada.example:6443", cluster="source",
+                                                            namespaces=["shop"], member=k8s(lab, "source")),
+     ["host", "https://"]),
+    ("k8s-member-host-scheme", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"], member=dict(
+        host="tcp://10.0.0.1:6443")), ["member.host"]),
+    ("promote-selector-unbalanced", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"],
+                                                                           label_selector="tier in (web,api"),
+     ["label_selector", "parentheses"]),
+    ("promote-selector-bad-key", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"],
+                                                                        label_selector="-app=web"),
+     ["label_selector", "-app"]),
+    ("promote-selector-bad-value", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"],
+                                                                          label_selector="app=web shop"),
+     ["label_selector"]),
+    ("promote-selector-empty-set", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"],
+                                                                          label_selector="app in ()"),
+     ["label_selector", "at least one value"]),
+    ("promote-concurrency-too-high", "karmada_promote", lambda lab: promote(lab, namespaces=["shop"],
+                                                                            concurrency=100000), ["concurrency"]),
+    ("shift-selector-bad", "replica_shift", lambda lab: shift(lab, policy_selector="team==", steps=[0, 50]),
+     ["policy_selector"]),
+    ("shift-wait-sleep-over-timeout", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[0, 50],
+                                                                         wait_timeout=5, wait_sleep=60),
+     ["wait_sleep", "wait_timeout"]),
+    ("shift-negative-timeout", "replica_shift", lambda lab: shift(lab, policies=["default/x"], steps=[0, 50],
+                                                                  wait_timeout=-1), ["wait_timeout"]),
+    ("fleet-no-members", "cceone_fleet_bind", lambda lab: dict(ctyun(lab), name="f", federation="x", members=[]),
+     ["members"]),
+    ("fleet-duplicate-members", "cceone_fleet_bind", lambda lab: dict(ctyun(lab), name="f", federation="x",
+                                                                      members=["a", "b", "a"]), ["members", "a"]),
+    ("fleet-karmada-host-scheme", "cceone_fleet_bind", lambda lab: dict(ctyun(lab), name="f", federation="x",
+                                                                        members=["a"],
+                                                                        karmada=dict(host="karmada:443")),
+     ["karmada.host"]),
+    ("cceone-wait-sleep-0", "cceone_cluster", lambda lab: dict(ctyun(lab), name="x", type="external",
+                                                               kubeconfig=lab.kubeconfig, wait_sleep=0),
+     ["wait_sleep"]),
+]
+
+
+@pytest.mark.parametrize("case_id, module, build, words", NO_CALL_CASES, ids=[c[0] for c in NO_CALL_CASES])
+def test_bad_input_fails_before_the_first_call(lab, case_id, module, build, words):
+    mark = lab.mark()
+    result = run_module(module, build(lab))
+    assert result.failed, "%s did not fail: %s" % (case_id, result)
+    msg = result.get("msg", "")
+    for word in words:
+        assert word.lower() in msg.lower(), "%s: %r not in %r" % (case_id, word, msg)
+    assert result["changed"] is False and "Traceback" not in msg
+    assert lab.requests(mark) == [], "%s made requests: %s" % (case_id, lab.requests(mark))
+
+
 def test_there_are_at_least_30_cases():
     assert len(CASES) >= 30 and len(set(c[1] for c in CASES)) >= 7

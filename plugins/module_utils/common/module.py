@@ -25,6 +25,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from .errors import CceMigrationError
 from .files import write_file
+from . import validate
 
 # Per-object outcomes used in ``results[*].outcome`` across modules.
 OUTCOMES = ("created", "updated", "promoted", "unchanged", "deleted", "conflict", "skipped", "failed")
@@ -96,6 +97,8 @@ class CceMigrationModule(object):
     def run(self, func):
         """Run ``func(self)``; it returns a dict merged into the result."""
         try:
+            # the shared options are checked before the module's own code makes any call
+            validate.common(self.params)
             extra = func(self) or {}
         except CceMigrationError as exc:
             wrote = self.result["changed"]
