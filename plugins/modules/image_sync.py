@@ -138,7 +138,7 @@ options:
   retries:
     description:
       - Retries after the first attempt, on connection errors, 429 and 5xx answers, with exponential backoff and
-        jitter (the collection's retry policy): of one read or manifest C(PUT), and of a whole blob upload, which
+        jitter (the collection's retry policy) - of one read or manifest C(PUT), and of a whole blob upload, which
         is started again only after a C(HEAD) found the blob still absent on the target. V(0) disables retries.
     type: int
     default: 5

@@ -30,3 +30,17 @@ def test_undocumented_keys_are_found_at_two_levels():
     results = dict(changed=False, results=[dict(kind="Deployment", name="a", namespace="n", outcome="promoted",
                                                  bogus=1)], counts={}, policies=[], namespaces=[])
     assert undocumented("karmada_promote", results) == ["results[].bogus"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_documentation_and_examples_parse(module):
+    import ast
+
+    import yaml
+
+    source = (Path(__file__).resolve().parents[2] / "plugins" / "modules" / ("%s.py" % module)).read_text()
+    blocks = dict((n.targets[0].id, n.value.value) for n in ast.parse(source).body
+                  if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) in ("DOCUMENTATION", "EXAMPLES"))
+    assert set(blocks) == {"DOCUMENTATION", "EXAMPLES"}, module
+    doc = yaml.safe_load(blocks["DOCUMENTATION"])
+    assert doc["module"] == module and yaml.safe_load(blocks["EXAMPLES"])
