@@ -79,113 +79,45 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import wait_until
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import fleet
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.cceone_args import (
     cceone_argument_spec, cceone_client)
 
 
-def karmada_ready(rest, names):
-    """{name: ready} for the Karmada Cluster objects."""
-    from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import path_for
-
-    out = dict((n, False) for n in names)
-    for cluster in rest.iter_list(path_for("Cluster")):
-        name = cluster["metadata"]["name"]
-        if name in out:
-            conds = (cluster.get("status") or {}).get("conditions") or []
-            out[name] = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
-    return out
-
-
-def validate(p):
-    """Input checks that need no call."""
-    if not p["name"].strip():
-        raise ValidationError("name: the fleet needs a name")
-    if not p["members"]:
-        raise ValidationError("members: give at least one registered cluster (the source and the CCE cluster)")
-    dupes = sorted(set(m for m in p["members"] if p["members"].count(m) > 1))
-    if dupes:
-        raise ValidationError("members: %s listed more than once" % ", ".join(dupes))
-
-
 def run(mod):
     p = mod.params
-    validate(p)
+    fleet.validate(p)
     one = cceone_client(p)
     f = one.f
-    fed = one.find_federation(p["federation"]) or next(
-        (x for x in one._records(one._call("federation_list")) if x.get(f["federation_id"]) == p["federation"]), None)
+    fed = fleet.find_federation(one, p["federation"])
     if fed is None:
         raise ValidationError("federation: no federation instance named %s; order it with cceone_federation first"
                               % p["federation"])
     fed_id = fed[f["federation_id"]]
-    clusters = one.list_clusters()
-    by_key = {}
-    for c in clusters:
-        by_key[c.get(f["cluster_name"])] = c
-        by_key[c.get(f["cluster_id"])] = c
-    missing = [m for m in p["members"] if m not in by_key]
-    if missing:
-        raise ValidationError("members: not registered in CCE One: %s (registered: %s); register them with "
-                              "cceone_cluster first" % (", ".join(missing), ", ".join(sorted(
-                                  c.get(f["cluster_name"]) for c in clusters)) or "none"))
-    wanted_ids = sorted(set(by_key[m][f["cluster_id"]] for m in p["members"]))
-    fleets = one.list_fleets()
-    fleet = next((x for x in fleets if x.get(f["fleet_name"]) == p["name"]), None)
-    other = next((x for x in fleets if x.get(f["federation_id"]) == fed_id and x.get(f["fleet_name"]) != p["name"]),
-                 None)
-    if other is not None:
-        raise ValidationError("federation instance %s already has fleet %s: CCE One binds one fleet per federation "
-                              "instance. Use name=%s or another federation instance."
-                              % (p["federation"], other.get(f["fleet_name"]), other.get(f["fleet_name"])))
-    if fleet is not None and fleet.get(f["federation_id"]) != fed_id:
-        raise ValidationError("fleet %s is bound to another federation instance (%s), not %s"
-                              % (p["name"], fleet.get(f["federation_id"]), p["federation"]))
-    # Every member must be connected before anything is written: binding is refused by CCE One
-    # otherwise, and a fleet created and then left without members would be a half-done stage.
-    not_connected = [by_key[i].get(f["cluster_name"]) for i in wanted_ids
-                     if not one.is_state(by_key[i].get(f["status"]), "connected")]
-    if not_connected:
-        raise ValidationError("members: not connected in CCE One yet: %s; wait for cceone_cluster to finish "
-                              "(its wait option) before binding the fleet" % ", ".join(not_connected))
-    before_ids = sorted(m.get(f["cluster_id"]) for m in (fleet or {}).get(f["members"]) or [])
-    if fleet is None or before_ids != wanted_ids:
+    plan = fleet.plan_fleet(f, lambda state: one.is_state(state, "connected"), p["name"], p["federation"], fed_id,
+                            p["members"], one.list_clusters(), one.list_fleets())
+    if plan["action"] != "none":
         mod.changed()
-        names = dict((c[f["cluster_id"]], c.get(f["cluster_name"])) for c in clusters)
-        mod.add_diff(before=dict(fleet=p["name"] if fleet else None, members=[names.get(i) for i in before_ids]),
+        names = plan["names"]
+        mod.add_diff(before=dict(fleet=p["name"] if plan["fleet"] else None,
+                                 members=[names.get(i) for i in plan["before_ids"]]),
                      after=dict(fleet=p["name"], federation=p["federation"],
-                                members=[names.get(i) for i in wanted_ids]), header="fleet %s" % p["name"])
+                                members=[names.get(i) for i in plan["wanted_ids"]]), header="fleet %s" % p["name"])
         if mod.check_mode:
             return dict(fleet=dict(name=p["name"], federation_id=fed_id),
-                        members=[dict(name=names.get(i), cluster_id=i, state="would be bound") for i in wanted_ids])
-        if fleet is None:
-            fleet = one.create_fleet(p["name"], fed_id)
-            # returned with a failure of the member update below
-            mod.done(fleet=dict(id=fleet.get(f["fleet_id"]), name=p["name"], federation_id=fed_id), members=[])
-        one.set_members(fleet.get(f["fleet_id"]), wanted_ids)
-    fleet_id = fleet.get(f["fleet_id"])
+                        members=[dict(name=names.get(i), cluster_id=i, state="would be bound")
+                                 for i in plan["wanted_ids"]])
+    fleet_id = fleet.bind(mod, one, plan, p["name"], fed_id)
     rest = None
     if p["karmada"] and (p["karmada"].get("kubeconfig") or p["karmada"].get("host")):
         from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
         from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
         rest = Rest(auth_params(p, "karmada"), what="the Karmada control plane")
 
-    def members_now():
-        described = one.describe_fleet(fleet_id)
-        rows = []
-        for m in described.get(f["members"]) or []:
-            rows.append(dict(name=m.get(f["cluster_name"]), cluster_id=m.get(f["cluster_id"]),
-                             state=m.get(f["member_state"]),
-                             karmada_name=m.get(f["member_name"]) or m.get(f["cluster_name"])))
-        ready = karmada_ready(rest, [r["karmada_name"] for r in rows]) if rest else {}
-        for r in rows:
-            r["ready"] = ready.get(r["karmada_name"]) if rest else None
-        return described, rows
-
-    described, rows = members_now()
     if p["wait"]:
         def check():
-            state = members_now()[1]
-            waiting = [r for r in state if not one.is_state(r["state"], "connected") or (rest and not r["ready"])]
+            waiting = [r for r in fleet.members_state(one, fleet_id, rest)
+                       if not one.is_state(r["state"], "connected") or (rest and not r["ready"])]
 
             def why(r):
                 if not rest:
@@ -195,7 +127,7 @@ def run(mod):
             return not waiting, seen or "all connected"
         wait_until(check, p["wait_timeout"], "fleet %s members %s to be connected and Ready in Karmada"
                    % (p["name"], ", ".join(p["members"])), sleep=p["wait_sleep"])
-        described, rows = members_now()
+    rows = fleet.members_state(one, fleet_id, rest)
     return dict(fleet=dict(id=fleet_id, name=p["name"], federation_id=fed_id), members=rows)
 
 
