@@ -34,22 +34,30 @@ define pytest
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests in $(1): failing"; exit 1; fi; exit $$rc
 endef
 
-.PHONY: help venv install build lint ruff ansible-lint sanity units lab-tests integration test demo \
+.PHONY: help venv venv-refresh install build lint ruff ansible-lint sanity units lab-tests integration test demo \
         bench reliability reliability-ci molecule oldest-client real-build lab-up lab-down lab-status docs-check changelog clean system-deps
 
 help:
 	@echo "make demo   - create the venv, install the collection, start the lab, run the whole migration"
 	@echo "make test   - everything CI runs (ruff, ansible-lint, sanity, unit, lab, integration, build)"
-	@echo "other: venv install build lint sanity units oldest-client lab-tests integration bench reliability reliability-ci molecule real-build lab-up lab-down lab-status clean"
+	@echo "other: venv venv-refresh install build lint sanity units oldest-client lab-tests integration bench reliability reliability-ci molecule real-build lab-up lab-down lab-status clean"
 	@echo "LAB_KUBE=real make lab-up (or demo): the lab on real Kubernetes and Karmada; make real-build first"
 
-$(VENV)/.stamp: requirements-dev.txt requirements.txt
+# The venv is made once. A requirement file changed later (a pull, a rebase) is checked on every
+# use instead of rebuilding the venv behind the user's back: tools/check_venv.py names what is
+# missing, and `make venv-refresh` installs it.
+$(VENV)/.stamp:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.stamp
+	@$(PY) tools/check_venv.py requirements-dev.txt requirements.txt
+
+venv-refresh:
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.stamp
 
 # Debian packages some integration tests need (real registry, skopeo); installed when missing.
 system-deps:
@@ -102,7 +110,7 @@ units: venv
 K8S_OLDEST := $(shell sed -n 's/^kubernetes>=//p' requirements.txt)
 OLDEST_DIR := $(BUILD)/k8s-oldest-$(K8S_OLDEST)
 OLDEST_TESTS ?= tests/unit/test_k8s_rest.py tests/unit/test_retry_policy.py tests/unit/test_assess.py \
-	tests/integration/test_promote.py tests/integration/test_replica_shift.py
+	tests/integration/test_promote.py tests/integration/test_replica_shift.py tests/integration/test_assess.py
 
 $(OLDEST_DIR)/.stamp: requirements.txt
 	rm -rf $(OLDEST_DIR)
