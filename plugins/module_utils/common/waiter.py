@@ -1,8 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: ctyun.cce_migration contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Polling with a deadline. Every wait of the collection goes through
-:func:`wait_until`, so every timeout says what it waited for and what it saw last."""
+"""Polling with a deadline: :func:`wait_until` polls with a delay growing from 0.2 s to ``sleep``
+and, on timeout, says what it waited for and what it saw last.
+
+The waits of the CTyun and CCE One resources, of replica_shift's steps and of cceone_fleet_bind
+go through it. karmada_promote polls adoption in its own loop (a fixed delay of at most 1 s, the
+pending set narrowed on every poll) and reports a timeout the same way, in the module's result."""
 
 from __future__ import annotations
 
