@@ -125,6 +125,8 @@ def run(mod):
         if mod.check_mode:
             return dict(cluster=dict(name=p["name"], type=p["type"], status="would be registered"))
         existing = one.import_cluster(p["name"], p["type"], kubeconfig=content, cce_cluster_id=p["cce_cluster_id"])
+        # returned with a failure of the wait below
+        mod.done(cluster=shape(one, existing))
     cluster = shape(one, existing)
     if p["wait"] and not one.is_state(cluster["status"], "connected"):
         one.wait_cluster_connected(cluster["id"], p["name"], p["wait_timeout"], sleep=p["wait_sleep"])

@@ -90,6 +90,8 @@ def run(mod):
         if mod.check_mode:
             return dict(federation=dict(name=p["name"], status="would be ordered"))
         existing = one.create_federation(p["name"])
+        # returned with a failure of the wait or of the kubeconfig below
+        mod.done(federation=shape(one, existing))
     fed = shape(one, existing)
     if p["wait"] and not one.is_state(fed["status"], "running"):
         one.wait_federation_running(fed["id"], p["name"], p["wait_timeout"], sleep=p["wait_sleep"])

@@ -66,6 +66,8 @@ def test_member_that_never_connects_times_out_naming_it(lab):
     result = run_module("cceone_cluster", dict(auth(lab), name="stuck-cluster", type="external",
                                                kubeconfig=lab.kubeconfig, context="target", wait_timeout=3))
     assert result.failed and "stuck-cluster" in result["msg"] and "pending" in result["msg"]
+    # it registered the cluster before the wait failed: the failure says so and returns it
+    assert result["changed"] is True and result["cluster"]["name"] == "stuck-cluster", result
 
 
 def test_bad_input_before_any_call(lab):
