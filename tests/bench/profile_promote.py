@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,9 +59,16 @@ def main(argv):
              lab_ms / max(1, len(requests)), len(requests) * latency_ms / 1000.0 / concurrency))
     by_kind = {}
     for r in requests:
-        key = "%s %s" % (r["method"], "/".join(p for p in r["path"].split("/")[:4]))
+        # /api/v1/namespaces/shop/configmaps/x -> /api/v1/namespaces/*/configmaps/{name}
+        path = re.sub(r"/namespaces/[^/]+/", "/namespaces/*/", r["path"])
+        parts = path.split("/")
+        base = 4 if parts[1] == "api" else 5
+        if "/namespaces/*/" in path:
+            base += 2
+        key = "%s %s%s%s" % (r["server"], r["method"], " " + "/".join(parts[:base]),
+                             "/{name}" if len(parts) > base else "")
         by_kind[key] = by_kind.get(key, 0) + 1
-    for key, n in sorted(by_kind.items(), key=lambda kv: -kv[1])[:12]:
+    for key, n in sorted(by_kind.items(), key=lambda kv: -kv[1])[:20]:
         print("  %6d  %s" % (n, key))
     stats = pstats.Stats(str(out))
     for order in ("tottime", "cumulative"):

@@ -36,3 +36,7 @@ def test_urls_ranges_and_order():
     with pytest.raises(ValidationError, match="concurrency: 0"):
         validate.common(dict(concurrency=0))
     validate.common(dict(wait_timeout=0, wait_sleep=2, concurrency=16, timeout=30, member=dict(host=None)))
+    # a database endpoint's host is not a Kubernetes API URL (data_transfer_task's source and target)
+    validate.common(dict(source=dict(engine="mysql", host="10.0.3.15", port=3306)))
+    with pytest.raises(ValidationError, match="source_cluster.host"):
+        validate.common(dict(source_cluster=dict(host="10.0.3.15", kubeconfig=None, api_key=None)))

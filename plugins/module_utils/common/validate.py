@@ -107,7 +107,10 @@ def int_range(option, value, low=None, high=None):
         raise ValidationError("%s: %s is out of range; use a value %s" % (option, value, bounds))
 
 
-K8S_DICT_OPTIONS = ("member", "karmada", "source_cluster", "target_cluster", "source", "target")
+def _is_k8s_auth(value):
+    """A nested option holding Kubernetes access (``k8s_auth_suboptions``), not, say, a database
+    endpoint that also has a ``host``."""
+    return isinstance(value, dict) and "host" in value and "kubeconfig" in value and "api_key" in value
 
 
 def common(params):
@@ -121,9 +124,8 @@ def common(params):
     int_range("concurrency", params.get("concurrency"), 1, 256)
     url("endpoint", params.get("endpoint"))
     url("host", params.get("host"), schemes=("https", "http"))
-    for name in K8S_DICT_OPTIONS:
-        nested = params.get(name)
-        if isinstance(nested, dict) and "host" in nested:
+    for name, nested in sorted(params.items()):
+        if _is_k8s_auth(nested):
             url("%s.host" % name, nested.get("host"), schemes=("https", "http"))
     for name in ("label_selector", "policy_selector"):
         if isinstance(params.get(name), str):
