@@ -108,6 +108,19 @@ options:
     description: How many policies are patched at once, and how many member requests run in parallel.
     type: int
     default: 10
+  strategy:
+    description:
+      - The guide's two ways to move a workload.
+      - C(weighted) splits the replicas by static weights, C(100-p) on the source and C(p) on the target
+        at step C(p) (C(replicaScheduling) Divided/Weighted).
+      - C(duplicated) copies the workload (C(replicaScheduling) Duplicated) - at 0 only the source runs it,
+        at any step between 0 and 100 both members run it in full (move the traffic then), at 100 only the
+        target (the source object is kept and scaled to 0, as with C(weighted)). Gates, resume, check mode,
+        the report and rollback work the same way.
+      - Use the same strategy for every run on the same policies.
+    type: str
+    choices: [weighted, duplicated]
+    default: weighted
   release_from_karmada:
     description:
       - Only with a final step of 0. After all replicas are back on the source and ready, delete from the
@@ -290,7 +303,7 @@ def run(mod):
                    target=Rest(auth_params(params, "target_cluster"), pool_size=pool, what="target cluster"))
     shifter = runner.Shifter(karmada, members, dict(source=src, target=tgt), concurrency=params["concurrency"],
                              wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
-                             check_mode=mod.check_mode, gates=gates)
+                             check_mode=mod.check_mode, gates=gates, strategy=params["strategy"])
 
     groups = runner.find_policies(karmada, params["policies"], params["namespaces"], params["policy_selector"],
                                   missing_ok=params["release_from_karmada"])
@@ -299,6 +312,9 @@ def run(mod):
             return dict(current_step={}, steps=[], plan=[], results=[], released=[], preserved=[])
         raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
     runner.load_all_workloads(karmada, groups)
+    for g in groups:
+        for w in g["workloads"]:
+            w["strategy"] = params["strategy"]
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
         if not g["workloads"]:
@@ -424,6 +440,7 @@ def main():
             on_failure=dict(type="str", choices=["rollback", "stop"], default="rollback"),
             concurrency=dict(type="int", default=10),
             release_from_karmada=dict(type="bool", default=False),
+            strategy=dict(type="str", choices=["weighted", "duplicated"], default="weighted"),
         ),
     )
     CceMigrationModule(argument_spec, mutually_exclusive=[("target_percent", "steps")]).run(run)

@@ -373,3 +373,93 @@ def test_zero_replica_workloads_with_empty_workload_propagation(lab):
         assert apps.read_namespaced_deployment("idle", ns).metadata.uid == uid
     finally:
         lab.set_knobs(KARMADA_EMPTY_WORKLOAD_PROPAGATION="false")
+
+
+# -- point 9 ----------------------------------------------------------------------------------------------
+def test_pvc_copy_binds_on_the_target_with_the_mapped_class(lab):
+    """The copy of a bound claim carries neither the source volume's name nor its bind annotations,
+    gets the mapped CTyun class, and is provisioned and Bound on the target; the source claim keeps
+    its volume (Karmada retains spec.volumeName on the member)."""
+    ns = "volumes"
+    namespace(lab, ns, ("source",))
+    core, apps, _ = apis(lab, "source")
+    core.create_persistent_volume({"metadata": {"name": "src-vol-%s" % ns}, "spec": {
+        "capacity": {"storage": "20Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "alicloud-disk-essd",
+        "csi": {"driver": "diskplugin.csi.alibabacloud.com", "volumeHandle": "d-123"},
+        "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns, "name": "data"}}})
+    core.create_namespaced_persistent_volume_claim(ns, {"metadata": {"name": "data", "annotations": {
+        "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+        "volume.kubernetes.io/storage-provisioner": "diskplugin.csi.alibabacloud.com"}}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "storageClassName": "alicloud-disk-essd",
+        "resources": {"requests": {"storage": "20Gi"}}, "volumeName": "src-vol-%s" % ns}})
+    wait_for("source claim bound", lambda: (
+        core.read_namespaced_persistent_volume_claim("data", ns).status.phase == "Bound", None))
+    uid = core.read_namespaced_persistent_volume_claim("data", ns).metadata.uid
+    apps.create_namespaced_deployment(ns, deployment(
+        "db", replicas=2, volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]))
+    wait_for("db ready", lambda: ready(lab, ns, "db"))
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], mode="policy",
+                                                          policy_name="migration-pp", dependencies=True))
+    assert not result.failed, result.get("msg")
+    override = run_module("override_policy", dict(
+        kubeconfig=lab.kubeconfig, context="karmada", name="sc-essd", namespace=ns, target_cluster="target",
+        storage_class_map={"alicloud-disk-essd": "ctyun-ebs-ssd"}, storage_class="alicloud-disk-essd",
+        resource_selectors=[{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": "data"}]))
+    assert not override.failed, override.get("msg")
+    shift = run_module("replica_shift", shift_params(lab, ["%s/migration-pp" % ns], steps=[0, 50]))
+    assert not shift.failed, shift.get("msg")
+    tcore = apis(lab, "target")[0]
+
+    def target_bound():
+        try:
+            pvc = tcore.read_namespaced_persistent_volume_claim("data", ns)
+        except Exception:  # not propagated yet
+            return False, "absent"
+        return pvc.status.phase == "Bound", (pvc.spec.storage_class_name, pvc.spec.volume_name, pvc.status.phase)
+    wait_for("the target copy bound", target_bound)
+    copy = tcore.read_namespaced_persistent_volume_claim("data", ns)
+    assert copy.spec.storage_class_name == "ctyun-ebs-ssd"
+    assert copy.spec.volume_name and copy.spec.volume_name != "src-vol-%s" % ns
+    src = core.read_namespaced_persistent_volume_claim("data", ns)
+    assert src.metadata.uid == uid and src.spec.volume_name == "src-vol-%s" % ns
+    assert src.spec.storage_class_name == "alicloud-disk-essd" and src.status.phase == "Bound"
+
+
+# -- point 6 ----------------------------------------------------------------------------------------------
+def test_copy_strategy_runs_both_in_full_then_moves_and_rolls_back(lab):
+    """The guide's copy strategy: at 50 % both members run the workload in full, at 100 % the
+    target alone (the source Deployment kept, same UID, 0 replicas); check mode writes nothing; a
+    re-run is unchanged; rollback returns everything to the source."""
+    ns = "copy"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_deployment(ns, deployment("web", replicas=3))
+    wait_for("web ready", lambda: ready(lab, ns, "web"))
+    uid = apps.read_namespaced_deployment("web", ns).metadata.uid
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
+                                                          policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    policies = ["%s/migration-pp" % ns]
+    mark = lab.mark()
+    check = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"), check=True)
+    assert not check.failed and check["changed"] is True, check.get("msg")
+    assert lab.writes(mark) == []
+    half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"))
+    assert not half.failed, half.get("msg")
+    tapps = apis(lab, "target")[1]
+    assert apps.read_namespaced_deployment("web", ns).status.ready_replicas == 3
+    assert tapps.read_namespaced_deployment("web", ns).status.ready_replicas == 3
+    row = half["results"][0]
+    assert (row["source_replicas"], row["target_replicas"]) == (3, 3)
+    again = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"))
+    assert not again.failed and again["changed"] is False
+    full = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100], strategy="duplicated"))
+    assert not full.failed, full.get("msg")
+    src = apps.read_namespaced_deployment("web", ns)
+    assert src.metadata.uid == uid and src.spec.replicas == 0
+    assert tapps.read_namespaced_deployment("web", ns).status.ready_replicas == 3
+    back = run_module("replica_shift", shift_params(lab, policies, target_percent=0, strategy="duplicated"))
+    assert not back.failed, back.get("msg")
+    src = apps.read_namespaced_deployment("web", ns)
+    assert src.metadata.uid == uid and src.status.ready_replicas == 3
+    assert tapps.read_namespaced_deployment("web", ns).spec.replicas == 0

@@ -141,3 +141,15 @@ def test_policy_plan_compares_with_webhook_defaults(stored_selector, action):
         conflictResolution="Abort", priority=0, schedulerName="default-scheduler")
     stored["metadata"]["labels"] = {"propagationpolicy.karmada.io/permanent-id": "x"}
     assert pol.plan(stored, wanted)[0] == action
+
+
+def test_claim_template_drops_the_source_binding_only():
+    member = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+              "metadata": {"name": "data", "namespace": "db", "uid": "u", "annotations": {
+                  "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+                  "volume.beta.kubernetes.io/storage-provisioner": "disk", "team": "x"}},
+              "spec": {"volumeName": "pv-1", "storageClassName": "essd", "accessModes": ["ReadWriteOnce"]},
+              "status": {"phase": "Bound"}}
+    tpl = prune.to_template(member)
+    assert "volumeName" not in tpl["spec"] and tpl["spec"]["storageClassName"] == "essd"
+    assert tpl["metadata"]["annotations"] == {"team": "x", "work.karmada.io/conflict-resolution": "overwrite"}

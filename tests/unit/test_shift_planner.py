@@ -174,3 +174,15 @@ def test_remaining_steps_stop_after():
     assert planner.remaining_steps([0, 50, 100], 100, 0) == []
     assert planner.remaining_steps([0, 50, 100], 100, 50) == []
     assert planner.remaining_steps([0, 50, 100], 50, 100) == [100]
+
+
+def test_copy_strategy_split_and_phases():
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner as pl
+
+    w = {"key": "Deployment/a/web", "replicas": 3, "uid": "u", "max_unavailable": 0, "strategy": "duplicated"}
+    assert [pl.split(w, p, "s", "t") for p in (0, 1, 50, 99, 100)] == [(3, 0), (3, 3), (3, 3), (3, 3), (0, 3)]
+    phases = pl.plan_transition([w], 50, 100, "s", "t")
+    # no surge: the source is dropped from the schedule (preserved), then scaled to 0 by the shift
+    assert [p["kind"] for p in phases] == ["weights", "scale_detached"]
+    assert phases[0]["expect"]["Deployment/a/web"]["source_detached"] is True
+    assert phases[-1]["expect"]["Deployment/a/web"]["source"] == 0

@@ -38,7 +38,7 @@ MANAGED_ANNOTATION = "work.karmada.io/name"
 
 def comparable_template(obj):
     """A Karmada template without what Karmada itself adds (claims) and server-set fields."""
-    tpl = prune.prune(obj)
+    tpl = prune.unbind_claim(prune.prune(obj))
     meta = tpl.get("metadata") or {}
     for key in CLAIM_LABELS:
         (meta.get("labels") or {}).pop(key, None)

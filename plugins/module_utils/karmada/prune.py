@@ -89,9 +89,35 @@ MEMBER_ANNOTATION_PREFIXES = ("work.karmada.io/name", "work.karmada.io/namespace
                               "clusterresourcebinding.karmada.io/", "resourcetemplate.karmada.io/")
 
 
+# A bound claim's tie to its volume in the source cluster (set by the PV controller,
+# pkg/controller/volume/persistentvolume/pv_controller.go in Kubernetes): annBindCompleted,
+# annBoundByController, annStorageProvisioner and its beta name. Karmada keeps them in the template
+# (prune.go only drops the selected-node annotation), so the copy on another cluster would ask for
+# a volume that exists only in the source and stay Pending or Lost.
+PVC_BIND_ANNOTATIONS = ("pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller",
+                        "volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner")
+
+
+def unbind_claim(tpl):
+    """Drop a PersistentVolumeClaim's source binding (``spec.volumeName`` and the bind annotations)
+    from a template, so each member binds its own volume. The source claim keeps its volume:
+    Karmada's execution controller retains the member's ``spec.volumeName``
+    (``retainPersistentVolumeClaimFields``, pkg/resourceinterpreter/default/native/retain.go) and the
+    annotations the template does not carry."""
+    if tpl.get("kind") != "PersistentVolumeClaim":
+        return tpl
+    (tpl.get("spec") or {}).pop("volumeName", None)
+    ann = (tpl.get("metadata") or {}).get("annotations") or {}
+    for key in PVC_BIND_ANNOTATIONS:
+        ann.pop(key, None)
+    _drop_empty(tpl.get("metadata") or {}, "annotations")
+    return tpl
+
+
 def to_template(member_obj):
-    """Pruned object plus ``work.karmada.io/conflict-resolution: overwrite`` unless present."""
-    tpl = prune(member_obj)
+    """Pruned object plus ``work.karmada.io/conflict-resolution: overwrite`` unless present; a
+    claim's source binding is dropped (``unbind_claim``)."""
+    tpl = unbind_claim(prune(member_obj))
     meta = tpl["metadata"]
     for key in MEMBER_LABELS:
         (meta.get("labels") or {}).pop(key, None)

@@ -64,8 +64,29 @@ def replica_scheduling(percent, source, target):
     }
 
 
+WEIGHTED = "weighted"
+DUPLICATED = "duplicated"
+
+
+def duplicated_clusters(percent, source, target):
+    """Clusters of the copy strategy at ``percent``: the source alone at 0, both in between (each
+    runs the workload in full), the target alone at 100."""
+    if percent <= 0:
+        return [source]
+    if percent >= 100:
+        return [target]
+    return [source, target]
+
+
 def split(workload, percent, source, target):
-    """``(source, target)`` replicas Karmada gives ``workload`` at ``percent``."""
+    """``(source, target)`` replicas Karmada gives ``workload`` at ``percent``.
+
+    Copy strategy (``workload["strategy"] == "duplicated"``): Duplicated scheduling gives every
+    selected cluster the full count (``pkg/scheduler/core/assignment.go``, assignByDuplicatedStrategy)."""
+    if workload.get("strategy") == DUPLICATED:
+        clusters = duplicated_clusters(percent, source, target)
+        replicas = int(workload["replicas"])
+        return (replicas if source in clusters else 0), (replicas if target in clusters else 0)
     div = divide_static(int(workload["replicas"]), [source, target],
                         weight_rules(percent, source, target), workload.get("uid") or "")
     return div.get(source, 0), div.get(target, 0)

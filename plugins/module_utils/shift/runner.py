@@ -125,23 +125,40 @@ def load_workloads(karmada, group, templates=None):
     return [out[k] for k in sorted(out)]
 
 
-def desired_policy_spec(percent, source, target):
+def desired_policy_spec(percent, source, target, strategy=planner.WEIGHTED):
+    """The policy's placement at ``percent``. Copy strategy: Duplicated over the clusters of the
+    step (the weighted fields set to null in the merge patch, so none is left behind)."""
+    if strategy == planner.DUPLICATED:
+        clusters = planner.duplicated_clusters(percent, source, target)
+        scheduling = {"replicaSchedulingType": "Duplicated", "replicaDivisionPreference": None,
+                      "weightPreference": None}
+    else:
+        clusters = [source, target]
+        scheduling = planner.replica_scheduling(percent, source, target)
     return {
         "placement": {
-            "clusterAffinity": {"clusterNames": [source, target]},
-            "replicaScheduling": planner.replica_scheduling(percent, source, target),
+            "clusterAffinity": {"clusterNames": clusters},
+            "replicaScheduling": scheduling,
         },
         "preserveResourcesOnDeletion": True,
         "conflictResolution": "Overwrite",
     }
 
 
-def policy_matches(policy, percent, source, target):
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return dict((k, _without_nulls(v)) for k, v in value.items() if v is not None)
+    return value
+
+
+def policy_matches(policy, percent, source, target, strategy=planner.WEIGHTED):
     spec = policy.get("spec") or {}
-    want = desired_policy_spec(percent, source, target)
+    want = desired_policy_spec(percent, source, target, strategy)
     placement = spec.get("placement") or {}
-    return (((placement.get("clusterAffinity") or {}).get("clusterNames") or []) == [source, target]
-            and placement.get("replicaScheduling") == want["placement"]["replicaScheduling"]
+    return (((placement.get("clusterAffinity") or {}).get("clusterNames") or [])
+            == want["placement"]["clusterAffinity"]["clusterNames"]
+            and _without_nulls(placement.get("replicaScheduling"))
+            == _without_nulls(want["placement"]["replicaScheduling"])
             and spec.get("preserveResourcesOnDeletion") is True
             and spec.get("conflictResolution") == "Overwrite")
 
@@ -178,7 +195,7 @@ def _settled(obj, expected):
 
 class Shifter(object):
     def __init__(self, karmada, members, names, concurrency=10, wait_timeout=600, wait_sleep=2,
-                 check_mode=False, gates=None, log=None):
+                 check_mode=False, gates=None, log=None, strategy=planner.WEIGHTED):
         self.karmada = karmada
         self.members = members  # {"source": Rest, "target": Rest}
         self.names = names      # {"source": member name, "target": member name}
@@ -189,6 +206,7 @@ class Shifter(object):
         self.gates = gates or gates_mod.normalise(None)
         self.log = log or (lambda msg: None)
         self.changed = False
+        self.strategy = strategy
 
     # -- members -------------------------------------------------------
     def snapshot(self, workloads):
@@ -223,9 +241,9 @@ class Shifter(object):
         src, tgt = self.names["source"], self.names["target"]
         current = state.annotations(policy)
         ann_changed = any(current.get(k) != v for k, v in ann["metadata"]["annotations"].items())
-        if policy_matches(policy, percent, src, tgt) and not ann_changed:
+        if policy_matches(policy, percent, src, tgt, self.strategy) and not ann_changed:
             return False
-        patch = {"spec": desired_policy_spec(percent, src, tgt)}
+        patch = {"spec": desired_policy_spec(percent, src, tgt, self.strategy)}
         patch.update(ann)
         if policy.get("spec", {}).get("placement", {}).get("clusterAffinities"):
             raise ValidationError("policy %s uses placement.clusterAffinities; the shift manages "

@@ -21,6 +21,10 @@ APPS = "apps/v1"
 DEPLOY, RS, STS, DS, POD = ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), \
     ("apps", "DaemonSet"), ("", "Pod")
 JOB, CRONJOB = ("batch", "Job"), ("batch", "CronJob")
+PVC, PV, SC = ("", "PersistentVolumeClaim"), ("", "PersistentVolume"), ("storage.k8s.io", "StorageClass")
+# the stand-in provisioner of the lab: classes with this provisioner (CTyun's, on the target)
+# get a volume per claim, as a CSI external-provisioner would
+LAB_PROVISIONERS = ("ebs.csi.ctyun.cn",)
 REVISION = "deployment.kubernetes.io/revision"
 
 
@@ -59,7 +63,7 @@ class Controllers:
         self.wake = asyncio.Event()
         store.add_listener(self.on_event)
         self.handlers = {DEPLOY: self.sync_deployment, RS: self.sync_replicaset, STS: self.sync_statefulset,
-                         DS: self.sync_daemonset, JOB: self.sync_job}
+                         DS: self.sync_daemonset, JOB: self.sync_job, PVC: self.sync_claim}
 
     def mark(self, gk, ns, name):
         self.dirty[(gk, ns, name)] = True
@@ -160,6 +164,42 @@ class Controllers:
         ranked = sorted(pods, key=lambda p: (pod_ready(p), [-ord(c) for c in p["metadata"]["creationTimestamp"]],
                                              p["metadata"]["name"]))
         return ranked[:count]
+
+    # -- volumes: the PV controller's binding, and a stand-in provisioner ----------------
+    def sync_claim(self, pvc):
+        """A claim naming a volume is Bound when that volume exists, else Pending (Kubernetes'
+        pv_controller syncBoundClaim/syncUnboundClaim); an unbound claim of a class whose
+        provisioner is the lab's gets a new volume (dynamic provisioning) and binds to it. Other
+        claims are left as they are (the seeds' claims keep their given status)."""
+        spec = pvc.get("spec") or {}
+        meta = pvc["metadata"]
+        if spec.get("volumeName"):
+            pv = self.store.raw(PV, "", spec["volumeName"])
+            phase = "Bound" if pv is not None else ("Lost" if (pvc.get("status") or {}).get("phase") == "Bound"
+                                                     else "Pending")
+            self.set_status(pvc, dict(pvc.get("status") or {}, phase=phase))
+            return
+        sc = self.store.raw(SC, "", spec.get("storageClassName") or "")
+        if sc is None or sc.get("provisioner") not in LAB_PROVISIONERS:
+            return
+        name = "pvc-%s" % meta["uid"]
+        if self.store.raw(PV, "", name) is None:
+            self.store.create({
+                "apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": sc["provisioner"]}},
+                "spec": {"capacity": {"storage": ((spec.get("resources") or {}).get("requests") or {}).get(
+                    "storage", "1Gi")}, "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+                    "storageClassName": sc["metadata"]["name"], "persistentVolumeReclaimPolicy": "Delete",
+                    "csi": {"driver": sc["provisioner"], "volumeHandle": name},
+                    "claimRef": {"kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
+                                 "name": meta["name"], "uid": meta["uid"]}},
+                "status": {"phase": "Bound"}})
+        bound = clone(pvc)
+        bound["spec"]["volumeName"] = name
+        bound["metadata"].setdefault("annotations", {}).update({
+            "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+            "volume.kubernetes.io/storage-provisioner": sc["provisioner"]})
+        self.store.update(bound)   # comes back as an event; the volume exists, so it becomes Bound
 
     def set_status(self, obj, status):
         if obj.get("status") != status:
