@@ -426,3 +426,27 @@ def test_target_registry_process_stopped_mid_blob(lab, tmp_path):
     finally:
         proxy.close()
         target.stop()
+
+
+def test_blob_upload_against_503_is_bounded_by_the_retry_policy(lab):
+    """The target answers 503 to every final PUT of a blob upload: with retries=2 the module starts
+    the upload of each blob at most 3 times (each after a HEAD found it absent) and writes no tag."""
+    import collections
+    src, dst = lab["src"], lab["dst"]
+    proxy = HttpFaultProxy(dst.port)
+    try:
+        proxy.fail("PUT", "/blobs/uploads/", 503, times=100)
+        p = params(lab, ["shop/tool:2.0"], "bounded", concurrency=1, retries=2)
+        p["target_registry"]["url"] = proxy.url
+        p["repository_map"] = {src.host + "/shop": "127.0.0.1:%d/bounded" % proxy.port}
+        result = run_module("image_sync", p)
+        assert result.failed and result["results"][0]["outcome"] == "failed"
+        puts = [e for e in proxy.log if e[0] == "PUT" and "/blobs/uploads/" in e[1]]
+        posts = [e for e in proxy.log if e[0] == "POST" and "/blobs/uploads/" in e[1]]
+        per_blob = collections.Counter(path.split("digest=")[1] for _m, path, _s in puts)
+        assert per_blob and set(per_blob.values()) == {3}, per_blob
+        assert all(status == 503 for _m, _p, status in puts)
+        assert len(posts) == len(puts)
+        assert dst.tags("bounded/tool") == []
+    finally:
+        proxy.close()
