@@ -63,6 +63,7 @@ def write_outputs(lab):
         "target_cluster_vpc_id": "vpc-lab0001", "target_cluster_subnet_id": "subnet-lab0001",
         "target_cluster_name": "cce-lab-target",
     })
+    group_vars.update(getattr(lab, "inventory_vars", {}))
     inventory = {"all": {"vars": group_vars, "children": {
         "source": {"hosts": {"source_cluster": {"ansible_connection": "local",
                                                 "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}},

@@ -273,15 +273,20 @@ class ControlPlanes:
     def rest(self, name):
         return Rest(self.url(name), self.tokens[name], self.ca)
 
-    def kubeconfig(self, name, server=None):
+    def kubeconfig(self, name):
+        """The admin kubeconfig of one server, written once (processes started earlier read it)."""
         path = self.work / ("%s.kubeconfig" % name)
+        if path.exists():
+            return str(path)
         cfg = {"apiVersion": "v1", "kind": "Config", "current-context": name,
-               "clusters": [{"name": name, "cluster": {"server": server or self.url(name),
+               "clusters": [{"name": name, "cluster": {"server": self.url(name),
                                                        "certificate-authority": self.ca}}],
                "users": [{"name": name, "user": {"token": self.tokens[name]}}],
                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}]}
-        path.write_text(yaml.safe_dump(cfg))
-        os.chmod(path, 0o600)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(yaml.safe_dump(cfg))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
         return str(path)
 
     # ---- start

@@ -339,7 +339,15 @@ async def _serve(lab, planes, t0, write_outputs):
         await start_app(name, proxy_app(lab, name, planes.url(name), session))
         cluster.port = lab.ports[name]
     from tests.lab import ctyunsim
+    from tests.lab.ctyunsim import table as ctyun_table
 
+    # A CCE cluster of the simulation hands out the real ``target``: CCE offers that cluster's
+    # Kubernetes version too (a migration never targets a version older than its source).
+    real_version = planes.versions["kubernetes"].lstrip("v")
+    if real_version not in ctyun_table.SUPPORTED_VERSIONS:
+        ctyun_table.SUPPORTED_VERSIONS = (real_version,) + tuple(ctyun_table.SUPPORTED_VERSIONS)
+    # and the lab's inventory plans the target at that version (the source runs it too)
+    lab.inventory_vars = {"target_cluster_kubernetes_version": real_version}
     await start_app("ctyun", ctyunsim.make_app(lab))
 
     # the seeded estate, through the real API
