@@ -313,11 +313,11 @@ def test_hand_made_policy_gets_preservation_before_a_cluster_leaves(lab):
                  "placement": {"clusterAffinity": {"clusterNames": ["source"]}},
                  "conflictResolution": "Overwrite"}})
     wait_for("source adopted", lambda: (managed(apps.read_namespaced_deployment("shop", ns).metadata), None))
-    result = run_module("replica_shift", shift_params(lab, ["%s/deployments-pp" % ns], steps=[0, 100]))
+    result = run_module("replica_shift", shift_params(lab, ["%s/deployments-pp" % ns], steps=[100]))
     assert not result.failed, result.get("msg")
-    assert result["preserved"] == ["%s/deployments-pp" % ns]
     src = apps.read_namespaced_deployment("shop", ns)
     assert src.metadata.uid == uid and src.spec.replicas == 0
+    assert result["preserved"] == ["%s/deployments-pp" % ns]
     assert ready(lab, ns, "shop", "target")[0]
 
 
