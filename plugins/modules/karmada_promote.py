@@ -230,13 +230,22 @@ def _summary(result):
     return out
 
 
+def _shown(template):
+    """A template as --diff shows it: what comparable_template compares, plus the replicas it writes."""
+    out = comparable_template(template)
+    replicas = (template.get("spec") or {}).get("replicas")
+    if replicas is not None and isinstance(out.get("spec"), dict):
+        out["spec"]["replicas"] = replicas
+    return out
+
+
 def _mark_changes(mod, results):
     """changed and diffs for what the promotion wrote (also when a later write fails)."""
     for r in results:
         if r["outcome"] in ("promoted", "updated"):
             # field by field: the template in Karmada before (none when promoted) and the one written
             before = r.get("template_before")
-            mod.add_diff(before=comparable_template(before) if before else {}, after=comparable_template(r["template"]),
+            mod.add_diff(before=_shown(before) if before else {}, after=_shown(r["template"]),
                          header="template %s %s/%s" % (r["kind"], r["namespace"] or "", r["name"]))
         if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
             header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])

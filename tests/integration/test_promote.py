@@ -110,6 +110,20 @@ def test_conflict_is_reported_not_overwritten(lab):
                                                                        name="checkout-1")]))
     assert result["counts"]["conflict"] == 1 and "force=true" in result["results"][0]["reason"]
     assert apps.read_namespaced_deployment("checkout-1", "payments").spec.replicas == 9
+    # force in check mode: the replacement goes to the server as a dry run; --diff shows before and after
+    mark = lab.mark()
+    forced = run_module("karmada_promote", params(lab, resources=[dict(kind="Deployment", namespace="payments",
+                                                                       name="checkout-1")], force=True),
+                        check=True, diff=True)
+    assert not forced.failed and forced["counts"]["updated"] == 1, forced.get("msg")
+    assert lab.writes(mark, server="karmada") == []
+    assert ("PUT", "/apis/apps/v1/namespaces/payments/deployments/checkout-1") in [
+        (r["method"], r["path"]) for r in lab.dry_runs(mark, server="karmada")]
+    diffs = forced["diff"] if isinstance(forced["diff"], list) else [forced["diff"]]
+    template = [d for d in diffs if d["after_header"] == "template Deployment payments/checkout-1"][0]
+    assert template["before"]["spec"]["replicas"] == 9
+    assert template["after"]["spec"]["replicas"] == member["spec"]["replicas"]
+    assert apps.read_namespaced_deployment("checkout-1", "payments").spec.replicas == 9
 
 
 def test_bad_input_fails_before_any_write(lab):
