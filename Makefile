@@ -110,7 +110,8 @@ units: venv
 K8S_OLDEST := $(shell sed -n 's/^kubernetes>=//p' requirements.txt)
 OLDEST_DIR := $(BUILD)/k8s-oldest-$(K8S_OLDEST)
 OLDEST_TESTS ?= tests/unit/test_k8s_rest.py tests/unit/test_retry_policy.py tests/unit/test_assess.py \
-	tests/integration/test_promote.py tests/integration/test_replica_shift.py tests/integration/test_assess.py
+	tests/integration/test_promote.py tests/integration/test_replica_shift.py tests/integration/test_assess.py \
+	tests/integration/test_cceone.py
 
 $(OLDEST_DIR)/.stamp: requirements.txt
 	rm -rf $(OLDEST_DIR)
