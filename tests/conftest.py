@@ -1,5 +1,10 @@
 """Shared pytest setup: import the working tree as the collection."""
 
-from tests.utils.devpath import ensure_dev_path
+import os
+
+from tests.utils.devpath import REPO, ensure_dev_path
 
 ensure_dev_path()
+# ansible-playbook runs of the tests keep their temporary files and caches in the project, as
+# `make test` does, also when pytest is started directly (never in the user's ~/.ansible)
+os.environ.setdefault("ANSIBLE_HOME", str(REPO / ".build" / "home" / ".ansible"))
