@@ -7,6 +7,7 @@ test names per rule are listed in docs/development.md.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -20,8 +21,9 @@ OP = ("policy.karmada.io", "v1alpha1", "overridepolicies")
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    backend = {"LAB_KUBE": os.environ["LAB_KUBE"]} if os.environ.get("LAB_KUBE") else {}
     with start_lab(tmp_path_factory.mktemp("semantics-lab"), LAB_KARMADA_MEMBERS="source,target", LAB_READY_S="0.2",
-                   LAB_WORKLOADS="4") as handle:
+                   LAB_WORKLOADS="4", **backend) as handle:
         yield handle
 
 
@@ -385,16 +387,18 @@ def test_pvc_copy_binds_on_the_target_with_the_mapped_class(lab):
     core, apps, _ = apis(lab, "source")
     core.create_persistent_volume({"metadata": {"name": "src-vol-%s" % ns}, "spec": {
         "capacity": {"storage": "20Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "alicloud-disk-essd",
-        "csi": {"driver": "diskplugin.csi.alibabacloud.com", "volumeHandle": "d-123"},
+        "hostPath": {"path": "/tmp/lab-pv/src-vol-%s" % ns},
         "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns, "name": "data"}}})
-    core.create_namespaced_persistent_volume_claim(ns, {"metadata": {"name": "data", "annotations": {
-        "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
-        "volume.kubernetes.io/storage-provisioner": "diskplugin.csi.alibabacloud.com"}}, "spec": {
+    # pre-bound to its volume; Kubernetes' PV controller binds it and adds the bind annotations
+    core.create_namespaced_persistent_volume_claim(ns, {"metadata": {"name": "data"}, "spec": {
         "accessModes": ["ReadWriteOnce"], "storageClassName": "alicloud-disk-essd",
         "resources": {"requests": {"storage": "20Gi"}}, "volumeName": "src-vol-%s" % ns}})
     wait_for("source claim bound", lambda: (
-        core.read_namespaced_persistent_volume_claim("data", ns).status.phase == "Bound", None))
-    uid = core.read_namespaced_persistent_volume_claim("data", ns).metadata.uid
+        core.read_namespaced_persistent_volume_claim("data", ns).status.phase == "Bound",
+        core.read_namespaced_persistent_volume_claim("data", ns).status.phase), timeout=120)
+    bound = core.read_namespaced_persistent_volume_claim("data", ns)
+    uid = bound.metadata.uid
+    assert (bound.metadata.annotations or {}).get("pv.kubernetes.io/bind-completed") == "yes"
     apps.create_namespaced_deployment(ns, deployment(
         "db", replicas=2, volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]))
     wait_for("db ready", lambda: ready(lab, ns, "db"))

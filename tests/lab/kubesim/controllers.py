@@ -175,6 +175,13 @@ class Controllers:
         meta = pvc["metadata"]
         if spec.get("volumeName"):
             pv = self.store.raw(PV, "", spec["volumeName"])
+            ann = meta.get("annotations") or {}
+            if pv is not None and ann.get("pv.kubernetes.io/bind-completed") != "yes":
+                # bindClaimToVolume: the claim is marked bound (annBindCompleted), then its status
+                new = clone(pvc)
+                new["metadata"]["annotations"] = dict(ann, **{"pv.kubernetes.io/bind-completed": "yes"})
+                self.store.update(new)
+                return
             phase = "Bound" if pv is not None else ("Lost" if (pvc.get("status") or {}).get("phase") == "Bound"
                                                      else "Pending")
             self.set_status(pvc, dict(pvc.get("status") or {}, phase=phase))
