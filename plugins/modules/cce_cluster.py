@@ -12,16 +12,20 @@ module: cce_cluster
 short_description: Create, update or delete a CTyun CCE cluster
 version_added: 0.1.0
 description:
-  - Makes a CCE cluster, found by O(name), look like the options say, through the CTyun OpenAPI.
-  - A missing cluster is created (asynchronously; with O(wait) the module waits until it runs).
-  - On an existing cluster, mutable differences are updated in place (node pool size, new node pools,
-    O(description), O(tags)). Immutable differences (Kubernetes version, CIDRs, network plugin, cluster type,
-    VPC/subnet, control-plane count, API server exposure, node pool flavour/OS/disk) make the module fail
-    before any change, listing each field with its current and wanted value.
+  - Makes a CCE cluster, found by O(name), look like the options say, through the CCE ("ccse") OpenAPI as
+    CTyun's own Terraform provider drives it (paths, bodies and status words are listed in docs/cce.md).
+  - A missing cluster is ordered (C(POST /v2/cce/clusters/create) answers with an order, not a cluster). With
+    O(wait) the module then finds the cluster by name and waits until it runs and all its nodes are normal,
+    failing at once on C(create_fail) or a refunded order with the reason of the failed task.
+  - A create whose answer is lost never places a second order; the cluster is looked up by name first.
+  - On an existing cluster, mutable differences are changed in place (O(workers.count), O(node_pools) added or
+    scaled, O(description), O(tags)). Immutable differences (series, version, VPC/subnet, network, control-plane
+    count, runtime, kube-proxy mode, port range) make the module fail before any change, listing each field with
+    its current and wanted value.
   - Options left unset are not compared with an existing cluster. When creating, unset options take the
     values of the CCE One guide's plan (see each option).
-  - Input is checked before any change; O(kubernetes_version) is checked against the versions the region offers.
-  - A create whose answer is lost is never repeated blindly; the module looks the cluster up by name first.
+  - Input is checked before any write against the provider's rules; O(kubernetes_version) against the versions
+    the region offers and every flavour against the region's ECS flavour list.
 author:
   - ctyun.cce_migration maintainers (@ctyun-cce-migration)
 extends_documentation_fragment:
@@ -31,104 +35,226 @@ extends_documentation_fragment:
 options:
   state:
     description:
-      - V(present) creates or updates the cluster; V(absent) deletes it.
-      - With V(absent), a cluster that still has node pools is only deleted with O(force_delete=true).
+      - V(present) creates or updates the cluster; V(absent) places the unsubscribe order.
+      - With V(absent), a cluster that still has nodes is only deleted with O(force_delete=true).
     type: str
     choices: [present, absent]
     default: present
   name:
-    description: Cluster name, unique in the region. The cluster is found by this name.
+    description: Cluster name (C(clusterName)), unique in the region. The cluster is found by this name.
     type: str
     required: true
-  cluster_type:
-    description: Cluster type. Immutable. Defaults to V(Host) when creating.
-    type: str
-    choices: [Virtual, Host, Intelligent]
-  kubernetes_version:
+  cluster_series:
     description:
-      - Kubernetes version, for example V(1.29.3) (the guide's plan). Must be offered by the region's versions
-        endpoint. Immutable (upgrades are not done by this module). Required to create.
+      - V(standard) (专有版, C(cce.standard)) has control-plane hosts of your own (O(control_plane));
+        V(managed) (托管版, C(cce.managed)) has a managed control plane sized by O(managed). Immutable.
+      - Defaults to V(standard) when creating (the guide's 3 control-plane nodes).
     type: str
-  vpc_id:
-    description: VPC of the cluster. Immutable. Required to create.
-    type: str
-  subnet_id:
-    description: Subnet of the control plane and nodes. Immutable. Required to create.
-    type: str
-  network_plugin:
-    description: Container network plugin. Immutable. Defaults to V(cubecni) when creating.
-    type: str
-    choices: [cubecni, calico, flannel]
-  pod_cidr:
-    description: Pod network CIDR. Must not overlap O(service_cidr). Immutable. Defaults to V(172.16.0.0/16).
-    type: str
-  service_cidr:
-    description: Service network CIDR. Immutable. Defaults to V(10.96.0.0/16) when creating.
-    type: str
-  control_plane_count:
-    description: Number of control-plane nodes, 1, 3 or 5. Immutable. Defaults to V(3) when creating (the guide).
-    type: int
-  api_server:
-    description: How the API server is exposed. Immutable.
+    choices: [standard, managed]
+  managed:
+    description: The managed control plane (only with O(cluster_series=managed)).
     type: dict
     suboptions:
-      exposure:
-        description: V(private_elb) (the guide), V(public_elb) or V(none). Defaults to V(private_elb) when creating.
+      series_type:
+        description: V(managedbase) (single instance) or V(managedpro) (HA). Required for a managed cluster.
         type: str
-        choices: [private_elb, public_elb, none]
+        choices: [managedbase, managedpro]
+      node_scale:
+        description: Node scale; V(10) for managedbase, V(50) (default), V(200), V(1000) or V(2000) for managedpro.
+        type: int
+  kubernetes_version:
+    description:
+      - Kubernetes version (C(clusterVersion)), for example V(1.29.3) (the guide). Must be offered by the
+        region's versions endpoint. Immutable. Required to create.
+    type: str
+  cluster_domain:
+    description: Cluster DNS domain (C(clusterDomain)). Immutable. Defaults to V(cluster.local).
+    type: str
+  vpc_id:
+    description: VPC of the cluster (C(vpcUuid)). Immutable. Required to create.
+    type: str
+  subnet_id:
+    description: Subnet of the nodes (C(subnetUuid)). Immutable. Required to create.
+    type: str
+  security_group_id:
+    description: Security group of the nodes; unset, CCE generates one (C(autoGenerateSecurityGroup)).
+    type: str
+  zones:
+    description:
+      - Availability zone names of the region. Control-plane nodes and workers are spread over them in order
+        (C(deployType) V(single) for one zone, V(multi) for more). Required to create.
+    type: list
+    elements: str
+  network:
+    description: Container network. Immutable.
+    type: dict
+    suboptions:
+      plugin:
+        description: V(cubecni) (the guide; pods use VPC addresses) or V(calico). Defaults to V(cubecni).
+        type: str
+        choices: [cubecni, calico]
+      pod_subnet_ids:
+        description: Subnets of the VPC for pod addresses (C(podSubnetUuidList)), at most 10. Required with cubecni.
+        type: list
+        elements: str
+      pod_cidr:
+        description: Pod CIDR (C(podCidr)); calico only, and required there. Must not overlap O(network.service_cidr).
+        type: str
+      service_cidr:
+        description: Service CIDR (C(serviceCidr)). Defaults to V(10.96.0.0/16).
+        type: str
+  api_server:
+    description: The API server's load balancer. Not returned by the API, so not compared on an existing cluster.
+    type: dict
+    suboptions:
       elb_spec:
-        description: ELB specification, for example V(standard I) (the guide). Defaults to V(standard I).
+        description: ELB spec (C(elbProdCode)); the guide's 标准型I is V(standardI) (the default).
         type: str
+        choices: [standardI, standardII, enhancedI, enhancedII, higherI]
+      public_eip:
+        description: Also give the API server an on-demand EIP (public access). Default V(false) (private ELB).
+        type: bool
+  control_plane:
+    description: Control-plane hosts of a V(standard) cluster (C(masterHost)).
+    type: dict
+    suboptions:
+      count:
+        description: Number of control-plane nodes, 1, 3 or 5, spread over O(zones). Immutable. Default V(3).
+        type: int
+      flavor:
+        description: ECS flavour name of at least 4C8G, for example V(s7.xlarge.2). Required to create.
+        type: str
+      sys_disk:
+        description: System disk, type V(SATA), V(SAS) or V(SSD) and size 80-2040 GB. Default SSD 100 GB.
+        type: dict
+        suboptions:
+          type: {description: "Disk type", type: str, choices: [SATA, SAS, SSD]}
+          size: {description: "Size in GB", type: int}
+  workers:
+    description: The worker group created with the cluster (C(slaveHost)); it becomes the cluster's default node pool.
+    type: dict
+    suboptions:
+      flavor:
+        description: ECS flavour name, for example V(s7.xlarge.2) (4C8G, the guide's 通用型4C8G). Required to create.
+        type: str
+      count:
+        description: Number of workers, at least one per zone. Mutable (the default pool is scaled). Default V(3).
+        type: int
+      zones:
+        description: Zones of the workers; default O(zones).
+        type: list
+        elements: str
+      image_id:
+        description: Image id of the region's CCE node image (C(foreignMirrorId)), for example its CTyunOS 23.01 image.
+        type: str
+      image_type:
+        description: V(public) (default) or V(private) image.
+        type: str
+        choices: [public, private]
+      sys_disk:
+        description: System disk (80-2040 GB). Default SSD 100 GB.
+        type: dict
+        suboptions:
+          type: {description: "Disk type", type: str, choices: [SATA, SAS, SSD]}
+          size: {description: "Size in GB", type: int}
+      data_disks:
+        description: Data disks (10-20000 GB each).
+        type: list
+        elements: dict
+        suboptions:
+          type: {description: "Disk type", type: str, choices: [SATA, SAS, SSD], required: true}
+          size: {description: "Size in GB", type: int, required: true}
+  container_runtime:
+    description: V(containerd) (default) or V(docker). Immutable.
+    type: str
+    choices: [containerd, docker]
+  kube_proxy:
+    description: kube-proxy mode, V(ipvs) (default) or V(iptables). Immutable.
+    type: str
+    choices: [iptables, ipvs]
+  timezone:
+    description: Time zone of the nodes. Default V(Asia/Shanghai).
+    type: str
+  node_port_range:
+    description: NodePort range, within 30000-65535 and wider than 20. Immutable. Default 30000-32767.
+    type: dict
+    suboptions:
+      start: {description: "First port", type: int, required: true}
+      end: {description: "Last port", type: int, required: true}
+  billing:
+    description: How the cluster and its node pools are paid. Default on demand.
+    type: dict
+    suboptions:
+      mode:
+        description: V(on_demand), V(month) or V(year) (a subscription).
+        type: str
+        choices: [on_demand, month, year]
+      period:
+        description: Months (1-11) or years (1-3) of a subscription.
+        type: int
+      auto_renew:
+        description: Renew a subscription automatically.
+        type: bool
   node_pools:
     description:
-      - Worker node pools, by name. A pool that does not exist yet is added; the node count of an existing pool
-        is scaled to O(node_pools[].count). Pools not listed are left as they are (with a warning).
+      - Further node pools, by name. A missing pool is created (C(POST .../nodepool), which takes no count) and then
+        scaled up to O(node_pools[].count); an existing pool is scaled up or down to it. Scaling is relative in the
+        API; every step reads the pool first, so a retried step never adds nodes twice.
+      - Pools not listed are left as they are (with a warning).
     type: list
     elements: dict
     suboptions:
-      name:
-        description: Node pool name, unique in the cluster.
-        type: str
-        required: true
-      flavor:
-        description: Node flavour, for example V(general 4C8G) (the guide) or an ECS flavour name like V(s7.xlarge.2).
-        type: str
-      os_image:
-        description: Worker OS image, for example V(ctyunos23.01) (the guide).
-        type: str
-      count:
-        description: Number of nodes. Mutable.
-        type: int
-      disk_size:
-        description: System disk size in GB (at least 40). Defaults to V(100) when creating.
-        type: int
-      disk_type:
-        description: System disk type. Defaults to V(SSD) when creating.
+      name: {description: "Node pool name", type: str, required: true}
+      flavor: {description: "ECS flavour name; immutable; required to add the pool", type: str}
+      count: {description: "Number of nodes (mutable; default V(0))", type: int}
+      image_id: {description: "Node image id (C(imageUuid)); immutable; required to add the pool", type: str}
+      image_type: {description: "Public or private image", type: str, choices: [public, private]}
+      zones: {description: "Zones of the pool (default O(zones))", type: list, elements: str}
+      sys_disk:
+        description: System disk (40-2040 GB). Default SSD 100 GB.
+        type: dict
+        suboptions:
+          type: {description: "Disk type", type: str, choices: [SATA, SAS, SSD]}
+          size: {description: "Size in GB", type: int}
+      data_disks:
+        description: Data disks (10-20000 GB each).
+        type: list
+        elements: dict
+        suboptions:
+          type: {description: "Disk type", type: str, choices: [SATA, SAS, SSD], required: true}
+          size: {description: "Size in GB", type: int, required: true}
+      max_pods: {description: "Pods per node (default V(110))", type: int}
+      key_name: {description: "Key pair name for logging in to the nodes (with O(node_pools[].key_pair_id))", type: str}
+      key_pair_id: {description: "Key pair id", type: str}
+      password:
+        description: Node login password (8-30 characters, three character classes) instead of a key pair.
         type: str
   description:
-    description: Description of the cluster. Mutable.
+    description: Description of the cluster (C(clusterDesc)). Mutable.
     type: str
   tags:
-    description: Tags of the cluster. Mutable. With O(purge_tags=true) tags not listed are removed.
+    description:
+      - Tags of the cluster, written through the tag API as C(key=value) strings. Mutable. With O(purge_tags=true)
+        tags not listed are removed.
     type: dict
   purge_tags:
     description: Remove tags not listed in O(tags). Ignored when O(tags) is not set.
     type: bool
     default: true
   force_delete:
-    description: With O(state=absent), delete the cluster even though it still has node pools (and their nodes).
+    description: With O(state=absent), delete the cluster even though node pools still have nodes.
     type: bool
     default: false
   kubeconfig_path:
     description:
-      - Write the running cluster's kubeconfig to this file, mode 0600. Its content is not returned.
-      - The file is rewritten only when the content changes.
+      - Write the running cluster's admin kubeconfig (C(GET .../certificate/kubeconfig)) to this file, mode 0600.
+        Its content is not returned. The file is rewritten only when the content changes.
     type: path
   kubeconfig_type:
-    description: Which address the kubeconfig uses, V(internal) (inside the VPC) or V(external).
+    description: V(internal) (inside the VPC, C(isPublic=false)) or V(external) (through the API server's EIP).
     type: str
     choices: [internal, external]
-    default: external
+    default: internal
   return_kubeconfig:
     description:
       - Return the kubeconfig content as RV(kubeconfig). The task must set C(no_log) to V(true), else the module
@@ -136,8 +262,8 @@ options:
     type: bool
     default: false
 notes:
-  - Deleting waits until the cluster is gone when O(wait=true).
-  - A cluster that is being created is waited for (O(wait)) before it is changed.
+  - Creating takes 10-20 minutes on CTyun; set O(wait_timeout) accordingly (the provider waits up to 30 minutes).
+  - Deleting is an unsubscribe order; with O(wait=true) the module waits until the cluster is no longer listed.
 seealso:
   - module: ctyun.cce_migration.cce_cluster_info
 """
@@ -147,37 +273,61 @@ EXAMPLES = r"""
   ctyun.cce_migration.cce_cluster:
     name: cce-prod-01
     region_id: cn-huadong1
+    cluster_series: standard
     kubernetes_version: 1.29.3
-    cluster_type: Host
     vpc_id: vpc-0a1b2c3d
     subnet_id: subnet-4e5f6a7b
-    network_plugin: cubecni
-    pod_cidr: 172.16.0.0/16
-    service_cidr: 10.96.0.0/16
+    zones: [cn-huadong1-jsnj1A-public-ctcloud]
+    network:
+      plugin: cubecni
+      pod_subnet_ids: [subnet-9c8d7e6f]
+      service_cidr: 10.96.0.0/16
     api_server:
-      exposure: private_elb
-      elb_spec: standard I
-    control_plane_count: 3
-    node_pools:
-      - name: workers
-        flavor: general 4C8G
-        os_image: ctyunos23.01
-        count: 3
-        disk_size: 100
+      elb_spec: standardI        # private ELB, 标准型I
+      public_eip: false
+    control_plane:
+      count: 3
+      flavor: s7.xlarge.2        # 4C8G
+    workers:
+      flavor: s7.xlarge.2        # 通用型 4C8G
+      count: 3
+      image_id: "{{ ctyunos_2301_image_id }}"   # the region's CTyunOS 23.01 CCE node image
+    container_runtime: containerd
+    kube_proxy: ipvs
+    billing:
+      mode: on_demand
     tags:
       project: migration
     description: Target of the migration from the old cloud
     kubeconfig_path: "{{ migration_workdir }}/target.kubeconfig"
-    wait_timeout: 1800  # creating a CCE cluster takes 10-20 minutes
+    wait_timeout: 1800
 
-- name: Scale the workers to 5 nodes (a mutable change)
+- name: A managed (托管版) cluster with calico
+  ctyun.cce_migration.cce_cluster:
+    name: cce-managed-01
+    cluster_series: managed
+    managed: {series_type: managedpro, node_scale: 50}
+    kubernetes_version: 1.29.3
+    vpc_id: vpc-0a1b2c3d
+    subnet_id: subnet-4e5f6a7b
+    zones: [cn-huadong1-jsnj1A-public-ctcloud, cn-huadong1-jsnj2A-public-ctcloud]
+    network: {plugin: calico, pod_cidr: 172.16.0.0/16}
+    workers: {flavor: s7.xlarge.2, count: 2, image_id: "{{ ctyunos_2301_image_id }}"}
+
+- name: Scale the workers to 5 nodes and add a batch pool
   ctyun.cce_migration.cce_cluster:
     name: cce-prod-01
+    workers:
+      count: 5
     node_pools:
-      - name: workers
-        count: 5
+      - name: batch
+        flavor: s7.2xlarge.2
+        image_id: "{{ ctyunos_2301_image_id }}"
+        key_name: ops
+        key_pair_id: "{{ ops_key_pair_id }}"
+        count: 2
 
-- name: Delete a cluster that still has node pools
+- name: Delete a cluster that still has nodes
   ctyun.cce_migration.cce_cluster:
     name: cce-test-01
     state: absent
@@ -193,32 +343,39 @@ EXAMPLES = r"""
 
 RETURN = r"""
 cluster:
-  description: The cluster after the run (in check mode, as it would be). Empty/None once deleted.
+  description: The cluster after the run (in check mode, as it would be). None once deleted.
   returned: always
   type: dict
   sample:
-    id: cce-000001
+    id: 8a0c3b2e-5d4f-4e6a-9b1c-2d3e4f5a6b7c
     name: cce-prod-01
-    status: running
-    cluster_type: Host
+    status: normal
+    biz_state: 1
+    cluster_series: standard
     kubernetes_version: 1.29.3
     vpc_id: vpc-0a1b2c3d
     subnet_id: subnet-4e5f6a7b
     network_plugin: cubecni
-    pod_cidr: 172.16.0.0/16
+    pod_cidr: 192.168.0.0/16
     service_cidr: 10.96.0.0/16
+    container_runtime: containerd
+    kube_proxy: ipvs
+    timezone: Asia/Shanghai
+    node_port_range: {start: 30000, end: 32767}
     control_plane_count: 3
-    api_server: {exposure: private_elb, elb_spec: standard I}
+    worker_count: 3
+    api_server: {address: 192.168.0.10, eip: null}
     description: Target of the migration
+    billing_mode: on_demand
     tags: {project: migration}
     node_pools:
-      - {id: np-000002, name: workers, flavor: general 4C8G, os_image: ctyunos23.01, count: 3,
-         disk_size: 100, disk_type: SSD, status: active}
-    created_at: "2026-11-25T01:30:29Z"
+      - {id: np-000002, name: default-pool, flavor: s7.xlarge.2, image_id: img-ctyunos2301, count: 3, ready: 3,
+         status: normal, default: true}
+    created_at: "2026-11-25 09:30:29"
     region_id: cn-huadong1
 plan:
   description:
-    - What the module decided for O(state=present). C(action) is V(create), V(update) or V(none);
+    - What the module decided for O(state=present). C(action) is V(create), V(update), V(none) or V(fail);
       C(immutable) lists C(field), C(current), C(wanted); C(modify), C(scale), C(add_pools) the mutable changes.
   returned: when state is present
   type: dict
@@ -227,10 +384,14 @@ actions:
   returned: always
   type: list
   elements: str
-  sample: ["create cluster cce-prod-01", "wrote kubeconfig to /srv/migration/target.kubeconfig"]
+  sample: ["order cluster cce-prod-01", "wrote kubeconfig to /srv/migration/target.kubeconfig"]
+order:
+  description: The order placed (C(order_id), C(order_no)); empty values when its answer was lost.
+  returned: when a create or delete order was placed
+  type: dict
 recovered_lost_response:
-  description: True when the create's answer was lost and the cluster was found by name instead of created twice.
-  returned: when the cluster was created
+  description: True when an order's answer was lost and the cluster was found by name instead of ordered twice.
+  returned: when a create or delete order was placed
   type: bool
 kubeconfig_path:
   description: Where the kubeconfig was written.
@@ -241,7 +402,7 @@ kubeconfig:
   returned: when O(return_kubeconfig=true)
   type: str
 reason:
-  description: Why O(state=absent) deletes, waits for or refuses the deletion (for example node pools left without
+  description: Why O(state=absent) deletes, waits for or refuses the deletion (for example nodes left without
     O(force_delete)).
   returned: when state is absent
   type: str
@@ -258,33 +419,60 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import cce_ops, cce_plan
 
+DISK = dict(type="dict", options=dict(type=dict(type="str", choices=["SATA", "SAS", "SSD"]), size=dict(type="int")))
+DATA_DISKS = dict(type="list", elements="dict", options=dict(
+    type=dict(type="str", choices=["SATA", "SAS", "SSD"], required=True), size=dict(type="int", required=True)))
 MODULE_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     name=dict(type="str", required=True),
-    cluster_type=dict(type="str", choices=["Virtual", "Host", "Intelligent"]),
+    cluster_series=dict(type="str", choices=["standard", "managed"]),
+    managed=dict(type="dict", options=dict(series_type=dict(type="str", choices=["managedbase", "managedpro"]),
+                                           node_scale=dict(type="int"))),
     kubernetes_version=dict(type="str"),
+    cluster_domain=dict(type="str"),
     vpc_id=dict(type="str"),
     subnet_id=dict(type="str"),
-    network_plugin=dict(type="str", choices=["cubecni", "calico", "flannel"]),
-    pod_cidr=dict(type="str"),
-    service_cidr=dict(type="str"),
-    control_plane_count=dict(type="int"),
+    security_group_id=dict(type="str"),
+    zones=dict(type="list", elements="str"),
+    network=dict(type="dict", options=dict(
+        plugin=dict(type="str", choices=["cubecni", "calico"]),
+        pod_subnet_ids=dict(type="list", elements="str"),
+        pod_cidr=dict(type="str"),
+        service_cidr=dict(type="str"))),
     api_server=dict(type="dict", options=dict(
-        exposure=dict(type="str", choices=["private_elb", "public_elb", "none"]),
-        elb_spec=dict(type="str"))),
+        elb_spec=dict(type="str", choices=["standardI", "standardII", "enhancedI", "enhancedII", "higherI"]),
+        public_eip=dict(type="bool"))),
+    control_plane=dict(type="dict", options=dict(count=dict(type="int"), flavor=dict(type="str"), sys_disk=DISK)),
+    workers=dict(type="dict", options=dict(
+        flavor=dict(type="str"), count=dict(type="int"), zones=dict(type="list", elements="str"),
+        image_id=dict(type="str"), image_type=dict(type="str", choices=["public", "private"]),
+        sys_disk=DISK, data_disks=DATA_DISKS)),
+    container_runtime=dict(type="str", choices=["containerd", "docker"]),
+    kube_proxy=dict(type="str", choices=["iptables", "ipvs"]),
+    timezone=dict(type="str"),
+    node_port_range=dict(type="dict", options=dict(start=dict(type="int", required=True),
+                                                   end=dict(type="int", required=True))),
+    billing=dict(type="dict", options=dict(mode=dict(type="str", choices=["on_demand", "month", "year"]),
+                                           period=dict(type="int"), auto_renew=dict(type="bool"))),
     node_pools=dict(type="list", elements="dict", options=dict(
         name=dict(type="str", required=True),
         flavor=dict(type="str"),
-        os_image=dict(type="str"),
         count=dict(type="int"),
-        disk_size=dict(type="int"),
-        disk_type=dict(type="str"))),
+        image_id=dict(type="str"),
+        image_type=dict(type="str", choices=["public", "private"]),
+        zones=dict(type="list", elements="str"),
+        sys_disk=DISK,
+        data_disks=DATA_DISKS,
+        max_pods=dict(type="int"),
+        key_name=dict(type="str"),
+        key_pair_id=dict(type="str", no_log=False),
+        password=dict(type="str", no_log=True))),
     description=dict(type="str"),
     tags=dict(type="dict"),
     purge_tags=dict(type="bool", default=True),
     force_delete=dict(type="bool", default=False),
     kubeconfig_path=dict(type="path"),
-    kubeconfig_type=dict(type="str", choices=["internal", "external"], default="external"),
+    kubeconfig_type=dict(type="str", choices=["internal", "external"], default="internal"),
     return_kubeconfig=dict(type="bool", default=False),
 )
 

@@ -62,8 +62,10 @@ clusters:
   type: list
   elements: dict
   sample:
-    - {id: cce-000001, name: cce-prod-01, status: running, kubernetes_version: 1.29.3, network_plugin: cubecni,
-       node_pools: [{name: workers, flavor: general 4C8G, os_image: ctyunos23.01, count: 3}], tasks: []}
+    - {id: 8a0c3b2e-5d4f-4e6a-9b1c-2d3e4f5a6b7c, name: cce-prod-01, status: normal, biz_state: 1,
+       kubernetes_version: 1.29.3, network_plugin: cubecni,
+       node_pools: [{name: default-pool, flavor: s7.xlarge.2, image_id: img-ctyunos2301, count: 3, ready: 3,
+                     default: true}], tasks: []}
 versions:
   description: Kubernetes versions the region offers.
   returned: when O(gather) contains V(versions)
@@ -71,7 +73,10 @@ versions:
   elements: str
   sample: ["1.31.1", "1.29.3", "1.27.8"]
 quotas:
-  description: Quotas by name, each with C(limit), C(used) and C(available) (null when unlimited).
+  description:
+    - Quotas by name, each with C(limit), C(used) and C(available) (null when unlimited), from
+      C(quotaCenterDataList). The provider does not name the item fields; items without a quota name are left out,
+      so an empty result means "unknown", not "no quota".
   returned: when O(gather) contains V(quotas)
   type: dict
   sample: {cluster: {limit: 5, used: 1, available: 4}, node: {limit: 50, used: 3, available: 47}}
@@ -105,14 +110,14 @@ def run(mod):
             if params["cluster_id"]:
                 found = [c for c in [cce.get_cluster(client, params["cluster_id"])] if c]
             else:
-                found = cce.list_clusters(client, name=params["name"])
+                found = [c for c in cce.list_clusters(client, name=params["name"]) if not cce.is_gone(c)]
             if params["name"]:
                 found = [c for c in found if c.get("clusterName") == params["name"]]
             clusters = []
             for obj in found:
-                cluster_id = obj.get("clusterId")
+                cluster_id = obj.get("id") or params["cluster_id"]
                 pools = cce.list_nodepools(client, cluster_id) if "node_pools" in gather else []
-                cluster = cluster_from_api(obj, pools)
+                cluster = cluster_from_api(dict(obj, id=cluster_id), pools)
                 if "node_pools" not in gather:
                     cluster.pop("node_pools")
                 if "tasks" in gather:

@@ -36,13 +36,20 @@ contexts:
 current-context: target
 """ % TOKEN
 REGION = "cn-huadong1"
+ZONE = table.REGION_ZONES[REGION][0]
+IMAGE = "img-ctyunos2301-ccse"
+# The CCE One guide's plan: 1.29.3, cubecni, private ELB standardI, 3 control-plane nodes, 4C8G workers
+# (s7.xlarge.2) on CTyunOS 23.01.
 GUIDE_PLAN = dict(
-    name="cce-prod-01", kubernetes_version="1.29.3", cluster_type="Host", vpc_id="vpc-0a1b2c3d",
-    subnet_id="subnet-4e5f6a7b", network_plugin="cubecni", pod_cidr="172.16.0.0/16", service_cidr="10.96.0.0/16",
-    api_server=dict(exposure="private_elb", elb_spec="standard I"), control_plane_count=3,
-    node_pools=[dict(name="workers", flavor="general 4C8G", os_image="ctyunos23.01", count=3, disk_size=100)],
+    name="cce-prod-01", kubernetes_version="1.29.3", cluster_series="standard", vpc_id="vpc-0a1b2c3d",
+    subnet_id="subnet-4e5f6a7b", zones=[ZONE],
+    network=dict(plugin="cubecni", pod_subnet_ids=["subnet-pods01"], service_cidr="10.96.0.0/16"),
+    api_server=dict(elb_spec="standardI", public_eip=False),
+    control_plane=dict(count=3, flavor="s7.xlarge.2"),
+    workers=dict(flavor="s7.xlarge.2", count=3, image_id=IMAGE),
     tags={"project": "migration"}, description="target", wait_timeout=60, wait_sleep=1,
 )
+BATCH_POOL = dict(name="batch", flavor="s7.2xlarge.2", image_id=IMAGE, key_name="ops", key_pair_id="kp-0001", count=1)
 
 
 class CtyunLab:
@@ -78,21 +85,32 @@ def ctyun(tmp_path):
     lab.server.stop()
 
 
+def pools(cluster):
+    return {p["nodePoolName"]: len(p["_nodes"]) for p in cluster["_pools"]}
+
+
+def orders(ctyun, kind="create"):
+    return [o for o in ctyun.sim.state.get("cce", {}).get("orders", []) if o["type"] == kind]
+
+
 def test_create_waits_writes_kubeconfig_and_second_run_is_unchanged(ctyun, tmp_path):
     path = tmp_path / "out" / "target.kubeconfig"
     first = ctyun.run(kubeconfig_path=str(path), **GUIDE_PLAN)
     assert not first.failed, first.get("msg")
     assert first["changed"] is True
     (cluster,) = ctyun.clusters()
-    assert cluster["clusterStatus"] == "running" and cluster["kubernetesVersion"] == "1.29.3"
-    assert cluster["containerNetworkType"] == "cubecni" and cluster["controlPlaneCount"] == 3
-    assert cluster["apiServerAccess"] == {"type": "private_elb", "elbSpec": "standard I"}
-    assert [(p["flavorName"], p["osImage"], p["nodeCount"]) for p in cluster["nodePools"]] == [
-        ("general 4C8G", "ctyunos23.01", 3)]
+    assert (cluster["clusterStatus"], cluster["bizState"], cluster["clusterVersion"]) == ("normal", 1, "1.29.3")
+    assert cluster["networkPlugin"] == "cubecni" and cluster["masterNodeNum"] == 3 and cluster["_elb"] == "standardI"
+    assert cluster["eip"] == "" and cluster["clusterType"] == 0
+    assert [(p["vmSpecName"], p["imageUuid"], len(p["_nodes"]), p["isDefault"]) for p in cluster["_pools"]] == [
+        ("s7.xlarge.2", IMAGE, 3, True)]
+    assert all(n["nodeStatus"] == "normal" for n in cluster["_masters"] + cluster["_pools"][0]["_nodes"])
+    assert cluster["_tags"] == ["project=migration"]
     assert path.read_text() == KUBECONFIG
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert TOKEN not in first.stdout
-    assert first["cluster"]["id"] == cluster["clusterId"]
+    assert first["cluster"]["id"] == cluster["id"] and first["order"]["order_id"] == cluster["_order"]["orderId"]
+    assert len(orders(ctyun)) == 1
 
     writes_before = len(ctyun.writes())
     second = ctyun.run(kubeconfig_path=str(path), **GUIDE_PLAN)
@@ -101,17 +119,37 @@ def test_create_waits_writes_kubeconfig_and_second_run_is_unchanged(ctyun, tmp_p
     assert len(ctyun.writes()) == writes_before
 
 
+def test_old_paths_are_refused_by_the_simulation(ctyun):
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.client import CtyunClient
+    ensure_dev_path()
+    client = CtyunClient(dict(ctyun.auth))
+    for method, path in (("POST", "/cse-apig/v2/clusters"), ("GET", "/v2/cce/clusters/x/kubeconfig"),
+                         ("POST", "/cse-apig/v2/clusters/x/nodepools/y/scale")):
+        with pytest.raises(ApiError) as err:
+            client.call(method, path, body={} if method == "POST" else None)
+        assert err.value.details["status"] == 404 and "EOP_API_NOT_FOUND" in str(err.value)
+    client.close()
+
+
 def test_wait_false_returns_while_creating_then_wait_finishes(ctyun, tmp_path):
     path = tmp_path / "kc"
-    started = ctyun.run(**dict(GUIDE_PLAN, wait=False, kubeconfig_path=str(path), kubeconfig_type="internal"))
+    started = ctyun.run(**dict(GUIDE_PLAN, wait=False, kubeconfig_path=str(path)))
     assert not started.failed, started.get("msg")
     assert started["changed"] is True and started["cluster"]["status"] == "creating"
     assert not path.exists() and "kubeconfig was not fetched" in json.dumps(started.get("warnings"))
-    finished = ctyun.run(**dict(GUIDE_PLAN, kubeconfig_path=str(path), kubeconfig_type="internal"))
+    finished = ctyun.run(**dict(GUIDE_PLAN, kubeconfig_path=str(path)))
     assert not finished.failed, finished.get("msg")
-    assert finished["cluster"]["status"] == "running" and path.read_text() == KUBECONFIG
-    assert len(ctyun.clusters()) == 1
-    assert [r["method"] for r in ctyun.writes()] == ["POST"]
+    assert finished["cluster"]["status"] == "normal" and path.read_text() == KUBECONFIG
+    assert len(ctyun.clusters()) == 1 and len(orders(ctyun)) == 1
+
+
+def test_create_fail_stops_at_once_with_the_task_reason(ctyun):
+    ctyun.lab.knobs["LAB_CCE_CREATE_FAIL"] = "1"
+    result = ctyun.run(**dict(GUIDE_PLAN, wait_timeout=600))
+    assert result.failed and result["changed"] is True
+    assert "create_fail" in result["msg"] and "no free IP addresses" in result["msg"]
+    assert result["actions"] == ["order cluster cce-prod-01"] and len(orders(ctyun)) == 1
 
 
 def test_check_mode_creates_nothing_and_diff_shows_plan(ctyun):
@@ -125,46 +163,52 @@ def test_check_mode_creates_nothing_and_diff_shows_plan(ctyun):
 def test_check_mode_update_makes_no_write(ctyun):
     assert not ctyun.run(**GUIDE_PLAN).failed
     writes = len(ctyun.writes())
-    changed = dict(GUIDE_PLAN, description="new", node_pools=[dict(name="workers", count=5)])
+    changed = dict(GUIDE_PLAN, description="new", workers=dict(count=5))
     result = ctyun.run(check=True, diff=True, **changed)
     assert result["changed"] is True
     assert result["diff"]["before"]["node_pools"][0]["count"] == 3
     assert result["diff"]["after"]["node_pools"][0]["count"] == 5
     assert len(ctyun.writes()) == writes
-    assert ctyun.clusters()[0]["nodePools"][0]["nodeCount"] == 3
+    assert pools(ctyun.clusters()[0]) == {"default-pool": 3}
 
 
 def test_immutable_change_fails_listing_fields_before_any_write(ctyun):
     assert not ctyun.run(**GUIDE_PLAN).failed
     writes = len(ctyun.writes())
-    bad = dict(GUIDE_PLAN, kubernetes_version="1.31.1", network_plugin="calico", description="also changed")
+    bad = dict(GUIDE_PLAN, kubernetes_version="1.31.6", network=dict(plugin="calico", pod_cidr="172.16.0.0/16"),
+               description="also changed")
     result = ctyun.run(**bad)
     assert result.failed
     fields = [d["field"] for d in result["immutable"]]
-    assert fields == ["kubernetes_version", "network_plugin"]
-    assert "current '1.29.3', wanted '1.31.1'" in result["msg"]
+    assert fields == ["kubernetes_version", "network.plugin", "network.pod_cidr"]
+    assert "current '1.29.3', wanted '1.31.6'" in result["msg"]
     assert "current 'cubecni', wanted 'calico'" in result["msg"]
     assert len(ctyun.writes()) == writes
-    assert ctyun.clusters()[0]["description"] == "target"
+    assert ctyun.clusters()[0]["clusterDesc"] == "target"
 
 
-def test_mutable_update_then_unchanged(ctyun):
+def test_scale_add_pool_then_unchanged_then_scale_down(ctyun):
     assert not ctyun.run(**GUIDE_PLAN).failed
     wanted = dict(GUIDE_PLAN, description="scaled", tags={"project": "migration", "owner": "ops"},
-                  node_pools=[dict(name="workers", count=5),
-                              dict(name="batch", flavor="general 8C16G", os_image="ctyunos23.01", count=1)])
+                  workers=dict(count=5), node_pools=[BATCH_POOL])
     result = ctyun.run(**wanted)
     assert not result.failed, result.get("msg")
     assert result["changed"] is True
     (cluster,) = ctyun.clusters()
-    assert cluster["description"] == "scaled"
-    assert {t["key"]: t["value"] for t in cluster["tags"]} == {"project": "migration", "owner": "ops"}
-    assert {p["nodePoolName"]: p["nodeCount"] for p in cluster["nodePools"]} == {"workers": 5, "batch": 1}
+    assert cluster["clusterDesc"] == "scaled"
+    assert sorted(cluster["_tags"]) == ["owner=ops", "project=migration"]
+    assert pools(cluster) == {"default-pool": 5, "batch": 1}
+    scale_calls = [(r["method"], r["path"].rsplit("/", 1)[1]) for r in ctyun.writes() if "/nodepool" in r["path"]]
+    assert scale_calls == [("PUT", "scaleup"), ("POST", "nodepool"), ("PUT", "scaleup")]
     again = ctyun.run(**wanted)
     assert again["changed"] is False, again.get("actions")
+    down = ctyun.run(**dict(wanted, workers=dict(count=2), node_pools=[dict(name="batch", count=0)]))
+    assert not down.failed, down.get("msg")
+    assert pools(ctyun.clusters()[0]) == {"default-pool": 2, "batch": 0}
+    assert ctyun.writes()[-1]["path"].endswith("/scaledown")
 
 
-def test_absent_needs_force_delete_when_node_pools_exist(ctyun):
+def test_absent_needs_force_delete_when_nodes_exist(ctyun):
     assert not ctyun.run(**GUIDE_PLAN).failed
     refused = ctyun.run(name=GUIDE_PLAN["name"], state="absent")
     assert refused.failed and "force_delete" in refused["msg"]
@@ -174,45 +218,54 @@ def test_absent_needs_force_delete_when_node_pools_exist(ctyun):
     deleted = ctyun.run(name=GUIDE_PLAN["name"], state="absent", force_delete=True, wait_sleep=1)
     assert not deleted.failed, deleted.get("msg")
     assert deleted["changed"] is True
-    assert ctyun.clusters() == []
+    assert ctyun.clusters() == [] and len(orders(ctyun, "delete")) == 1
+    assert [r["path"] for r in ctyun.writes() if r["method"] == "POST"][-1] == "/v2/cce/clusters/delete"
     again = ctyun.run(name=GUIDE_PLAN["name"], state="absent")
     assert again["changed"] is False and not again.failed
 
 
-def test_absent_without_node_pools_deletes_without_force(ctyun):
-    assert not ctyun.run(**dict(GUIDE_PLAN, node_pools=[])).failed
-    result = ctyun.run(name=GUIDE_PLAN["name"], state="absent", wait_sleep=1)
-    assert not result.failed, result.get("msg")
-    assert result["changed"] is True and ctyun.clusters() == []
-
-
-def test_lost_response_on_create_yields_exactly_one_cluster(ctyun):
+def test_lost_response_on_create_places_exactly_one_order(ctyun):
     ctyun.lab.knobs["LAB_FAULT_RATE"] = "1"
     ctyun.lab.knobs["LAB_FAULT_METHODS"] = "POST"
-    result = ctyun.run(**GUIDE_PLAN)
+    ctyun.lab.knobs["LAB_FAULT_KIND"] = "lost_response"
+    ctyun.lab.knobs["LAB_FAULT_PATHS"] = "/v2/cce/clusters/create"
+    result = ctyun.run(**dict(GUIDE_PLAN, tags=None))
     assert not result.failed, result.get("msg")
     assert result["recovered_lost_response"] is True
-    assert len(ctyun.clusters()) == 1
-    creates = [r for r in ctyun.lab.request_log if r["method"] == "POST"]
+    assert len(ctyun.clusters()) == 1 and len(orders(ctyun)) == 1
+    creates = [r for r in ctyun.lab.request_log if r["path"] == "/v2/cce/clusters/create"]
     assert len(creates) == 1
     ctyun.lab.knobs["LAB_FAULT_RATE"] = "0"
-    assert ctyun.run(**GUIDE_PLAN)["changed"] is False
+    assert ctyun.run(**dict(GUIDE_PLAN, tags=None))["changed"] is False
     assert len(ctyun.clusters()) == 1
 
 
-def test_mixed_faults_create_update_delete_exactly_once(ctyun):
+def test_lost_answers_on_scale_up_never_grow_a_pool_twice(ctyun):
+    assert not ctyun.run(**GUIDE_PLAN).failed
+    ctyun.lab.knobs.update(LAB_FAULT_RATE="1", LAB_FAULT_METHODS="PUT", LAB_FAULT_KIND="lost_response")
+    try:
+        result = ctyun.run(**dict(GUIDE_PLAN, tags=None, description=None, workers=dict(count=6)))
+    finally:
+        ctyun.lab.knobs["LAB_FAULT_RATE"] = "0"
+    assert not result.failed, result.get("msg")
+    assert pools(ctyun.clusters()[0]) == {"default-pool": 6}
+    scaleups = [r for r in ctyun.lab.request_log if r["path"].endswith("/scaleup")]
+    assert len(scaleups) == 1
+
+
+def test_mixed_faults_create_scale_delete_exactly_once(ctyun):
     ctyun.lab.knobs.update(LAB_FAULT_RATE="0.3", LAB_FAULT_KIND="mixed", LAB_SEED="7")
     created = ctyun.run(**GUIDE_PLAN)
     assert not created.failed, created.get("msg")
-    assert len(ctyun.clusters()) == 1
+    assert len(ctyun.clusters()) == 1 and len(orders(ctyun)) == 1
     faults = [r for r in ctyun.lab.request_log if r["status"] in (0, 429, 500, 503)]
     assert faults, "the seed should inject at least one fault"
-    scaled = ctyun.run(**dict(GUIDE_PLAN, node_pools=[dict(name="workers", count=4)]))
+    scaled = ctyun.run(**dict(GUIDE_PLAN, workers=dict(count=4)))
     assert not scaled.failed, scaled.get("msg")
-    assert ctyun.clusters()[0]["nodePools"][0]["nodeCount"] == 4
+    assert pools(ctyun.clusters()[0]) == {"default-pool": 4}
     deleted = ctyun.run(name=GUIDE_PLAN["name"], state="absent", force_delete=True, wait_sleep=1)
     assert not deleted.failed, deleted.get("msg")
-    assert ctyun.clusters() == []
+    assert ctyun.clusters() == [] and len(orders(ctyun, "delete")) == 1
 
 
 def test_wrong_secret_key_gives_clear_error(ctyun):
@@ -237,18 +290,34 @@ def test_missing_credentials_name_env_vars(ctyun):
 @pytest.mark.parametrize(
     "override, fragment, calls",
     [
-        (dict(pod_cidr="10.96.0.0/12"), "overlaps service_cidr", 0),
-        (dict(control_plane_count=2), "control_plane_count 2", 0),
-        (dict(node_pools=[dict(name="w", flavor="4C8G general", os_image="ctyunos23.01", count=1)]), "flavor", 0),
-        (dict(node_pools=[dict(name="w", flavor="general 4C8G", os_image="ctyunos-23", count=1)]), "os_image", 0),
+        (dict(network=dict(plugin="calico", pod_cidr="10.96.0.0/12", service_cidr="10.96.0.0/16")),
+         "overlaps network.service_cidr", 0),
+        (dict(network=dict(plugin="cubecni", pod_cidr="172.16.0.0/16")), "not used with cubecni", 0),
+        (dict(control_plane=dict(count=2, flavor="s7.xlarge.2")), "control_plane.count 2", 0),
+        (dict(managed=dict(series_type="managedbase", node_scale=50)), "managedbase allows 10", 0),
+        (dict(node_port_range=dict(start=30000, end=30010)), "node_port_range", 0),
+        (dict(billing=dict(mode="month", period=12)), "billing.period 12", 0),
+        (dict(workers=dict(flavor="s7.xlarge.2", count=0, image_id=IMAGE)), "workers.count 0", 0),
         (dict(kubernetes_version="1.30.0"), "1.30.0 is not offered", 1),
+        (dict(network=dict(plugin="cubecni")), "network.pod_subnet_ids", 2),
+        (dict(workers=dict(flavor="general 4C8G", count=3, image_id=IMAGE)),
+         "flavor 'general 4C8G' does not exist", 4),
+        (dict(control_plane=dict(count=3, flavor="s7.large.2")), "at least 4C8G", 4),
     ],
 )
 def test_bad_input_fails_before_any_write(ctyun, override, fragment, calls):
     result = ctyun.run(**dict(GUIDE_PLAN, **override))
-    assert result.failed and fragment in result["msg"]
+    assert result.failed and fragment in result["msg"], result.get("msg")
     assert ctyun.writes() == []
     assert len(ctyun.lab.request_log) == calls
+
+
+def test_unknown_zone_and_image_are_refused_by_the_api(ctyun):
+    result = ctyun.run(**dict(GUIDE_PLAN, zones=["cn-huadong1-nowhere"]))
+    assert result.failed and "cn-huadong1-nowhere" in result["msg"] and "CCE_PARAMETER_INVALID" in result["msg"]
+    result = ctyun.run(**dict(GUIDE_PLAN, workers=dict(flavor="s7.xlarge.2", count=3, image_id="img-unknown")))
+    assert result.failed and "img-unknown" in result["msg"]
+    assert ctyun.clusters() == [] and orders(ctyun) == []
 
 
 def test_tls_verification_is_on(ctyun):
@@ -273,9 +342,9 @@ def test_info_lists_clusters_versions_quotas_pools_and_tasks(ctyun):
     assert not info.failed, info.get("msg")
     assert "1.29.3" in info["versions"]
     assert info["quotas"]["cluster"] == {"limit": 5, "used": 1, "available": 4}
-    assert info["quotas"]["node"]["used"] == 3
+    assert info["quotas"]["node"]["used"] == 6
     (cluster,) = info["clusters"]
-    assert cluster["status"] == "running" and cluster["node_pools"][0]["count"] == 3
+    assert cluster["status"] == "normal" and cluster["node_pools"][0]["count"] == 3
     assert [t["type"] for t in cluster["tasks"]] == ["CreateCluster"]
     none = ctyun.run("cce_cluster_info", name="cce-prod")
     assert none["clusters"] == []
@@ -292,7 +361,9 @@ def _playbook(ctyun, tmp_path, verbosity="-vvvv", extra_vars=None, args=()):
     workdir = tmp_path / "migration"
     group_vars = dict(migration_workdir=str(workdir), target_kubeconfig=str(workdir / "target.kubeconfig"),
                       target_cluster_name="cce-prod-01", target_cluster_vpc_id="vpc-0a1b2c3d",
-                      target_cluster_subnet_id="subnet-4e5f6a7b", target_cluster_wait_timeout=60)
+                      target_cluster_subnet_id="subnet-4e5f6a7b", target_cluster_wait_timeout=60,
+                      target_cluster_zones=[ZONE], target_cluster_pod_subnet_ids=["subnet-pods01"],
+                      target_cluster_worker_image_id=IMAGE)
     group_vars.update(extra_vars or {})
     (inv / "group_vars" / "all.yml").write_text(json.dumps(group_vars))
     env = dict(os.environ, **ctyun.env)
@@ -312,15 +383,15 @@ def test_role_creates_records_and_keeps_secrets_out_of_verbose_output(ctyun, tmp
     assert table.DEFAULT_SECRET_KEY not in output
     assert TOKEN not in output
     (cluster,) = ctyun.clusters()
-    assert cluster["kubernetesVersion"] == "1.29.3" and cluster["containerNetworkType"] == "cubecni"
-    assert cluster["apiServerAccess"]["elbSpec"] == "standard I" and cluster["controlPlaneCount"] == 3
-    assert [(p["flavorName"], p["osImage"], p["nodeCount"]) for p in cluster["nodePools"]] == [
-        ("general 4C8G", "ctyunos23.01", 3)]
+    assert cluster["clusterVersion"] == "1.29.3" and cluster["networkPlugin"] == "cubecni"
+    assert cluster["_elb"] == "standardI" and cluster["masterNodeNum"] == 3 and cluster["eip"] == ""
+    assert [(p["vmSpecName"], p["imageUuid"], len(p["_nodes"])) for p in cluster["_pools"]] == [
+        ("s7.xlarge.2", IMAGE, 3)]
     kubeconfig = workdir / "target.kubeconfig"
     assert kubeconfig.read_text() == KUBECONFIG and stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
     record = json.loads((workdir / "target_cluster.json").read_text())
-    assert record["stage"] == "target_cluster" and record["summary"]["id"] == cluster["clusterId"]
-    assert record["summary"]["nodes"] == 3
+    assert record["stage"] == "target_cluster" and record["summary"]["id"] == cluster["id"]
+    assert record["summary"]["nodes"] == 3 and record["sizing"]["source"] == "default"
     assert table.DEFAULT_SECRET_KEY not in json.dumps(record) and TOKEN not in json.dumps(record)
 
     again, _ = _playbook(ctyun, tmp_path, verbosity=None)
@@ -328,10 +399,28 @@ def test_role_creates_records_and_keeps_secrets_out_of_verbose_output(ctyun, tmp
     assert "changed=0" in again.stdout, again.stdout[-3000:]
 
 
+def test_role_sizes_workers_from_the_assessment_unless_the_user_sets_them(ctyun, tmp_path):
+    workdir = tmp_path / "migration"
+    workdir.mkdir()
+    (workdir / "assess.json").write_text(json.dumps(
+        {"stage": "assess", "proposal": {"nodes": {"flavor": "general 8C16G", "count": 4}}}))
+    proc, _ = _playbook(ctyun, tmp_path, verbosity=None)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Workers sized by assessment: 4 x s7.2xlarge.2" in proc.stdout
+    (cluster,) = ctyun.clusters()
+    assert [(p["vmSpecName"], len(p["_nodes"])) for p in cluster["_pools"]] == [("s7.2xlarge.2", 4)]
+    proc, _ = _playbook(ctyun, tmp_path, verbosity=None, extra_vars=dict(target_cluster_node_count=5))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Workers sized by user: 5 x s7.2xlarge.2" in proc.stdout
+    assert [len(p["_nodes"]) for p in ctyun.clusters()[0]["_pools"]] == [5]
+    record = json.loads((workdir / "target_cluster.json").read_text())
+    assert record["sizing"] == {"source": "user", "flavor": "s7.2xlarge.2", "count": 5}
+
+
 def test_role_check_mode_writes_nothing(ctyun, tmp_path):
     proc, workdir = _playbook(ctyun, tmp_path, verbosity=None, args=["--check", "--diff"])
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "create cluster cce-prod-01" in proc.stdout
+    assert "order cluster cce-prod-01" in proc.stdout
     assert ctyun.writes() == [] and ctyun.clusters() == []
     assert not (workdir / "target.kubeconfig").exists()
 
@@ -346,18 +435,20 @@ def test_role_preflight_fails_fast_on_version_and_quota(ctyun, tmp_path):
     assert ctyun.writes() == []
 
 
-@pytest.mark.parametrize("cluster_type, api_server, expected_access", [
-    ("Virtual", dict(exposure="public_elb", elb_spec="standard II"), {"type": "public_elb", "elbSpec": "standard II"}),
-    ("Intelligent", dict(exposure="none"), {"type": "none"}),
-    ("Host", dict(exposure="private_elb", elb_spec="standard I"), {"type": "private_elb", "elbSpec": "standard I"}),
+@pytest.mark.parametrize("override, expected", [
+    (dict(cluster_series="managed", managed=dict(series_type="managedpro", node_scale=200), control_plane=None,
+          network=dict(plugin="calico", pod_cidr="172.16.0.0/16")),
+     dict(clusterType=2, networkPlugin="calico", podCidr="172.16.0.0/16", masterNodeNum=0)),
+    (dict(api_server=dict(elb_spec="enhancedI", public_eip=True), kube_proxy="iptables",
+          billing=dict(mode="month", period=3, auto_renew=True)),
+     dict(clusterType=0, _elb="enhancedI", eip="121.36.0.10", kubeProxyPattern="iptables", billMode="1")),
 ])
-def test_cluster_types_and_api_server_exposures(ctyun, cluster_type, api_server, expected_access):
-    wanted = dict(GUIDE_PLAN, cluster_type=cluster_type, api_server=api_server)
+def test_series_networks_exposures_and_billing(ctyun, override, expected):
+    wanted = dict(GUIDE_PLAN, **override)
     first = ctyun.run(**wanted)
     assert not first.failed, first.get("msg")
     (cluster,) = ctyun.clusters()
-    assert cluster["clusterType"] == cluster_type
-    assert {k: v for k, v in cluster["apiServerAccess"].items() if v is not None} == expected_access
+    assert {k: cluster[k] for k in expected} == expected
     assert ctyun.run(**wanted)["changed"] is False
 
 
@@ -366,9 +457,8 @@ def test_purge_tags_false_keeps_tags_set_elsewhere(ctyun):
     kept = ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}, purge_tags=False))
     assert not kept.failed and kept["changed"] is True, kept.get("msg")
     (cluster,) = ctyun.clusters()
-    assert {t["key"]: t["value"] for t in cluster["tags"]} == {"project": "migration", "cost-center": "42",
-                                                                 "owner": "ops"}
+    assert sorted(cluster["_tags"]) == ["cost-center=42", "owner=ops", "project=migration"]
     assert ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}, purge_tags=False))["changed"] is False
     purged = ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}))
     assert purged["changed"] is True
-    assert {t["key"]: t["value"] for t in ctyun.clusters()[0]["tags"]} == {"owner": "ops"}
+    assert ctyun.clusters()[0]["_tags"] == ["owner=ops"]

@@ -56,12 +56,17 @@ def write_outputs(lab):
     os.chmod(d / "env.sh", 0o600)
     (d / "env.json").write_text(json.dumps(dict(env, kube=env["LAB_KUBE"])))
     os.chmod(d / "env.json", 0o600)
+    from tests.lab.ctyunsim import table as ctyun_table
     example = REPO / "inventory" / "example" / "group_vars" / "all.yml"
     group_vars = yaml.safe_load(example.read_text()) if example.exists() else {}
     group_vars.update({
         "source_kubeconfig": str(kc), "source_context": "source",
         "target_cluster_vpc_id": "vpc-lab0001", "target_cluster_subnet_id": "subnet-lab0001",
         "target_cluster_name": "cce-lab-target",
+        # the CTyun simulation's first zone and its CTyunOS 23.01 node image
+        "target_cluster_zones": [ctyun_table.REGION_ZONES[labmod.CTYUN_REGION_ID][0]],
+        "target_cluster_pod_subnet_ids": ["subnet-lab-pods01"],
+        "target_cluster_worker_image_id": sorted(ctyun_table.NODE_IMAGES)[0],
     })
     group_vars.update(getattr(lab, "inventory_vars", {}))
     inventory = {"all": {"vars": group_vars, "children": {

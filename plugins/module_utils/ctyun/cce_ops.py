@@ -5,45 +5,49 @@
 
 from __future__ import annotations
 
+import time
 
-from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
+from ..common.errors import ApiError, CceMigrationError, ConflictError, ValidationError
 from ..common.files import write_file
-from . import cce, cce_plan, waiters
-from .transformations import RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api, nodepool_to_api, \
-    tags_to_api, versions_from_api
+from ..common.retry import build_retry
+from . import cce, cce_plan, endpoints, waiters
+from .transformations import (BIZ_RUNNING, RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api,
+                              nodepool_to_api, tags_from_api, tags_to_api, versions_from_api)
+from .transport import TransportError
+
+# How long a lost order answer is followed by lookups before the order could be placed again.
+ORDER_SETTLE_S = 60.0
+SPEC_KEYS = ("name", "cluster_series", "managed", "kubernetes_version", "cluster_domain", "vpc_id", "subnet_id",
+             "security_group_id", "zones", "network", "api_server", "control_plane", "workers", "container_runtime",
+             "kube_proxy", "timezone", "node_port_range", "billing", "description", "tags", "node_pools")
 
 
 def spec_from_params(params):
     """The module shape wanted by the user (unset options stay ``None``)."""
-    api_server = params.get("api_server") or {}
-    pools = None
-    if params.get("node_pools") is not None:
-        pools = [dict(name=p.get("name"), flavor=p.get("flavor"), os_image=p.get("os_image"), count=p.get("count"),
-                      disk_size=p.get("disk_size"), disk_type=p.get("disk_type")) for p in params["node_pools"]]
-    return dict(
-        name=params.get("name"), cluster_type=params.get("cluster_type"),
-        kubernetes_version=params.get("kubernetes_version"), vpc_id=params.get("vpc_id"),
-        subnet_id=params.get("subnet_id"), network_plugin=params.get("network_plugin"),
-        pod_cidr=params.get("pod_cidr"), service_cidr=params.get("service_cidr"),
-        control_plane_count=params.get("control_plane_count"),
-        api_server=dict(exposure=api_server.get("exposure"), elb_spec=api_server.get("elb_spec")),
-        description=params.get("description"), tags=params.get("tags"), node_pools=pools)
+    spec = dict((k, params.get(k)) for k in SPEC_KEYS)
+    if spec["node_pools"] is not None:
+        spec["node_pools"] = [dict(p) for p in spec["node_pools"]]
+    return spec
 
 
 def read_cluster(client, name):
-    """The module shape of the cluster named ``name`` with its node pools, or None."""
+    """The module shape of the cluster named ``name`` with its node pools and tags, or None."""
     found = cce.find_cluster(client, name)
     if found is None:
         return None
-    cluster_id = found.get("clusterId")
-    obj = cce.get_cluster(client, cluster_id) or found
-    pools = cce.list_nodepools(client, cluster_id) if ("%s" % obj.get("clusterStatus")).lower() != "deleting" else []
-    return cluster_from_api(obj, pools)
+    return refresh(client, found["id"], found)
 
 
-def refresh(client, cluster_id):
-    obj = cce.describe_cluster(client, cluster_id)
-    return cluster_from_api(obj, cce.list_nodepools(client, cluster_id))
+def refresh(client, cluster_id, listed=None):
+    obj = cce.get_cluster(client, cluster_id) or listed
+    if obj is None:
+        return None
+    obj = dict(obj, id=obj.get("id") or cluster_id)
+    status = ("%s" % obj.get("clusterStatus")).lower()
+    ready = status in RUNNING or "%s" % obj.get("bizState") == "%s" % BIZ_RUNNING
+    pools = cce.list_nodepools(client, cluster_id) if ready else []
+    tags = tags_from_api(cce.get_tags(client, cluster_id)) if ready else {}
+    return cluster_from_api(obj, pools, tags)
 
 
 def write_kubeconfig(module, path, content):
@@ -60,6 +64,29 @@ def check_versions(client, spec):
     return supported
 
 
+def lookup_flavors(client, names):
+    """``{name: ECS flavour record or None}`` through the ECS flavour list (the provider's lookup)."""
+    if not names:
+        return {}
+    ecs = client.for_endpoint(endpoints.ecs_endpoint(client.endpoint))
+    out = {}
+    for name in names:
+        out[name] = next((f for f in cce.list_flavors(ecs, name) if f.get("flavorName") == name), None)
+    return out
+
+
+def check_flavors(client, spec):
+    flavors = lookup_flavors(client, cce_plan.flavors_needed(spec))
+    problems = cce_plan.flavor_problems(spec, flavors)
+    if problems:
+        raise ValidationError("Invalid cce_cluster options: " + "; ".join(problems), problems=problems)
+    return flavors
+
+
+def _wait_params(params):
+    return params["wait_timeout"], params.get("wait_sleep") or 10
+
+
 def ensure_present(mod, client, params):
     """Create or update; returns the module result (without ``changed``, set on ``mod``)."""
     spec = spec_from_params(params)
@@ -67,7 +94,7 @@ def ensure_present(mod, client, params):
     check_versions(client, spec)
     name = spec["name"]
     current = read_cluster(client, name)
-    if current is not None and current.get("status") == "deleting":
+    if current is not None and (current.get("status") == "deleting" or current.get("biz_state") == 18):
         raise ConflictError("Cluster %s (%s) is being deleted; run again once it is gone" % (name, current["id"]),
                             cluster=current)
     plan = cce_plan.plan_present(current, spec, purge_tags=params.get("purge_tags", True))
@@ -78,32 +105,60 @@ def ensure_present(mod, client, params):
     if plan["unmanaged_pools"]:
         mod.warn("Node pools %s of cluster %s are not listed in node_pools and were left as they are"
                  % (", ".join(plan["unmanaged_pools"]), name))
-    if plan["action"] == "create":
-        create_spec = cce_plan.with_create_defaults(spec)
-        mod.add_diff(cce_plan.diff_view(None), cce_plan.diff_view(create_spec), header=name)
-        mod.changed()
-        result["actions"].append("create cluster %s" % name)
-        if mod.check_mode:
-            result["cluster"] = dict(create_spec, id=None, status="would be created")
-            return result
-        cluster_id, recovered = cce.create_cluster(client, cluster_to_api(create_spec))
-        result["recovered_lost_response"] = recovered
-        current = refresh(client, cluster_id)
-    elif plan["action"] == "update":
-        after = cce_plan.apply_plan(current, plan)
-        mod.add_diff(cce_plan.diff_view(current), cce_plan.diff_view(after), header=name)
-        mod.changed()
-        if mod.check_mode:
-            result["actions"].extend(_describe_update(plan))
-            result["cluster"] = after
-            return result
-        current = _apply_update(mod, client, current, plan, params, result)
-    if params.get("wait") and current.get("status") not in RUNNING:
-        waiters.wait_running(client, current["id"], params["wait_timeout"], sleep=params.get("wait_sleep", 2))
-        current = refresh(client, current["id"])
-    result["cluster"] = current
-    _kubeconfig(mod, client, current, params, result)
+    try:
+        if plan["action"] == "create":
+            current = _create(mod, client, spec, params, result)
+            if current is None:
+                return result
+        elif plan["action"] == "update":
+            after = cce_plan.apply_plan(current, plan)
+            mod.add_diff(cce_plan.diff_view(current), cce_plan.diff_view(after), header=name)
+            mod.changed()
+            if mod.check_mode:
+                result["actions"].extend(_describe_update(plan))
+                result["cluster"] = after
+                return result
+            current = _apply_update(mod, client, current, plan, params, result)
+        elif params.get("wait") and current.get("status") not in RUNNING:
+            waiters.wait_running(client, current["id"], *_wait_params(params))
+            current = refresh(client, current["id"])
+        result["cluster"] = current
+        _kubeconfig(mod, client, current, params, result)
+    except CceMigrationError as exc:
+        result.setdefault("cluster", current)
+        exc.partial_result = result
+        raise
     return result
+
+
+def _create(mod, client, spec, params, result):
+    """Place the create order and (with ``wait``) follow it to a running cluster; None in check mode."""
+    create_spec = cce_plan.with_create_defaults(spec)
+    flavors = check_flavors(client, create_spec)
+    body = cluster_to_api(create_spec, client.region_id, flavors)
+    view = cce_plan.create_view(create_spec)
+    mod.add_diff({}, cce_plan.diff_view(view), header=spec["name"])
+    mod.changed()
+    result["actions"].append("order cluster %s" % spec["name"])
+    if mod.check_mode:
+        result["cluster"] = view
+        return None
+    order, existing = cce.create_cluster(client, body, settle=ORDER_SETTLE_S)
+    result["recovered_lost_response"] = existing is not None
+    result["order"] = dict(order_id=(order or {}).get("orderId"), order_no=(order or {}).get("orderNo"))
+    expected = (create_spec["control_plane"] or {}).get("count", 0) + create_spec["workers"]["count"]
+    if not params.get("wait"):
+        # tags and extra node pools are added by a later run, once the cluster runs
+        found = cce.find_cluster(client, spec["name"])
+        return refresh(client, found["id"], found) if found else dict(view, status="ordered")
+    cluster_id = waiters.wait_created(client, spec["name"], expected, *_wait_params(params))
+    current = refresh(client, cluster_id)
+    if create_spec.get("tags"):
+        cce.set_tags(client, cluster_id, tags_to_api(create_spec["tags"]))
+        result["actions"].append("tag cluster %s" % spec["name"])
+    for pool in create_spec["node_pools"]:
+        _add_pool(client, current, pool, create_spec, params, result)
+    return refresh(client, cluster_id)
 
 
 def _describe_update(plan):
@@ -123,20 +178,71 @@ def _apply_update(mod, client, current, plan, params, result):
         if not params.get("wait"):
             raise ConflictError("Cluster %s is %s; it can be changed once running (or set wait: true)"
                                 % (current["name"], current.get("status")), cluster=current)
-        waiters.wait_running(client, cluster_id, params["wait_timeout"], sleep=params.get("wait_sleep", 2))
-    if plan["modify"]:
-        body = dict(plan["modify"])
-        if "tags" in body:
-            body["tags"] = tags_to_api(body["tags"])
-        cce.modify_cluster(client, cluster_id, body)
-    for item in plan["scale"]:
-        cce.scale_nodepool(client, cluster_id, item["id"], item["wanted"])
+        waiters.wait_running(client, cluster_id, *_wait_params(params))
     for pool in plan["add_pools"]:
-        if not pool.get("flavor") or not pool.get("os_image"):
-            raise ValidationError("Adding node pool %s needs flavor and os_image" % pool["name"])
-        cce.create_nodepool(client, cluster_id, nodepool_to_api(pool))
-    result["actions"].extend(_describe_update(plan))
+        missing = cce_plan.pool_missing(pool)
+        if missing:
+            raise ValidationError("Adding node pool %s needs %s" % (pool["name"], ", ".join(missing)))
+    if plan["add_pools"]:
+        check_flavors(client, dict(node_pools=plan["add_pools"]))
+    if "description" in plan["modify"]:
+        cce.modify_cluster(client, cluster_id, dict(clusterDesc=plan["modify"]["description"]))
+        result["actions"].append("set description to %r" % plan["modify"]["description"])
+    if "tags" in plan["modify"]:
+        cce.set_tags(client, cluster_id, tags_to_api(plan["modify"]["tags"]))
+        result["actions"].append("set tags to %r" % plan["modify"]["tags"])
+    for item in plan["scale"]:
+        scale_pool(client, cluster_id, item["id"], item["wanted"], params, result, item["name"])
+    for pool in plan["add_pools"]:
+        _add_pool(client, current, pool, params, params, result)
     return refresh(client, cluster_id)
+
+
+def _add_pool(client, current, pool, spec, params, result):
+    zones = pool.get("zones") or spec.get("zones") or []
+    if not zones:
+        raise ValidationError("node_pools[%s]: set zones (or the cluster's zones) for the new pool" % pool["name"])
+    flavor = lookup_flavors(client, [pool["flavor"]])[pool["flavor"]]
+    body = nodepool_to_api(pool, spec.get("billing"), flavor, zones)
+    record, recovered = cce.create_nodepool(client, current["id"], body)
+    result["actions"].append("add node pool %s" % pool["name"] + (" (found after a lost answer)" if recovered else ""))
+    if pool.get("count"):
+        scale_pool(client, current["id"], record["id"], pool["count"], params, result, pool["name"])
+
+
+def scale_pool(client, cluster_id, pool_id, wanted, params, result, name):
+    """Bring the pool to ``wanted`` nodes with relative scale-up / scale-down calls.
+
+    Every attempt reads the pool first (``nodeTotalNum`` counts nodes still being created), so a call whose
+    answer was lost is never added a second time: the next attempt sees the nodes it made.
+    """
+    policy = build_retry()
+    attempt = 0
+    while True:
+        pool = cce.get_nodepool(client, cluster_id, pool_id)
+        if pool is None:
+            raise ApiError("Node pool %s (%s) does not exist any more" % (name, pool_id), code="NodePoolGone")
+        have = int(pool.get("nodeTotalNum") or 0)
+        names = [n.get("nodeName") for n in pool.get("nodes") or [] if n.get("nodeName")]
+        step, arg = cce_plan.scale_step(have, wanted, names)
+        if step == "none":
+            break
+        try:
+            if step == "up":
+                cce.scale_up(client, cluster_id, pool_id, arg)
+            else:
+                cce.scale_down(client, cluster_id, pool_id, arg)
+            result["actions"].append("scale node pool %s from %d to %d" % (name, have, wanted))
+        except (TransportError, ApiError) as exc:
+            if isinstance(exc, ApiError) and not isinstance(exc, TransportError) \
+                    and exc.status not in (429, 500, 502, 503, 504):
+                raise
+            attempt += 1
+            if attempt > policy.total:
+                raise
+            time.sleep(client._backoff(policy, attempt, exc.details.get("retry_after"), time.monotonic() + 30))
+    if params.get("wait"):
+        waiters.wait_pool(client, cluster_id, pool_id, wanted, *_wait_params(params))
 
 
 def _kubeconfig(mod, client, cluster, params, result):
@@ -152,7 +258,8 @@ def _kubeconfig(mod, client, cluster, params, result):
         result["kubeconfig_path"] = path
         return
     try:
-        content = kubeconfig_from_api(cce.get_kubeconfig(client, cluster["id"], kind=params.get("kubeconfig_type")))
+        content = kubeconfig_from_api(cce.get_kubeconfig(client, cluster["id"],
+                                                         public=params.get("kubeconfig_type") == "external"))
     except ApiError:
         if mod.check_mode:
             return
@@ -180,16 +287,17 @@ def ensure_absent(mod, client, params):
     if action == "delete":
         mod.changed()
         mod.add_diff(cce_plan.diff_view(current), {}, header=name)
-        result["actions"].append("delete cluster %s (%s)" % (name, current["id"]))
+        result["actions"].append("order deletion of cluster %s (%s)" % (name, current["id"]))
         if mod.check_mode:
             return result
-        try:
-            cce.delete_cluster(client, current["id"])
-        except NotFoundError:
-            # A replayed DELETE whose first answer was lost: the cluster is already gone.
-            result["cluster"] = None
-            return result
+        order, recovered = cce.delete_cluster(client, current["id"], name)
+        result["recovered_lost_response"] = recovered
+        result["order"] = dict(order_id=(order or {}).get("orderId"), order_no=(order or {}).get("orderNo"))
     if params.get("wait"):
-        waiters.wait_gone(client, current["id"], params["wait_timeout"], sleep=params.get("wait_sleep", 2))
+        try:
+            waiters.wait_gone(client, name, *_wait_params(params))
+        except CceMigrationError as exc:
+            exc.partial_result = result
+            raise
         result["cluster"] = None
     return result

@@ -32,17 +32,25 @@ exceptions or results: only method, path, HTTP status, error code and request id
 from __future__ import annotations
 
 import json
-import random
 import time
 
 from ..common.arg_spec import DEFAULT_CTYUN_ENDPOINT, require_ctyun_credentials
 from ..common.errors import ApiError, NotFoundError
-from ..common.retry import IDEMPOTENT_METHODS, MAX_RETRY_AFTER
+from ..common.retry import IDEMPOTENT_METHODS, MAX_RETRY_AFTER, RETRY_STATUS, build_retry
 from . import signer
 from .transport import DEFAULT_MAX_TOTAL, Transport, TransportError
 
+try:
+    from urllib3.util.retry import RequestHistory
+except ImportError:  # pragma: no cover - urllib3 comes with requests
+    RequestHistory = None
+
 SUCCESS = ("800", 800)
-RETRYABLE_STATUS = (429, 500, 502, 503, 504)
+RETRYABLE_STATUS = tuple(sorted(RETRY_STATUS))
+# The provider sends a fixed browser User-Agent (a missing one may trip the gateway's risk control);
+# the collection names itself instead.
+USER_AGENT = "ctyun.cce_migration/%s (Ansible collection; python-requests)"
+COLLECTION_VERSION = "1.0.0"
 NOT_FOUND_MARKERS = ("NOTFOUND", "NOT_FOUND", "NOTEXIST", "NOT_EXIST")
 
 
@@ -75,9 +83,17 @@ class CtyunClient(object):
         self.max_total = max_total
         self.last_request_id = None
         validate = params.get("validate_certs")
+        self._params = dict(params)
         self.transport = transport or Transport(
             self.endpoint, validate_certs=True if validate is None else validate,
             ca_path=params.get("ca_path"), timeout=params.get("timeout") or 30, max_total=max_total)
+
+    def for_endpoint(self, endpoint):
+        """A client with the same credentials and region for another CTyun endpoint (``self`` when the same)."""
+        if endpoint.rstrip("/") == self.endpoint:
+            return self
+        return CtyunClient(dict(self._params, endpoint=endpoint), log=self._log, max_total=self.max_total,
+                           sleeper=self._sleep)
 
     def __repr__(self):
         return "CtyunClient(endpoint=%r, region_id=%r)" % (self.endpoint, self.region_id)
@@ -89,8 +105,11 @@ class CtyunClient(object):
             idempotent = method in IDEMPOTENT_METHODS
         query_string = signer.canonical_query(query)
         raw = b"" if body is None else json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        send_headers = {"Content-Type": "application/json", "Accept": "application/json",
-                        "regionId": self.region_id}
+        send_headers = {"Accept": "application/json", "regionId": self.region_id,
+                        "User-Agent": USER_AGENT % COLLECTION_VERSION}
+        if raw:
+            # the provider sends Content-Type only with a JSON body
+            send_headers["Content-Type"] = "application/json"
         if headers:
             send_headers.update(headers)
         send_headers.update(signer.sign_headers(self._ak, self._sk, query_string, raw))
@@ -136,16 +155,19 @@ class CtyunClient(object):
                   retry_after=resp.headers.get("Retry-After"))
 
     # -- creates -----------------------------------------------------------
-    def create(self, path, body, lookup, attempts=4, query=None):
-        """POST a create that must happen at most once.
+    def create(self, path, body, lookup, query=None, settle=0.0, settle_sleep=5.0):
+        """POST a create (or an order) that must happen at most once.
 
         Returns ``(answer, None)`` when the create answered, or ``(None, existing)`` when an
         attempt got no usable answer (connection lost, 429, 5xx) and ``lookup()`` found that
-        the object exists after all. Only when ``lookup()`` returns ``None`` is the create sent
-        again, after a backoff with jitter (``Retry-After`` honoured), at most ``attempts``
-        times in all and within the client's time budget.
+        it took effect after all. ``settle`` seconds: how long ``lookup()`` keeps being asked
+        before a resend (an order can take a moment to show up in the list). Only when it still
+        returns ``None`` is the POST sent again. Attempts, backoff, jitter and ``Retry-After``
+        come from the collection's retry policy (``common/retry.py``), within the client's time
+        budget.
         """
-        deadline = time.monotonic() + self.max_total
+        policy = build_retry()
+        deadline = time.monotonic() + self.max_total + settle
         attempt = 0
         while True:
             attempt += 1
@@ -153,24 +175,31 @@ class CtyunClient(object):
                 return self.call("POST", path, query=query, body=body, idempotent=False), None
             except TransportError as exc:
                 error, retry_after = exc, None
-                if not exc.maybe_applied:
-                    # Nothing reached the server; still bounded by attempts/deadline below.
-                    pass
+                applied = exc.maybe_applied
             except ApiError as exc:
                 if exc.status not in RETRYABLE_STATUS:
                     raise
-                error, retry_after = exc, exc.details.get("retry_after")
+                error, retry_after, applied = exc, exc.details.get("retry_after"), True
             existing = lookup()
+            settle_until = time.monotonic() + (settle if applied else 0.0)
+            while existing is None and time.monotonic() < settle_until:
+                self._sleep(min(settle_sleep, max(0.0, settle_until - time.monotonic())))
+                existing = lookup()
             if existing is not None:
                 self._log("ctyun POST %s: the create took effect although its answer was lost" % path)
                 return None, existing
-            if attempt >= attempts or time.monotonic() >= deadline:
+            if attempt > policy.total or time.monotonic() >= deadline:
                 raise error
-            self._sleep(self._backoff(attempt, retry_after, deadline))
+            self._sleep(self._backoff(policy, attempt, retry_after, deadline))
 
     @staticmethod
-    def _backoff(attempt, retry_after, deadline):
-        delay = min(8.0, 0.3 * (2 ** (attempt - 1))) + random.uniform(0, 0.3)
+    def _backoff(policy, attempt, retry_after, deadline):
+        """The retry policy's own backoff after ``attempt`` failures (``Retry-After`` capped by it)."""
+        if RequestHistory is not None:
+            history = tuple(RequestHistory("POST", None, None, 503, None) for _i in range(attempt))
+            delay = policy.new(history=history).get_backoff_time()
+        else:  # pragma: no cover
+            delay = 1.0
         if retry_after:
             try:
                 delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))

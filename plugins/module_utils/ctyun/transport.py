@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover
 # Seconds after the first failure of one call during which retries may still happen.
 DEFAULT_MAX_TOTAL = 120.0
 SAFE_METHODS = frozenset(IDEMPOTENT_METHODS) | frozenset(["POST"])
+NO_METHOD = frozenset(["-"])
 
 
 class TransportError(ApiError):
@@ -143,7 +144,10 @@ class Transport(object):
         self.timeout = timeout
         self.verify = (ca_path or True) if validate_certs else False
         self._sessions = {}
-        for name, methods in (("safe", SAFE_METHODS), ("unsafe", IDEMPOTENT_METHODS - frozenset(["POST"]))):
+        # "unsafe" (a create, a relative scale): no method is replayable, so only connection errors
+        # (the request never left) are retried. urllib3 reads an empty set as "every method", hence a
+        # name no request carries.
+        for name, methods in (("safe", SAFE_METHODS), ("unsafe", NO_METHOD)):
             session = requests.Session()
             session.trust_env = False
             adapter = _adapter(methods, max_total)

@@ -30,7 +30,8 @@ class StubLab:
         """Request log plus faults: ``LAB_FAULT_RATE`` (0..1) of the requests whose method is in
         ``LAB_FAULT_METHODS`` get ``LAB_FAULT_KIND``: ``lost_response`` (applied, then the connection
         drops), ``reset`` (dropped before it is applied), ``429`` (with ``Retry-After: 0``), ``500``,
-        ``503``, or ``mixed`` (one of these at random). ``LAB_SEED`` makes the choice reproducible."""
+        ``503``, or ``mixed`` (one of these at random). ``LAB_FAULT_PATHS`` (comma-separated path prefixes)
+        limits faults to those paths. ``LAB_SEED`` makes the choice reproducible."""
         lab = self
         rng = random.Random(int(self.knobs.get("LAB_SEED", 1)))
 
@@ -41,6 +42,9 @@ class StubLab:
         def fault_for(request):
             rate = float(lab.knobs.get("LAB_FAULT_RATE", 0) or 0)
             methods = lab.knobs.get("LAB_FAULT_METHODS", "GET,POST,PUT,DELETE").split(",")
+            paths = [x for x in (lab.knobs.get("LAB_FAULT_PATHS") or "").split(",") if x]
+            if paths and not any(request.path.startswith(x) for x in paths):
+                return None
             if not rate or request.method not in methods or rng.random() >= rate:
                 return None
             kind = lab.knobs.get("LAB_FAULT_KIND", "lost_response")

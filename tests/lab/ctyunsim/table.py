@@ -21,7 +21,8 @@ SIGNED_HEADERS = ("ctyun-eop-request-id", "eop-date")
 # Allowed distance between Eop-date and the server clock (assumed: 15 minutes).
 MAX_CLOCK_SKEW_S = 900
 
-# -- error codes: (HTTP status, error) -- assumed, the public description gives no list -------
+# -- error codes: (HTTP status, error) -- the codes are assumed (the provider matches none for CCE);
+#    CCE business errors come as HTTP 400 with the envelope (the provider rewrites 400 on /v2/cce to 200).
 ERRORS = {
     "missing_header": (401, "EOP_AUTH_HEADER_MISSING"),
     "bad_authorization": (401, "EOP_AUTH_MALFORMED"),
@@ -31,16 +32,16 @@ ERRORS = {
     "region_missing": (400, "EOP_REGION_MISSING"),
     "region_unknown": (400, "EOP_REGION_UNKNOWN"),
     "bad_request": (400, "CCE_PARAMETER_INVALID"),
-    "not_found": (404, "CCE_CLUSTER_NOT_FOUND"),
+    "not_found": (400, "CCE_CLUSTER_NOT_FOUND"),
     "route_not_found": (404, "EOP_API_NOT_FOUND"),
-    "nodepool_not_found": (404, "CCE_NODEPOOL_NOT_FOUND"),
-    "task_not_found": (404, "CCE_TASK_NOT_FOUND"),
-    "name_exists": (200, "CCE_CLUSTER_NAME_EXISTS"),
-    "nodepool_exists": (200, "CCE_NODEPOOL_NAME_EXISTS"),
-    "quota": (200, "CCE_QUOTA_EXCEEDED"),
-    "version": (200, "CCE_VERSION_UNSUPPORTED"),
-    "state": (200, "CCE_CLUSTER_STATE_CONFLICT"),
-    "immutable": (200, "CCE_FIELD_IMMUTABLE"),
+    "nodepool_not_found": (400, "CCE_NODEPOOL_NOT_FOUND"),
+    "task_not_found": (400, "CCE_TASK_NOT_FOUND"),
+    "name_exists": (400, "CCE_CLUSTER_NAME_EXISTS"),
+    "nodepool_exists": (400, "CCE_NODEPOOL_NAME_EXISTS"),
+    "quota": (400, "CCE_QUOTA_EXCEEDED"),
+    "version": (400, "CCE_VERSION_UNSUPPORTED"),
+    "state": (400, "CCE_CLUSTER_STATE_CONFLICT"),
+    "immutable": (400, "CCE_FIELD_IMMUTABLE"),
     "internal": (500, "EOP_INTERNAL_ERROR"),
 }
 
@@ -49,62 +50,112 @@ DEFAULT_ACCESS_KEY = "AKLABCTYUN0001"
 DEFAULT_SECRET_KEY = "SKlab/ctyun+secret0001"
 REGIONS = ("cn-huadong1", "cn-gz3", "bj8")
 
-# -- CCE paths (known) ---------------------------------------------------------------
+# Availability zones per region (names shaped like CTyun's; the lab's own).
+REGION_ZONES = {
+    "cn-huadong1": ("cn-huadong1-jsnj1A-public-ctcloud", "cn-huadong1-jsnj2A-public-ctcloud",
+                    "cn-huadong1-jsnj3A-public-ctcloud"),
+    "cn-gz3": ("cn-gz3-az1",),
+    "bj8": ("bj8-az1", "bj8-az2"),
+}
+
+# -- CCE ("ccse") paths: CTyun's Terraform provider, ctyun-it/terraform-provider-ctyun @ 80651fdd,
+#    internal/core/ccse/*_api.go. The old /cse-apig/ paths are not served (the gateway's 404 envelope).
+PROVIDER_COMMIT = "80651fddcdcba0feaac09c4b559958344a8fd567"
 CCE_PATHS = {
-    "cluster_create": ("POST", "/cse-apig/v2/clusters"),
+    "cluster_create": ("POST", "/v2/cce/clusters/create"),
+    "cluster_delete": ("POST", "/v2/cce/clusters/delete"),
     "cluster_page": ("GET", "/v2/cce/clusters/page"),
     "cluster_describe": ("GET", "/v2/cce/clusters/{clusterId}"),
-    "cluster_modify": ("PUT", "/cse-apig/v2/clusters/{clusterId}"),
-    "cluster_delete": ("DELETE", "/cse-apig/v2/clusters/{clusterId}"),
-    "cluster_kubeconfig": ("GET", "/v2/cce/clusters/{clusterId}/kubeconfig"),
+    "cluster_modify": ("PUT", "/v2/cce/clusters/{clusterId}"),
+    "cluster_nodes": ("GET", "/v2/cce/clusters/{clusterId}/nodes/list"),
+    "cluster_tags_get": ("GET", "/v2/cce/clusters/{clusterId}/tags"),
+    "cluster_tags_put": ("PUT", "/v2/cce/clusters/{clusterId}/tags"),
+    "cluster_kubeconfig": ("GET", "/v2/cce/clusters/{clusterId}/certificate/kubeconfig"),
     "versions": ("GET", "/v2/cce/metadata/versions"),
     "quotas": ("GET", "/v2/cce/quotas/query"),
-    "nodepool_list": ("GET", "/cse-apig/v2/clusters/{clusterId}/nodepools"),
-    "nodepool_create": ("POST", "/cse-apig/v2/clusters/{clusterId}/nodepools"),
-    "nodepool_scale": ("POST", "/cse-apig/v2/clusters/{clusterId}/nodepools/{nodePoolId}/scale"),
+    "nodepool_list": ("GET", "/v2/cce/clusters/{clusterId}/nodepools"),
+    "nodepool_create": ("POST", "/v2/cce/clusters/{clusterId}/nodepool"),
+    "nodepool_get": ("GET", "/v2/cce/clusters/{clusterId}/nodepool/{nodePoolId}"),
+    "nodepool_scaleup": ("PUT", "/v2/cce/clusters/{clusterId}/nodepool/{nodePoolId}/scaleup"),
+    "nodepool_scaledown": ("PUT", "/v2/cce/clusters/{clusterId}/nodepool/{nodePoolId}/scaledown"),
     "tasks": ("GET", "/v2/cce/tasks/{clusterId}/alltasks"),
     "task_events": ("GET", "/v2/cce/events/{clusterId}/{taskId}"),
+    # ECS flavour list (host ctecs-global in the real cloud; the lab serves it on the same port). A read.
+    "ecs_flavors": ("POST", "/v4/ecs/flavor/list"),
 }
+READ_ROUTES = ("ecs_flavors",)
 
-# -- CCE fields --------------------------------------------------------------------------
-# Create body: known fields, then the guide's additions (assumed names).
-CLUSTER_CREATE_REQUIRED = ("clusterName", "kubernetesVersion", "vpcId", "subnetId")
-CLUSTER_CREATE_FIELDS = (
-    "clusterName", "clusterType", "kubernetesVersion", "vpcId", "subnetId", "containerNetworkType",
-    "containerNetworkCidr", "serviceNetworkCidr", "description",            # known
-    "controlPlaneCount", "apiServerAccess", "tags", "nodePools",             # assumed
-)
-CLUSTER_MUTABLE_FIELDS = ("description", "tags")                           # PUT body (assumed)
-CLUSTER_TYPES = ("Virtual", "Host", "Intelligent")
-NETWORK_PLUGINS = ("cubecni", "calico", "flannel")
-CONTROL_PLANE_COUNTS = (1, 3, 5)
-API_SERVER_ACCESS_FIELDS = ("type", "elbSpec")                              # assumed
-API_SERVER_ACCESS_TYPES = ("private_elb", "public_elb", "none")            # assumed
-ELB_SPECS = ("standard I", "standard II", "standard III", "enhanced I")     # assumed
-NODEPOOL_FIELDS = ("nodePoolName", "flavorName", "osImage", "nodeCount", "sysDiskSize", "sysDiskType")
-CLUSTER_DEFAULTS = {
-    "clusterType": "Host", "containerNetworkType": "cubecni", "containerNetworkCidr": "172.16.0.0/16",
-    "serviceNetworkCidr": "10.96.0.0/16", "controlPlaneCount": 3, "description": "",
-    "apiServerAccess": {"type": "private_elb", "elbSpec": "standard I"},
+# -- cluster create body (ccse_create_cluster_api.go) ---------------------------------------
+CREATE_TOP = ("resPoolId", "clusterBaseInfo", "masterHost", "slaveHost")
+BASE_REQUIRED = ("clusterName", "clusterSeries", "clusterVersion", "clusterDomain", "vpcUuid", "subnetUuid",
+                 "networkPlugin", "startPort", "endPort", "elbProdCode", "containerRuntime", "timezone",
+                 "deployType", "kubeProxy", "billMode")
+BASE_FIELDS = BASE_REQUIRED + (
+    "seriesType", "nodeScale", "podSubnetUuidList", "podCidr", "serviceCidr", "ipStackType", "serviceCidrV6",
+    "autoGenerateSecurityGroup", "securityGroupUuid", "enableApiServerEip", "enableSnat", "natGatewaySpec",
+    "installNginxIngress", "nginxIngressLBSpec", "nginxIngressLBNetWork", "pluginNginxIngressEnabled", "cycleType",
+    "cycleCnt", "autoRenewStatus", "autoRenewCycleType", "autoRenewCycleCount", "azInfos", "projectId",
+    "pluginCstorcsiEnabled", "pluginCstorcsiAk", "pluginCstorcsiSk", "pluginCcseMonitorEnabled", "enableAls",
+    "enableAlsCubeEventer", "customScriptBase64", "hostScript", "enablePostUserScript", "postUserScript",
+    "enableHostName", "hostNamePrefix", "hostNamePostfix", "nodeLabels", "nodeTaints", "nodeUnschedulable",
+    "clusterDesc", "clusterAlias", "deleteProtection", "ipvlan", "networkPolicy", "syncNodeLabels",
+    "syncNodeTaints", "enableAffinityGroup", "affinityGroupUuid", "delegateName", "resourceLabels",
+    "cpuManagerPolicyEnable", "san", "customCAEnable", "customCA")
+HOST_FIELDS = ("itemDefName", "itemDefType", "cpu", "mem", "size", "sysDisk", "dataDisks", "azInfos",
+               "foreignMirrorId", "mirrorName", "mirrorType")
+SERIES = {"cce.standard": 0, "cce.managed": 2}          # clusterSeries -> clusterType on read
+MANAGED_SCALES = {"managedbase": ("10",), "managedpro": ("50", "200", "1000", "2000")}
+NETWORK_PLUGINS = ("cubecni", "calico")
+ELB_SPECS = ("standardI", "standardII", "enhancedI", "enhancedII", "higherI")
+RUNTIMES = ("containerd", "docker")
+KUBE_PROXY = ("iptables", "ipvs")
+DISK_TYPES = ("SATA", "SAS", "SSD")
+MODIFY_FIELDS = ("clusterDesc", "clusterAlias", "startPort", "endPort", "securityGroupId", "customSan", "cubecni")
+# -- node pool create body (ccse_create_node_pool_api.go): no node count -------------------------------
+NODEPOOL_REQUIRED = ("nodePoolName", "billMode", "vmSpecName", "vmType", "imageType", "loginType", "sysDiskType",
+                     "sysDiskSize", "azInfo")
+NODEPOOL_FIELDS = NODEPOOL_REQUIRED + (
+    "description", "cycleType", "cycleCount", "autoRenewStatus", "cpu", "memory", "gpu", "imageUuid", "imageName",
+    "ecsPasswd", "keyName", "keyPairId", "dataDisks", "maxPodNum", "enableAutoScale", "maxNum", "minNum", "labels",
+    "taints", "syncNodeLabels", "syncNodeTaints", "nodeUnschedulable", "useAffinityGroup", "affinityGroupUuid",
+    "resourceLabels", "definedHostnameEnable", "hostNamePrefix", "hostNamePostfix", "visibilityHostScript",
+    "visibilityPostHostScript")
+DEFAULT_POOL_NAME = "default-pool"        # the pool made of the create's slaveHost (assumed name)
+
+# -- ECS flavours and node images of the lab (flavorType, flavorCPU, flavorRAM as the ECS list gives them)
+FLAVORS = {
+    "s7.large.2": ("CPU_S7", 2, 4),
+    "s7.xlarge.2": ("CPU_S7", 4, 8),
+    "s7.2xlarge.2": ("CPU_S7", 8, 16),
+    "c7.xlarge.2": ("CPU_C7", 4, 8),
 }
-NODEPOOL_DEFAULTS = {"sysDiskSize": 100, "sysDiskType": "SSD"}
+NODE_IMAGES = {"img-ctyunos2301-ccse": "CTyunOS23.01@cpu_ccse_img_4.0_09"}
 
-# Status words (assumed lower-case forms of the console's words).
+# Status words (ccse_const.go) and bizState numbers (ccse_cluster datasource).
 CLUSTER_CREATING = "creating"
-CLUSTER_RUNNING = "running"
+CLUSTER_RUNNING = "normal"
 CLUSTER_DELETING = "deleting"
-NODEPOOL_ACTIVE = "active"
+CLUSTER_CREATE_FAIL = "create_fail"
+BIZ_RUNNING, BIZ_PROVISIONING, BIZ_CREATE_FAILED, BIZ_UNSUBSCRIBING = 1, 6, 17, 18
+NODE_NORMAL = "normal"
+NODE_CREATING = "creating"                 # assumed: the provider names only normal/abnormal/expulsion
+NODEPOOL_NORMAL = "normal"                 # assumed: pool status values are not enumerated by the provider
 NODEPOOL_SCALING = "scaling"
-TASK_RUNNING = "running"
+TASK_RUNNING = "running"                   # assumed: task status values are not enumerated
 TASK_SUCCESS = "success"
+TASK_FAILED = "failed"
+NOT_EXIST = "\u4e0d\u5b58\u5728"           # "does not exist": the provider's test for a missing node pool
 
-SUPPORTED_VERSIONS = ("1.31.1", "1.29.3", "1.27.8", "1.25.6")
-# Quota names and default limits (limits overridable by the knobs below).
+SUPPORTED_VERSIONS = ("1.31.6", "1.29.3", "1.27.8", "1.25.6")
+# Quotas: the provider models only userId/accountId of quotaCenterDataList items; the quota fields
+# (quotaName, quotaLimit, quotaUsed) are assumed.
 QUOTAS = {"cluster": 5, "node": 50}
 
 # -- knobs (environment / lab.knobs) ---------------------------------------------------
 KNOB_READY_S = ("LAB_CLUSTER_READY_S", 3.0)
 KNOB_DELETE_S = ("LAB_CLUSTER_DELETE_S", 1.0)
+# "1": the next cluster create ends in create_fail (bizState 17) with a failed task.
+KNOB_CREATE_FAIL = ("LAB_CCE_CREATE_FAIL", "0")
 KNOB_CLUSTER_QUOTA = ("LAB_CCE_CLUSTER_QUOTA", QUOTAS["cluster"])
 KNOB_NODE_QUOTA = ("LAB_CCE_NODE_QUOTA", QUOTAS["node"])
 KNOB_MAX_SKEW_S = ("LAB_CTYUN_MAX_SKEW_S", MAX_CLOCK_SKEW_S)

@@ -66,9 +66,29 @@ def call(server, method, path, query=None, body=None, mutate=None, **sign_kw):
     return resp.status_code, resp.json()
 
 
-CREATE = {"clusterName": "cce-prod 01", "kubernetesVersion": "1.29.3", "vpcId": "vpc-1", "subnetId": "subnet-1",
-          "nodePools": [{"nodePoolName": "workers", "flavorName": "general 4C8G", "osImage": "ctyunos23.01",
-                         "nodeCount": 3}]}
+ZONE = table.REGION_ZONES["cn-huadong1"][0]
+# The provider's create body (ccse_create_cluster_api.go) for the guide's plan.
+CREATE = {
+    "resPoolId": "cn-huadong1",
+    "clusterBaseInfo": {
+        "clusterName": "cce-prod 01", "clusterSeries": "cce.standard", "clusterVersion": "1.29.3",
+        "clusterDomain": "cluster.local", "vpcUuid": "vpc-1", "subnetUuid": "subnet-1", "networkPlugin": "cubecni",
+        "podSubnetUuidList": ["subnet-pods"], "serviceCidr": "10.96.0.0/16", "autoGenerateSecurityGroup": True,
+        "startPort": 30000, "endPort": 32767, "elbProdCode": "standardI", "enableApiServerEip": False,
+        "containerRuntime": "containerd", "timezone": "Asia/Shanghai", "deployType": "single", "kubeProxy": "ipvs",
+        "billMode": "2", "azInfos": [{"azName": ZONE, "size": 3}]},
+    "masterHost": {"itemDefName": "s7.xlarge.2", "itemDefType": "CPU_S7", "cpu": 4, "mem": 8, "size": 3,
+                   "sysDisk": {"itemDefName": "SSD", "size": 100}},
+    "slaveHost": {"itemDefName": "s7.xlarge.2", "itemDefType": "CPU_S7", "size": 3,
+                  "azInfos": [{"azName": ZONE, "size": 3}], "sysDisk": {"itemDefName": "SSD", "size": 100},
+                  "foreignMirrorId": "img-ctyunos2301-ccse", "mirrorType": 1},
+}
+
+
+def renamed(name):
+    body = json.loads(json.dumps(CREATE))
+    body["clusterBaseInfo"]["clusterName"] = name
+    return body
 
 
 def test_hand_signed_request_is_accepted(sim):
@@ -92,7 +112,7 @@ def test_one_byte_change_is_rejected(sim, where):
             headers["Eop-Authorization"] = auth[:-2] + ("A" if auth[-2] != "A" else "B") + auth[-1]
         return qs, headers, raw
     method, body = ("POST", CREATE) if where == "body" else ("GET", None)
-    path = "/cse-apig/v2/clusters" if where == "body" else "/v2/cce/clusters/page"
+    path = "/v2/cce/clusters/create" if where == "body" else "/v2/cce/clusters/page"
     status, env = call(sim, method, path, query={"pageNow": 1} if method == "GET" else {}, body=body, mutate=mutate)
     assert status == 401
     assert env["statusCode"] == 900 and env["error"] == "EOP_AUTH_SIGNATURE_MISMATCH"
@@ -127,52 +147,111 @@ def wait_status(server, cluster_id, want, timeout=10):
     raise AssertionError(f"{cluster_id} never reached {want}, last {got}")
 
 
-def test_lifecycle_unique_names_quota_kubeconfig_and_delete(sim):
-    status, env = call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)
-    cluster_id = env["returnObj"]["clusterID"]
-    assert call(sim, "GET", "/v2/cce/clusters/" + cluster_id)[1]["returnObj"]["clusterStatus"] == "creating"
-    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/kubeconfig")[1]
+def by_name(server, name):
+    return call(server, "GET", "/v2/cce/clusters/page", query={"clusterName": name})[1]["returnObj"]["records"]
+
+
+def test_lifecycle_order_then_cluster_relative_scaling_kubeconfig_and_delete(sim):
+    status, env = call(sim, "POST", "/v2/cce/clusters/create", body=CREATE)
+    assert status == 200 and set(env["returnObj"]) == {"orderId", "orderNo"}
+    (record,) = by_name(sim, "cce-prod 01")
+    cluster_id = record["id"]
+    assert (record["clusterStatus"], record["bizState"]) == ("creating", 6)
+    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/certificate/kubeconfig", query={"isPublic": "false"})[1]
     assert (env["statusCode"], env["error"]) == (900, "CCE_CLUSTER_STATE_CONFLICT")
-    status, env = call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)
-    assert (status, env["statusCode"], env["error"]) == (200, 900, "CCE_CLUSTER_NAME_EXISTS")
-    wait_status(sim, cluster_id, "running")
-    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/kubeconfig", query={"type": "external"})[1]
-    assert env["returnObj"]["kubeconfig"] == sim.lab.kubeconfig_for("target")
-    quotas = {q["name"]: q for q in call(sim, "GET", "/v2/cce/quotas/query")[1]["returnObj"]["quotas"]}
-    assert quotas["cluster"]["used"] == 1 and quotas["node"]["used"] == 3
-    pools = call(sim, "GET", f"/cse-apig/v2/clusters/{cluster_id}/nodepools")[1]["returnObj"]["records"]
-    env = call(sim, "POST", f"/cse-apig/v2/clusters/{cluster_id}/nodepools/{pools[0]['nodePoolId']}/scale",
-               body={"nodeCount": 5})[1]
+    status, env = call(sim, "POST", "/v2/cce/clusters/create", body=CREATE)
+    assert (status, env["statusCode"], env["error"]) == (400, 900, "CCE_CLUSTER_NAME_EXISTS")
+    wait_status(sim, cluster_id, "normal")
+    nodes = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/nodes/list")[1]["returnObj"]
+    assert sorted(n["nodeType"] for n in nodes) == [1, 1, 1, 2, 2, 2]
+    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/certificate/kubeconfig", query={"isPublic": "false"})[1]
+    assert env["returnObj"]["kubeConfig"] == sim.lab.kubeconfig_for("target")
+    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/certificate/kubeconfig", query={"isPublic": "true"})[1]
+    assert env["statusCode"] == 900          # no EIP: no public kubeconfig
+    quotas = {q["quotaName"]: q for q in
+              call(sim, "GET", "/v2/cce/quotas/query")[1]["returnObj"]["quotaCenterDataList"]}
+    assert quotas["cluster"]["quotaUsed"] == 1 and quotas["node"]["quotaUsed"] == 6
+    pools = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/nodepools",
+                 query={"pageNow": 1, "pageSize": 10})[1]["returnObj"]["records"]
+    (pool,) = pools
+    assert (pool["isDefault"], pool["nodeTotalNum"]) == (True, 3)
+    for _ in range(2):                       # relative: two calls add twice
+        assert call(sim, "PUT", f"/v2/cce/clusters/{cluster_id}/nodepool/{pool['id']}/scaleup",
+                    body={"num": 1})[1]["statusCode"] == 800
+    got = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/nodepool/{pool['id']}")[1]["returnObj"]
+    assert got["nodeTotalNum"] == 5
+    env = call(sim, "PUT", f"/v2/cce/clusters/{cluster_id}/nodepool/{pool['id']}/scaledown",
+               body={"nodeNames": [got["nodes"][-1]["nodeName"]], "forcedDeletion": True})[1]
     assert env["statusCode"] == 800
+    assert call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/nodepool/{pool['id']}")[1]["returnObj"][
+        "nodeTotalNum"] == 4
+    env = call(sim, "GET", f"/v2/cce/clusters/{cluster_id}/nodepool/np-nope")[1]
+    assert env["statusCode"] == 900 and table.NOT_EXIST in env["message"]
     tasks = call(sim, "GET", f"/v2/cce/tasks/{cluster_id}/alltasks")[1]["returnObj"]["records"]
-    assert [t["taskType"] for t in tasks] == ["CreateCluster", "ScaleNodePool"]
+    assert [t["taskType"] for t in tasks][:2] == ["CreateCluster", "ScaleUpNodePool"]
     assert call(sim, "GET", f"/v2/cce/events/{cluster_id}/{tasks[0]['taskId']}")[1]["returnObj"]["records"]
-    env = call(sim, "PUT", f"/cse-apig/v2/clusters/{cluster_id}", body={"kubernetesVersion": "1.31.1"})[1]
+    env = call(sim, "PUT", f"/v2/cce/clusters/{cluster_id}", body={"clusterVersion": "1.31.6"})[1]
     assert env["error"] == "CCE_FIELD_IMMUTABLE"
-    assert call(sim, "PUT", f"/cse-apig/v2/clusters/{cluster_id}", body={"description": "x"})[1]["statusCode"] == 800
+    assert call(sim, "PUT", f"/v2/cce/clusters/{cluster_id}", body={"clusterDesc": "x"})[1]["statusCode"] == 800
     assert "1.29.3" in [v["version"] for v in call(sim, "GET", "/v2/cce/metadata/versions")[1]["returnObj"]]
-    assert call(sim, "DELETE", f"/cse-apig/v2/clusters/{cluster_id}")[1]["statusCode"] == 800
+    env = call(sim, "POST", "/v2/cce/clusters/delete", body={"resPoolId": "cn-huadong1", "prodInstId": cluster_id})[1]
+    assert set(env["returnObj"]) == {"orderId", "orderNo"}
+    assert by_name(sim, "cce-prod 01")[0]["bizState"] == 18
     wait_status(sim, cluster_id, "CCE_CLUSTER_NOT_FOUND")
+    assert by_name(sim, "cce-prod 01") == []
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/cse-apig/v2/clusters"), ("DELETE", "/cse-apig/v2/clusters/x"), ("GET", "/v2/cce/clusters/x/kubeconfig"),
+    ("GET", "/cse-apig/v2/clusters/x/nodepools"), ("POST", "/cse-apig/v2/clusters/x/nodepools/y/scale"),
+])
+def test_old_paths_are_not_served(sim, method, path):
+    status, env = call(sim, method, path, body={} if method == "POST" else None)
+    assert (status, env["error"]) == (404, "EOP_API_NOT_FOUND")
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda b: b["clusterBaseInfo"].update(podCidr="172.16.0.0/16"), "podCidr is not accepted with cubecni"),
+    (lambda b: b["clusterBaseInfo"].update(networkPlugin="flannel"), "networkPlugin"),
+    (lambda b: b["masterHost"].update(itemDefName="general 4C8G"), "general 4C8G"),
+    (lambda b: b["slaveHost"].update(foreignMirrorId="ctyunos23.01"), "ctyunos23.01"),
+    (lambda b: b["slaveHost"]["azInfos"][0].update(azName="nowhere"), "nowhere"),
+    (lambda b: b.update(resPoolId="cn-gz3"), "resPoolId"),
+    (lambda b: b["clusterBaseInfo"].update(clusterSeries="cce.managed", seriesType="managedpro", nodeScale="50"),
+     "masterHost is not accepted"),
+    (lambda b: b["clusterBaseInfo"].update(kubernetesVersion="1.29.3"), "unknown fields kubernetesVersion"),
+])
+def test_create_refuses_what_the_api_refuses(sim, mutate, fragment):
+    body = json.loads(json.dumps(CREATE))
+    mutate(body)
+    status, env = call(sim, "POST", "/v2/cce/clusters/create", body=body)
+    assert (status, env["statusCode"]) == (400, 900) and fragment in env["message"], env["message"]
+
+
+def test_unknown_region_is_refused(sim):
+    def other_region(qs, headers, raw):
+        headers[table.HEADER_REGION] = "cn-nowhere-1"
+        return qs, headers, raw
+    env = call(sim, "GET", "/v2/cce/clusters/page", mutate=other_region)[1]
+    assert env["error"] == "EOP_REGION_UNKNOWN"
 
 
 def test_cluster_quota_enforced(sim):
     sim.lab.knobs["LAB_CCE_CLUSTER_QUOTA"] = "1"
-    assert call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)[1]["statusCode"] == 800
-    env = call(sim, "POST", "/cse-apig/v2/clusters", body=dict(CREATE, clusterName="other"))[1]
+    assert call(sim, "POST", "/v2/cce/clusters/create", body=CREATE)[1]["statusCode"] == 800
+    env = call(sim, "POST", "/v2/cce/clusters/create", body=renamed("other"))[1]
     assert env["error"] == "CCE_QUOTA_EXCEEDED"
 
 
 def test_lost_response_create_exists_once(sim):
     sim.lab.knobs["LAB_FAULT_RATE"] = "1"
     with pytest.raises(requests.exceptions.ConnectionError):
-        call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)
+        call(sim, "POST", "/v2/cce/clusters/create", body=CREATE)
     sim.lab.knobs["LAB_FAULT_RATE"] = "0"
     # A careful client looks the name up before retrying; a second create would be refused anyway.
-    page = call(sim, "GET", "/v2/cce/clusters/page", query={"clusterName": "cce-prod 01"})[1]["returnObj"]
-    assert [c["clusterName"] for c in page["records"]] == ["cce-prod 01"]
-    assert call(sim, "POST", "/cse-apig/v2/clusters", body=CREATE)[1]["error"] == "CCE_CLUSTER_NAME_EXISTS"
-    page = call(sim, "GET", "/v2/cce/clusters/page", query={"clusterName": "cce-prod 01"})[1]["returnObj"]
-    assert page["total"] == 1
+    assert [c["clusterName"] for c in by_name(sim, "cce-prod 01")] == ["cce-prod 01"]
+    assert call(sim, "POST", "/v2/cce/clusters/create", body=CREATE)[1]["error"] == "CCE_CLUSTER_NAME_EXISTS"
+    assert len(by_name(sim, "cce-prod 01")) == 1
 
 
 # -- with the lab's own middleware (faults, request log) --------------------------------
@@ -195,7 +274,7 @@ def lab_log(lab):
 def test_lost_response_through_the_lab_middleware_creates_once(lab_sim):
     lab_sim.lab.knobs["LAB_FAULT_RATE"] = "1"
     with pytest.raises(requests.exceptions.ConnectionError):
-        call(lab_sim, "POST", "/cse-apig/v2/clusters", body=CREATE)
+        call(lab_sim, "POST", "/v2/cce/clusters/create", body=CREATE)
     lab_sim.lab.knobs["LAB_FAULT_RATE"] = "0"
     page = call(lab_sim, "GET", "/v2/cce/clusters/page", query={"clusterName": "cce-prod 01"})[1]["returnObj"]
     assert page["total"] == 1
