@@ -4,6 +4,7 @@ fault middleware."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -19,9 +20,10 @@ from tests.utils.modrun import run_module
 pytestmark = pytest.mark.skipif(not (REPO / "tests/lab/labctl.py").exists(),
                                 reason="the lab (tests/lab/labctl.py) is not available")
 PLAN = dict(name="cce-lab-01", kubernetes_version="1.29.3", vpc_id="vpc-lab", subnet_id="subnet-lab",
-            network_plugin="cubecni", control_plane_count=3,
-            api_server=dict(exposure="private_elb", elb_spec="standard I"),
-            node_pools=[dict(name="workers", flavor="general 4C8G", os_image="ctyunos23.01", count=3)],
+            zones=["cn-huadong1-jsnj1A-public-ctcloud"],
+            network=dict(plugin="cubecni", pod_subnet_ids=["subnet-lab-pods"]),
+            api_server=dict(elb_spec="standardI"), control_plane=dict(count=3, flavor="s7.xlarge.2"),
+            workers=dict(flavor="s7.xlarge.2", count=3, image_id="img-ctyunos2301-ccse"),
             wait_timeout=120, wait_sleep=1)
 
 
@@ -48,7 +50,7 @@ def test_create_unchanged_check_mode_immutable_and_delete(lab, tmp_path):
     params = dict(PLAN, kubeconfig_path=str(kubeconfig))
     created = run_module("cce_cluster", params, env=env)
     assert not created.failed, created.get("msg")
-    assert created["changed"] is True and created["cluster"]["status"] == "running"
+    assert created["changed"] is True and created["cluster"]["status"] == "normal"
     assert stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
     config = yaml.safe_load(kubeconfig.read_text())
     server = config["clusters"][0]["cluster"]["server"]
@@ -60,7 +62,7 @@ def test_create_unchanged_check_mode_immutable_and_delete(lab, tmp_path):
     assert run_module("cce_cluster", params, env=env)["changed"] is False
     check = run_module("cce_cluster", dict(params, description="would change"), env=env, check=True)
     assert check["changed"] is True
-    bad = run_module("cce_cluster", dict(params, kubernetes_version="1.31.1"), env=env)
+    bad = run_module("cce_cluster", dict(params, kubernetes_version="1.31.6"), env=env)
     assert bad.failed and [d["field"] for d in bad["immutable"]] == ["kubernetes_version"]
     assert lab.writes(mark, server="ctyun") == []
 
@@ -102,3 +104,41 @@ def test_role_verbose_output_has_no_secret_or_token(lab, tmp_path):
     assert config["users"][0]["user"]["token"] not in output
     assert lab.ctyun_env["CTYUN_SECRET_KEY"] not in output
     assert (workdir / "target_cluster.json").exists()
+
+
+def _preflight(lab, tmp_path, target_vars):
+    """playbooks/preflight.yml with the documented inventory layout: hosts.yml of inventory/example,
+    group_vars/all.yml (the lab's access) and the plan in group_vars/target.yml."""
+    ensure_dev_path()
+    inv = tmp_path / "inventory"
+    (inv / "group_vars").mkdir(parents=True)
+    (inv / "hosts.yml").write_text((REPO / "inventory" / "example" / "hosts.yml").read_text())
+    lab_vars = yaml.safe_load((lab.dir / "inventory.yml").read_text())["all"]["vars"]
+    lab_vars["migration_workdir"] = str(tmp_path / "work")
+    (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump(lab_vars))
+    (inv / "group_vars" / "target.yml").write_text(yaml.safe_dump(target_vars))
+    env = dict(os.environ, **lab.ctyun_env)
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(DEV_ROOT), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv),
+           str(REPO / "playbooks" / "preflight.yml"), "-e", "ansible_python_interpreter=%s" % sys.executable]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def test_preflight_reads_the_plan_from_group_vars_target(lab, tmp_path):
+    bad = _preflight(lab, tmp_path / "bad", dict(target_cluster_name="cce-plan-x",
+                                                 target_cluster_kubernetes_version="1.99.0",
+                                                 target_cluster_node_count=9999))
+    assert bad.returncode != 0, bad.stdout[-3000:]
+    assert "1.99.0" in bad.stdout and "quota 'node'" in bad.stdout, bad.stdout[-3000:]
+    good = _preflight(lab, tmp_path / "good", dict(target_cluster_name="cce-plan-x",
+                                                   target_cluster_kubernetes_version="1.29.3"))
+    assert good.returncode == 0, good.stdout[-3000:]
+    record = json.loads((tmp_path / "good" / "work" / "preflight.json").read_text())
+    assert record["summary"]["target_version"] == "1.29.3"
+    assert record["summary"]["nodes_checked"] == 6 and record["summary"]["workers_sized_by"] == "default"
+    (tmp_path / "sized" / "work").mkdir(parents=True)
+    (tmp_path / "sized" / "work" / "assess.json").write_text(json.dumps({"proposal": {"nodes": {"count": 7}}}))
+    sized = _preflight(lab, tmp_path / "sized", dict(target_cluster_kubernetes_version="1.29.3"))
+    assert sized.returncode == 0, sized.stdout[-3000:]
+    record = json.loads((tmp_path / "sized" / "work" / "preflight.json").read_text())
+    assert record["summary"]["nodes_checked"] == 10 and record["summary"]["workers_sized_by"] == "assessment"

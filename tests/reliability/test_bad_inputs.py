@@ -8,10 +8,12 @@ import pytest
 from tests.lab.fixtures import start_lab
 from tests.utils.modrun import run_module
 
-PLAN = dict(name="cce-bad", kubernetes_version="1.29.3", cluster_type="Host", vpc_id="vpc-1", subnet_id="subnet-1",
-            network_plugin="cubecni", pod_cidr="172.16.0.0/16", service_cidr="10.96.0.0/16", control_plane_count=3,
-            node_pools=[dict(name="workers", flavor="general 4C8G", os_image="ctyunos23.01", count=3)],
-            wait_timeout=30)
+PLAN = dict(name="cce-bad", kubernetes_version="1.29.3", cluster_series="standard", vpc_id="vpc-1",
+            subnet_id="subnet-1", zones=["cn-huadong1-jsnj1A-public-ctcloud"],
+            network=dict(plugin="cubecni", pod_subnet_ids=["subnet-pods"], service_cidr="10.96.0.0/16"),
+            control_plane=dict(count=3, flavor="s7.xlarge.2"),
+            workers=dict(flavor="s7.xlarge.2", count=3, image_id="img-ctyunos2301-ccse"), wait_timeout=30)
+CALICO = dict(plugin="calico", pod_cidr="172.16.0.0/16", service_cidr="10.96.0.0/16")
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +49,18 @@ def pp(lab, **extra):
 
 # (id, module, params builder, words the message must contain)
 CASES = [
-    ("cce-control-plane-2", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, control_plane_count=2)),
-     ["control_plane_count"]),
-    ("cce-overlapping-cidrs", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, service_cidr="172.16.8.0/24")),
-     ["cidr"]),
+    ("cce-control-plane-2", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, control_plane=dict(
+        count=2, flavor="s7.xlarge.2"))), ["control_plane.count"]),
+    ("cce-overlapping-cidrs", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, network=dict(
+        CALICO, service_cidr="172.16.8.0/24"))), ["cidr"]),
     ("cce-unknown-version", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, kubernetes_version="1.99.1")),
      ["1.99.1"]),
-    ("cce-bad-flavor", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, node_pools=[dict(
-        name="w", flavor="huge 999C", os_image="ctyunos23.01", count=1)])), ["flavor"]),
-    ("cce-bad-os", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, node_pools=[dict(
-        name="w", flavor="general 4C8G", os_image="windows95", count=1)])), ["os"]),
-    ("cce-bad-pod-cidr", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, pod_cidr="172.16.0.0/99")),
-     ["pod_cidr"]),
+    ("cce-bad-flavor", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, workers=dict(
+        flavor="huge 999C", count=3, image_id="img-ctyunos2301-ccse"))), ["flavor"]),
+    ("cce-bad-image", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, workers=dict(
+        flavor="s7.xlarge.2", count=3, image_id="windows95"))), ["windows95"]),
+    ("cce-bad-pod-cidr", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, network=dict(
+        CALICO, pod_cidr="172.16.0.0/99"))), ["pod_cidr"]),
     ("cce-missing-credentials", "cce_cluster", lambda lab: dict(PLAN, endpoint=lab.env["CTYUN_ENDPOINT"]),
      ["CTYUN_ACCESS_KEY"]),
     ("cce-wrong-secret", "cce_cluster", lambda lab: dict(ctyun(lab), secret_key="wrong", **PLAN), ["signature"]),
