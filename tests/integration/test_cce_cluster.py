@@ -462,3 +462,29 @@ def test_purge_tags_false_keeps_tags_set_elsewhere(ctyun):
     purged = ctyun.run(**dict(GUIDE_PLAN, tags={"owner": "ops"}))
     assert purged["changed"] is True
     assert ctyun.clusters()[0]["_tags"] == ["owner=ops"]
+
+
+def test_playbook_guide_plan_under_faults_creates_reruns_scales_deletes_with_one_order(ctyun, tmp_path):
+    """The guide's plan through playbooks/target_cluster.yml with 30 % of the CTyun calls failing (lost
+    answers included): one create order, an unchanged re-run, a scale, then a delete order."""
+    ctyun.lab.knobs.update(LAB_FAULT_RATE="0.3", LAB_FAULT_KIND="mixed", LAB_SEED="11")
+    proc, workdir = _playbook(ctyun, tmp_path, verbosity=None)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    again, _ = _playbook(ctyun, tmp_path, verbosity=None)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    scaled, _ = _playbook(ctyun, tmp_path, verbosity=None, extra_vars=dict(target_cluster_node_count=5))
+    assert scaled.returncode == 0, scaled.stdout[-3000:]
+    assert pools(ctyun.clusters()[0]) == {"default-pool": 5}
+    assert [r for r in ctyun.lab.request_log if r["status"] in (0, 429, 500, 503)], "no fault was injected"
+    delete = tmp_path / "delete.yml"
+    delete.write_text(json.dumps([{"hosts": "target", "gather_facts": False, "tasks": [{
+        "ctyun.cce_migration.cce_cluster": {"name": "cce-prod-01", "state": "absent", "force_delete": True,
+                                            "wait_timeout": 60, "wait_sleep": 1}}]}]))
+    env = dict(os.environ, **ctyun.env)
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(DEV_ROOT), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    gone = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "inventory"),
+                           str(delete)], capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert gone.returncode == 0, gone.stdout[-3000:]
+    assert ctyun.clusters() == []
+    assert len(orders(ctyun, "create")) == 1 and len(orders(ctyun, "delete")) == 1
+    assert workdir.joinpath("target.kubeconfig").read_text() == KUBECONFIG

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError, NotFoundError
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import transport as tr
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.client import CtyunClient
 
@@ -98,7 +99,7 @@ def test_get_retried_on_429_503_and_reset_then_succeeds(server):
 def test_post_create_is_not_replayed_by_transport_on_reset(server):
     client, script = make_client(server, ["reset", (200, {}, envelope({"clusterID": "c-1"}))])
     with pytest.raises(tr.TransportError) as exc:
-        client.call("POST", "/cse-apig/v2/clusters", body={"clusterName": "x"})
+        client.call("POST", "/v2/cce/clusters/create", body={"clusterName": "x"})
     assert exc.value.maybe_applied is True
     assert len(script.requests) == 1
     assert SECRET not in str(exc.value) and SECRET not in repr(exc.value.details)
@@ -112,7 +113,7 @@ def test_create_checks_by_name_before_retrying(server):
         lookups.append(1)
         return {"clusterId": "c-1", "clusterName": "x"}
 
-    answer, existing = client.create("/cse-apig/v2/clusters", {"clusterName": "x"}, lookup=lookup_found)
+    answer, existing = client.create("/v2/cce/clusters/create", {"clusterName": "x"}, lookup=lookup_found)
     assert (answer, existing) == (None, {"clusterId": "c-1", "clusterName": "x"})
     assert len(script.requests) == 1 and len(lookups) == 1
 
@@ -122,7 +123,7 @@ def test_create_retried_when_lookup_finds_nothing(server):
         (503, {}, envelope(status=900, error="Busy")),
         (200, {}, envelope({"clusterID": "c-3"})),
     ])
-    answer, existing = client.create("/cse-apig/v2/clusters", {"clusterName": "x"}, lookup=lambda: None)
+    answer, existing = client.create("/v2/cce/clusters/create", {"clusterName": "x"}, lookup=lambda: None)
     assert answer == {"clusterID": "c-3"} and existing is None
     assert [r[0] for r in script.requests] == ["POST", "POST"]
 
@@ -166,7 +167,7 @@ def test_signed_headers_sent_and_secret_never_sent(server):
 
 
 def test_retry_after_is_capped_by_the_policy_and_budget():
-    retry = tr._bounded(tr.build_retry(), 5.0)
+    retry = tr._bounded(DEFAULT_POLICY.urllib3_retry(), 5.0)
 
     class Resp:
         headers = {"Retry-After": "3600"}
@@ -203,8 +204,29 @@ def test_backoff_has_jitter_and_a_ceiling():
 
     def retry_after_failures(count):
         history = tuple(RequestHistory("GET", "/x", None, 503, None) for _ in range(count))
-        return tr._bounded(tr.build_retry(), 120.0).new(history=history)
+        return tr._bounded(DEFAULT_POLICY.urllib3_retry(), 120.0).new(history=history)
 
     values = {retry_after_failures(3).get_backoff_time() for _ in range(20)}
     assert len(values) > 1 and all(1.2 <= v <= 1.5 for v in values)
     assert max(retry_after_failures(12).get_backoff_time() for _ in range(20)) <= 8.0
+
+
+def test_relative_put_is_not_replayed_by_the_transport(server):
+    """A scale-up (PUT, relative) goes through the connect-only session: a lost answer comes back to the
+    caller, which reads the pool before deciding anything (cce_ops.scale_pool)."""
+    client, script = make_client(server, ["reset", (200, {}, envelope("scale-1"))])
+    with pytest.raises(tr.TransportError):
+        client.call("PUT", "/v2/cce/clusters/c/nodepool/n/scaleup", body={"num": 2}, idempotent=False)
+    assert len(script.requests) == 1
+    client2, script2 = make_client(server, ["reset", (200, {}, envelope(True))])
+    assert client2.call("PUT", "/v2/cce/clusters/c/tags", body={"tags": []}) is True
+    assert len(script2.requests) == 2
+
+
+def test_user_agent_names_the_collection_and_content_type_only_with_a_body(server):
+    client, script = make_client(server, [(200, {}, envelope([])), (200, {}, envelope(True))])
+    client.call("GET", "/v2/cce/metadata/versions")
+    client.call("PUT", "/v2/cce/clusters/c/tags", body={"tags": []})
+    (get_headers, put_headers) = [r[2] for r in script.requests]
+    assert get_headers["User-Agent"].startswith("ctyun.cce_migration/")
+    assert "Content-Type" not in get_headers and put_headers["Content-Type"] == "application/json"

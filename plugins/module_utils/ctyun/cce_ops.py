@@ -5,15 +5,11 @@
 
 from __future__ import annotations
 
-import time
-
 from ..common.errors import ApiError, CceMigrationError, ConflictError, ValidationError
 from ..common.files import write_file
-from ..common.retry import build_retry
 from . import cce, cce_plan, endpoints, waiters
 from .transformations import (BIZ_RUNNING, RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api,
                               nodepool_to_api, tags_from_api, tags_to_api, versions_from_api)
-from .transport import TransportError
 
 # How long a lost order answer is followed by lookups before the order could be placed again.
 ORDER_SETTLE_S = 60.0
@@ -213,34 +209,31 @@ def _add_pool(client, current, pool, spec, params, result):
 def scale_pool(client, cluster_id, pool_id, wanted, params, result, name):
     """Bring the pool to ``wanted`` nodes with relative scale-up / scale-down calls.
 
-    Every attempt reads the pool first (``nodeTotalNum`` counts nodes still being created), so a call whose
-    answer was lost is never added a second time: the next attempt sees the nodes it made.
+    Each step reads the pool first (``nodeTotalNum`` counts nodes still being created) and sends only
+    the difference left, so the step as a whole may be repeated: a call whose answer was lost is never
+    added a second time, the next step sees the nodes it made. The steps are retried by the
+    collection's policy (``RetryPolicy.run`` with ``idempotent=True``); the relative call itself is
+    never replayed by the transport.
     """
-    policy = build_retry()
-    attempt = 0
-    while True:
+    def step():
         pool = cce.get_nodepool(client, cluster_id, pool_id)
         if pool is None:
             raise ApiError("Node pool %s (%s) does not exist any more" % (name, pool_id), code="NodePoolGone")
         have = int(pool.get("nodeTotalNum") or 0)
         names = [n.get("nodeName") for n in pool.get("nodes") or [] if n.get("nodeName")]
-        step, arg = cce_plan.scale_step(have, wanted, names)
-        if step == "none":
+        kind, arg = cce_plan.scale_step(have, wanted, names)
+        if kind == "up":
+            cce.scale_up(client, cluster_id, pool_id, arg)
+        elif kind == "down":
+            cce.scale_down(client, cluster_id, pool_id, arg)
+        return kind, have
+
+    while True:
+        kind, have = client.policy.run(step, method="PUT", idempotent=True, sleeper=client._sleep, log=client._log,
+                                       what="scale node pool %s" % name)
+        if kind == "none":
             break
-        try:
-            if step == "up":
-                cce.scale_up(client, cluster_id, pool_id, arg)
-            else:
-                cce.scale_down(client, cluster_id, pool_id, arg)
-            result["actions"].append("scale node pool %s from %d to %d" % (name, have, wanted))
-        except (TransportError, ApiError) as exc:
-            if isinstance(exc, ApiError) and not isinstance(exc, TransportError) \
-                    and exc.status not in (429, 500, 502, 503, 504):
-                raise
-            attempt += 1
-            if attempt > policy.total:
-                raise
-            time.sleep(client._backoff(policy, attempt, exc.details.get("retry_after"), time.monotonic() + 30))
+        result["actions"].append("scale node pool %s from %d to %d" % (name, have, wanted))
     if params.get("wait"):
         waiters.wait_pool(client, cluster_id, pool_id, wanted, *_wait_params(params))
 

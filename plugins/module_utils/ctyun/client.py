@@ -16,9 +16,10 @@ Stable API used by every CTyun area of the collection (``cce``, ``cceone``, data
 * ``query``: dict (``None`` values dropped), signed and sent as the canonical query string;
 * ``body``: a JSON-serialisable object (sent compact, UTF-8) or ``None``;
 * ``idempotent``: whether the call may be replayed on any failure; default: True for
-  GET/HEAD/OPTIONS/PUT/DELETE, False for POST. Pass ``True`` for a POST that sets an absolute
-  state (for example a node pool scale to N nodes). Never pass ``True`` for a create: use
-  :meth:`create`, which looks the object up by name before trying again;
+  GET/HEAD/OPTIONS/PUT/DELETE, False for POST. Pass ``True`` for a POST that is a read (the
+  ECS flavour list); pass ``False`` for a relative PUT (a node pool scale-up), which then is
+  retried only when it never left. Never pass ``True`` for a create: use :meth:`create`, which
+  looks the object up by name before trying again;
 * returns ``returnObj`` (``None`` when absent); raises :class:`ApiError` (or
   :class:`NotFoundError`) with ``status`` (HTTP), ``code`` (the envelope's ``error``),
   ``msg`` (with the envelope's ``message``) and ``request_id``; raises
@@ -36,17 +37,11 @@ import time
 
 from ..common.arg_spec import DEFAULT_CTYUN_ENDPOINT, require_ctyun_credentials
 from ..common.errors import ApiError, NotFoundError
-from ..common.retry import IDEMPOTENT_METHODS, MAX_RETRY_AFTER, RETRY_STATUS, build_retry
+from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, create_with_lookup
 from . import signer
 from .transport import DEFAULT_MAX_TOTAL, Transport, TransportError
 
-try:
-    from urllib3.util.retry import RequestHistory
-except ImportError:  # pragma: no cover - urllib3 comes with requests
-    RequestHistory = None
-
 SUCCESS = ("800", 800)
-RETRYABLE_STATUS = tuple(sorted(RETRY_STATUS))
 # The provider sends a fixed browser User-Agent (a missing one may trip the gateway's risk control);
 # the collection names itself instead.
 USER_AGENT = "ctyun.cce_migration/%s (Ansible collection; python-requests)"
@@ -84,6 +79,7 @@ class CtyunClient(object):
         self.last_request_id = None
         validate = params.get("validate_certs")
         self._params = dict(params)
+        self.policy = DEFAULT_POLICY
         self.transport = transport or Transport(
             self.endpoint, validate_certs=True if validate is None else validate,
             ca_path=params.get("ca_path"), timeout=params.get("timeout") or 30, max_total=max_total)
@@ -158,54 +154,26 @@ class CtyunClient(object):
     def create(self, path, body, lookup, query=None, settle=0.0, settle_sleep=5.0):
         """POST a create (or an order) that must happen at most once.
 
-        Returns ``(answer, None)`` when the create answered, or ``(None, existing)`` when an
-        attempt got no usable answer (connection lost, 429, 5xx) and ``lookup()`` found that
-        it took effect after all. ``settle`` seconds: how long ``lookup()`` keeps being asked
-        before a resend (an order can take a moment to show up in the list). Only when it still
-        returns ``None`` is the POST sent again. Attempts, backoff, jitter and ``Retry-After``
-        come from the collection's retry policy (``common/retry.py``), within the client's time
-        budget.
+        The collection's ``common.retry.create_with_lookup``: returns ``(answer, None)`` when the
+        create answered, or ``(None, existing)`` when an attempt got no usable answer (connection
+        lost, 429, 5xx) and ``lookup()`` found that it took effect after all; the POST is sent again
+        only while the object is absent, with the policy's attempts, backoff and ``Retry-After``.
+        ``settle`` seconds: how long ``lookup()`` keeps being asked after a lost answer before the
+        object counts as absent (an order can take a moment to show up in the list).
         """
-        policy = build_retry()
-        deadline = time.monotonic() + self.max_total + settle
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.call("POST", path, query=query, body=body, idempotent=False), None
-            except TransportError as exc:
-                error, retry_after = exc, None
-                applied = exc.maybe_applied
-            except ApiError as exc:
-                if exc.status not in RETRYABLE_STATUS:
-                    raise
-                error, retry_after, applied = exc, exc.details.get("retry_after"), True
-            existing = lookup()
-            settle_until = time.monotonic() + (settle if applied else 0.0)
-            while existing is None and time.monotonic() < settle_until:
-                self._sleep(min(settle_sleep, max(0.0, settle_until - time.monotonic())))
-                existing = lookup()
-            if existing is not None:
-                self._log("ctyun POST %s: the create took effect although its answer was lost" % path)
-                return None, existing
-            if attempt > policy.total or time.monotonic() >= deadline:
-                raise error
-            self._sleep(self._backoff(policy, attempt, retry_after, deadline))
+        def send():
+            return self.call("POST", path, query=query, body=body, idempotent=False)
 
-    @staticmethod
-    def _backoff(policy, attempt, retry_after, deadline):
-        """The retry policy's own backoff after ``attempt`` failures (``Retry-After`` capped by it)."""
-        if RequestHistory is not None:
-            history = tuple(RequestHistory("POST", None, None, 503, None) for _i in range(attempt))
-            delay = policy.new(history=history).get_backoff_time()
-        else:  # pragma: no cover
-            delay = 1.0
-        if retry_after:
-            try:
-                delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-            except ValueError:
-                pass
-        return max(0.0, min(delay, deadline - time.monotonic()))
+        def settled_lookup():
+            until = time.monotonic() + settle
+            found = lookup()
+            while found is None and time.monotonic() < until:
+                self._sleep(min(settle_sleep, max(0.0, until - time.monotonic())))
+                found = lookup()
+            return found
+        policy = self.policy.replace(max_total=self.policy.max_total + settle)
+        return create_with_lookup(send, settled_lookup, policy=policy, sleeper=self._sleep, log=self._log,
+                                  what="ctyun POST %s" % path)
 
     def close(self):
         self.transport.close()

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import time
 
-from ..common.errors import ApiError
-from ..common.retry import IDEMPOTENT_METHODS, CappedRetry, build_retry
+from ..common.errors import ApiError, TransportError  # noqa: F401  (TransportError: re-exported)
+from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, CappedRetry
 
 try:
     import requests
@@ -40,18 +40,6 @@ except ImportError:  # pragma: no cover
 # Seconds after the first failure of one call during which retries may still happen.
 DEFAULT_MAX_TOTAL = 120.0
 SAFE_METHODS = frozenset(IDEMPOTENT_METHODS) | frozenset(["POST"])
-NO_METHOD = frozenset(["-"])
-
-
-class TransportError(ApiError):
-    """No usable HTTP answer (connection refused/reset, timeout, TLS failure).
-
-    ``maybe_applied`` is False only when the request certainly never reached the server.
-    """
-
-    def __init__(self, msg, maybe_applied=True, **details):
-        super().__init__(msg, code="TransportError", **details)
-        self.maybe_applied = maybe_applied
 
 
 class Response(object):
@@ -113,8 +101,9 @@ class BoundedRetry(CappedRetry):
         return max(0.0, min(value, self._remaining()))
 
 
-def _adapter(methods, max_total, pool_maxsize=4):
-    return HTTPAdapter(max_retries=_bounded(build_retry(methods=methods), max_total), pool_maxsize=pool_maxsize)
+def _adapter(max_total, methods=None, connect_only=False, pool_maxsize=4, policy=DEFAULT_POLICY):
+    retry = policy.urllib3_retry(methods=methods, connect_only=connect_only)
+    return HTTPAdapter(max_retries=_bounded(retry, max_total), pool_maxsize=pool_maxsize)
 
 
 def _reason(exc):
@@ -144,13 +133,12 @@ class Transport(object):
         self.timeout = timeout
         self.verify = (ca_path or True) if validate_certs else False
         self._sessions = {}
-        # "unsafe" (a create, a relative scale): no method is replayable, so only connection errors
-        # (the request never left) are retried. urllib3 reads an empty set as "every method", hence a
-        # name no request carries.
-        for name, methods in (("safe", SAFE_METHODS), ("unsafe", NO_METHOD)):
+        # "unsafe" (an order, a create, a relative scale): only connection errors before the request
+        # was sent are retried (the policy's connect_only); the caller decides the rest.
+        for name, kwargs in (("safe", dict(methods=SAFE_METHODS)), ("unsafe", dict(connect_only=True))):
             session = requests.Session()
             session.trust_env = False
-            adapter = _adapter(methods, max_total)
+            adapter = _adapter(max_total, **kwargs)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._sessions[name] = session
