@@ -57,8 +57,8 @@ CASES = [
      ["1.99.1"]),
     ("cce-bad-flavor", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, workers=dict(
         flavor="huge 999C", count=3, image_id="img-ctyunos2301-ccse"))), ["flavor"]),
-    ("cce-bad-image", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, workers=dict(
-        flavor="s7.xlarge.2", count=3, image_id="windows95"))), ["windows95"]),
+    ("cce-cubecni-pod-cidr", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, network=dict(
+        plugin="cubecni", pod_subnet_ids=["subnet-pods"], pod_cidr="172.16.0.0/16"))), ["pod_cidr", "cubecni"]),
     ("cce-bad-pod-cidr", "cce_cluster", lambda lab: dict(ctyun(lab), **dict(PLAN, network=dict(
         CALICO, pod_cidr="172.16.0.0/99"))), ["pod_cidr"]),
     ("cce-missing-credentials", "cce_cluster", lambda lab: dict(PLAN, endpoint=lab.env["CTYUN_ENDPOINT"]),
