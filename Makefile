@@ -129,8 +129,12 @@ lab-tests: venv
 integration: venv
 	$(call pytest,tests/integration -q)
 
+# make test runs every test that uses the lab fixture, and the end-to-end migration, on the
+# simulation and on real Kubernetes and Karmada (LAB_BACKENDS=sim,real; real-build first: a cold
+# build on a new machine, seconds from the cache after that).
 test: export REQUIRE_REGISTRY_TOOLS := 1
-test: system-deps ruff build sanity units oldest-client lab-tests integration reliability-ci molecule ansible-lint
+test: export LAB_BACKENDS := sim,real
+test: system-deps real-build ruff build sanity units oldest-client lab-tests integration reliability-ci molecule ansible-lint
 
 # Real kube-apiserver, controller-manager, scheduler, etcd, kwok and Karmada, built from their Go
 # modules into a cache outside the tree (tests/lab/real/build.sh says where); seconds when cached.

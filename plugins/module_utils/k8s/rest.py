@@ -216,7 +216,15 @@ class Rest(object):
             if token:
                 query["continue"] = token
             page = self.request("GET", path, query=query)
-            yield from page.get("items") or []
+            # A list's items carry no kind or apiVersion of their own (the API server leaves them out,
+            # as kubectl's decoder fills them in): set them from the list, as every caller expects.
+            kind = (page.get("kind") or "")[:-len("List")] if (page.get("kind") or "").endswith("List") else None
+            for item in page.get("items") or []:
+                if kind:
+                    item.setdefault("kind", kind)
+                if page.get("apiVersion"):
+                    item.setdefault("apiVersion", page["apiVersion"])
+                yield item
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return

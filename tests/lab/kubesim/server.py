@@ -308,10 +308,11 @@ class KubeApp:
         if next_token:
             meta["continue"] = next_token
             meta["remainingItemCount"] = remaining
-        # serialise stored objects without copying them; apiVersion per item as asked
+        # As kube-apiserver: the items of a list carry no kind or apiVersion (the list does).
         av = kind.group_version
         body = '{"kind":"%sList","apiVersion":"%s","metadata":%s,"items":[%s]}' % (
-            kind.kind, av, dumps(meta), ",".join(dumps({**o, "apiVersion": av}) for o in items))
+            kind.kind, av, dumps(meta), ",".join(dumps({k: v for k, v in o.items() if k not in ("kind", "apiVersion")})
+                                                 for o in items))
         return web.Response(text=body, content_type=JSON)
 
     async def _patch(self, request, kind, namespace, name, sub, dry_run):
