@@ -7,23 +7,22 @@ test names per rule are listed in docs/development.md.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from tests.lab.fixtures import start_lab
+from tests.lab.pytest_lab import backends
 from tests.utils.modrun import run_module
 
 PP = ("policy.karmada.io", "v1alpha1", "propagationpolicies")
 OP = ("policy.karmada.io", "v1alpha1", "overridepolicies")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    backend = {"LAB_KUBE": os.environ["LAB_KUBE"]} if os.environ.get("LAB_KUBE") else {}
-    with start_lab(tmp_path_factory.mktemp("semantics-lab"), LAB_KARMADA_MEMBERS="source,target", LAB_READY_S="0.2",
-                   LAB_WORKLOADS="4", **backend) as handle:
+@pytest.fixture(scope="module", params=backends())
+def lab(request, tmp_path_factory):
+    with start_lab(tmp_path_factory.mktemp("semantics-lab-%s" % request.param), LAB_KUBE=request.param,
+                   LAB_KARMADA_MEMBERS="source,target", LAB_READY_S="0.2", LAB_WORKLOADS="4") as handle:
         yield handle
 
 

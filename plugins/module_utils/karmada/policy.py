@@ -184,6 +184,10 @@ def with_server_defaults(obj):
     spec = out.get("spec")
     if not isinstance(spec, dict):
         return out
+    # PropagationSpec.PropagateDeps is a plain bool with ``omitempty``
+    # (pkg/apis/policy/v1alpha1/propagation_types.go): the server never stores ``false``
+    if spec.get("propagateDeps") is False:
+        spec.pop("propagateDeps")
     ns = (out.get("metadata") or {}).get("namespace")
     if out.get("kind") in NAMESPACED_POLICY_KINDS and ns:
         for sel in spec.get("resourceSelectors") or []:

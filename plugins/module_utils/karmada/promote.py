@@ -293,7 +293,10 @@ class Promoter(object):
                 selectors.append(sel)
         spec["resourceSelectors"] = selectors
         for key in ("conflictResolution", "preserveResourcesOnDeletion", "propagateDeps"):
-            spec[key] = wanted["spec"].get(key)
+            # a field the module does not set keeps the stored value: the real API server omits
+            # false and empty fields (omitempty), so an explicit None would differ on every re-run
+            if wanted["spec"].get(key) is not None:
+                spec[key] = wanted["spec"][key]
         merged["spec"] = spec
         return merged
 
