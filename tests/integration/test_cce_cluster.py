@@ -315,6 +315,7 @@ def test_bad_input_fails_before_any_write(ctyun, override, fragment, calls):
 def test_unknown_zone_and_image_are_refused_by_the_api(ctyun):
     result = ctyun.run(**dict(GUIDE_PLAN, zones=["cn-huadong1-nowhere"]))
     assert result.failed and "cn-huadong1-nowhere" in result["msg"] and "CCE_PARAMETER_INVALID" in result["msg"]
+    assert result["changed"] is False          # the order was refused: nothing was written
     result = ctyun.run(**dict(GUIDE_PLAN, workers=dict(flavor="s7.xlarge.2", count=3, image_id="img-unknown")))
     assert result.failed and "img-unknown" in result["msg"]
     assert ctyun.clusters() == [] and orders(ctyun) == []

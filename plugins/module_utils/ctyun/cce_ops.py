@@ -134,14 +134,17 @@ def _create(mod, client, spec, params, result):
     body = cluster_to_api(create_spec, client.region_id, flavors)
     view = cce_plan.create_view(create_spec)
     mod.add_diff({}, cce_plan.diff_view(view), header=spec["name"])
-    mod.changed()
-    result["actions"].append("order cluster %s" % spec["name"])
     if mod.check_mode:
+        mod.changed()
+        result["actions"].append("order cluster %s" % spec["name"])
         result["cluster"] = view
         return None
     order, existing = cce.create_cluster(client, body, settle=ORDER_SETTLE_S)
+    # changed only once the order stands: an order the API refused wrote nothing
+    result["actions"].append("order cluster %s" % spec["name"])
     result["recovered_lost_response"] = existing is not None
     result["order"] = dict(order_id=(order or {}).get("orderId"), order_no=(order or {}).get("orderNo"))
+    mod.done(order=result["order"], recovered_lost_response=result["recovered_lost_response"])
     expected = (create_spec["control_plane"] or {}).get("count", 0) + create_spec["workers"]["count"]
     if not params.get("wait"):
         # tags and extra node pools are added by a later run, once the cluster runs
@@ -278,14 +281,15 @@ def ensure_absent(mod, client, params):
     if action == "refuse":
         raise ConflictError(reason, cluster=current)
     if action == "delete":
-        mod.changed()
         mod.add_diff(cce_plan.diff_view(current), {}, header=name)
         result["actions"].append("order deletion of cluster %s (%s)" % (name, current["id"]))
         if mod.check_mode:
+            mod.changed()
             return result
         order, recovered = cce.delete_cluster(client, current["id"], name)
         result["recovered_lost_response"] = recovered
         result["order"] = dict(order_id=(order or {}).get("orderId"), order_no=(order or {}).get("orderNo"))
+        mod.done(order=result["order"], recovered_lost_response=recovered)
     if params.get("wait"):
         try:
             waiters.wait_gone(client, name, *_wait_params(params))
