@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -12,8 +13,9 @@ from tests.utils.modrun import run_module
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    backend = {"LAB_KUBE": os.environ["LAB_KUBE"]} if os.environ.get("LAB_KUBE") else {}
     with start_lab(tmp_path_factory.mktemp("promote-lab"), LAB_KARMADA_MEMBERS="source,target", LAB_READY_S="0.3",
-                   LAB_WORKLOADS="12") as handle:
+                   LAB_WORKLOADS="12", **backend) as handle:
         yield handle
 
 
