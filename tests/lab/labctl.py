@@ -15,7 +15,6 @@ import importlib
 import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import time
@@ -98,40 +97,16 @@ async def serve(lab_dir):
     seed.load(lab.clusters["source"].store, objs)
     seed.load(lab.clusters["target"].store, seed.target_objects())
 
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(str(lab.ca["cert"]), str(lab.ca["key"]))
-
-    async def knobs(request):
-        if request.method == "POST":
-            lab.knobs.update(dict((k, str(v)) for k, v in (await request.json()).items()))
-        return web.json_response(lab.knobs)
-
-    async def health(request):
-        return web.json_response({"ok": True})
-
-    runners = []
-
-    async def start_app(name, app):
-        app.router.add_route("*", "/_lab/knobs", knobs)
-        app.router.add_get("/_lab/health", health)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ctx, backlog=512)
-        await site.start()
-        runners.append(runner)
-        lab.ports[name] = site._server.sockets[0].getsockname()[1]
-
     for name, cluster in lab.clusters.items():
         app = web.Application(middlewares=lab.middlewares(name, token=cluster.token), client_max_size=64 * 2 ** 20)
         app.add_routes(KubeApp(cluster).routes())
-        await start_app(name, app)
-        cluster.port = lab.ports[name]
+        cluster.port = await lab.start_app(name, app)
     try:
         ctyunsim = importlib.import_module("tests.lab.ctyunsim")
     except ImportError:
         ctyunsim = None
     if ctyunsim is not None and hasattr(ctyunsim, "make_app"):
-        await start_app("ctyun", ctyunsim.make_app(lab))
+        await lab.start_app("ctyun", ctyunsim.make_app(lab))
     ready_s = float(lab.knobs["LAB_READY_S"])
     for name in ("source", "target"):
         ctl = Controllers(lab.clusters[name].store, ready_s=ready_s)
@@ -167,8 +142,7 @@ async def serve(lab_dir):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    for runner in runners:
-        await runner.cleanup()
+    await lab.stop_apps()
 
 
 def cmd_up(lab_dir, timeout=None):

@@ -216,10 +216,6 @@ class Promoter(object):
         for ((kind, ns), names_wanted), items in zip(groups, listed):
             for obj in items:
                 if names_wanted is None or obj["metadata"]["name"] in names_wanted:
-                    # items of a built-in kind's list carry no kind/apiVersion on a real API server,
-                    # and the comparison prunes by kind
-                    obj.setdefault("kind", kind)
-                    obj.setdefault("apiVersion", api_version_of(kind))
                     out["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
         if dep_names:
             self._member_deps = {}
@@ -228,8 +224,6 @@ class Promoter(object):
             for ((kind, ns), wanted_names), items in zip(dep_groups, listed):
                 for obj in items:
                     if obj["metadata"]["name"] in wanted_names:
-                        obj.setdefault("kind", kind)
-                        obj.setdefault("apiVersion", api_version_of(kind))
                         self._member_deps["%s/%s/%s" % (kind, ns, obj["metadata"]["name"])] = obj
         if self.mode == "per_resource":
             self._policies = {}

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import secrets
+import ssl
 import time
 from pathlib import Path
 
@@ -234,6 +235,38 @@ class Lab:
             if server_url.rstrip("/").endswith(":%d" % cluster.port):
                 return name
         return None
+
+    # -- serving ----------------------------------------------------------------
+    async def start_app(self, name, app):
+        """Serve ``app`` over HTTPS on a free 127.0.0.1 port (``self.ports[name]``), with the lab's
+        own routes: ``/_lab/knobs`` (GET, or POST to change knobs) and ``/_lab/health``."""
+        lab = self
+
+        async def knobs(request):
+            if request.method == "POST":
+                lab.knobs.update(dict((k, str(v)) for k, v in (await request.json()).items()))
+            return web.json_response(lab.knobs)
+
+        async def health(request):
+            return web.json_response({"ok": True})
+
+        if not hasattr(self, "_ssl"):
+            self._ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._ssl.load_cert_chain(str(self.ca["cert"]), str(self.ca["key"]))
+            self.runners = []
+        app.router.add_route("*", "/_lab/knobs", knobs)
+        app.router.add_get("/_lab/health", health)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self._ssl, backlog=512)
+        await site.start()
+        self.runners.append(runner)
+        self.ports[name] = site._server.sockets[0].getsockname()[1]
+        return self.ports[name]
+
+    async def stop_apps(self):
+        for runner in getattr(self, "runners", []):
+            await runner.cleanup()
 
     # -- middleware ------------------------------------------------------------
     def middlewares(self, server_name, token=None):

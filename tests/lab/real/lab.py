@@ -307,37 +307,13 @@ async def serve_real(lab_dir, write_outputs):
 
 async def _serve(lab, planes, t0, write_outputs):
     import aiohttp
-    from aiohttp import web
 
     loop = asyncio.get_running_loop()
-    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    sctx.load_cert_chain(str(lab.ca["cert"]), str(lab.ca["key"]))
     cctx = ssl.create_default_context(cafile=str(lab.ca["ca"]))
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=cctx, limit=128),
                                     auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None))
-    runners = []
-
-    async def knobs(request):
-        if request.method == "POST":
-            lab.knobs.update(dict((k, str(v)) for k, v in (await request.json()).items()))
-        return web.json_response(lab.knobs)
-
-    async def health(request):
-        return web.json_response({"ok": True})
-
-    async def start_app(name, app):
-        app.router.add_route("*", "/_lab/knobs", knobs)
-        app.router.add_get("/_lab/health", health)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=sctx, backlog=512)
-        await site.start()
-        runners.append(runner)
-        lab.ports[name] = site._server.sockets[0].getsockname()[1]
-
     for name, cluster in lab.clusters.items():
-        await start_app(name, proxy_app(lab, name, planes.url(name), session))
-        cluster.port = lab.ports[name]
+        cluster.port = await lab.start_app(name, proxy_app(lab, name, planes.url(name), session))
     from tests.lab import ctyunsim
     from tests.lab.ctyunsim import table as ctyun_table
 
@@ -348,7 +324,7 @@ async def _serve(lab, planes, t0, write_outputs):
         ctyun_table.SUPPORTED_VERSIONS = (real_version,) + tuple(ctyun_table.SUPPORTED_VERSIONS)
     # and the lab's inventory plans the target at that version (the source runs it too)
     lab.inventory_vars = {"target_cluster_kubernetes_version": real_version}
-    await start_app("ctyun", ctyunsim.make_app(lab))
+    await lab.start_app("ctyun", ctyunsim.make_app(lab))
 
     # the seeded estate, through the real API
     workloads = int(lab.knobs["LAB_WORKLOADS"])
@@ -380,8 +356,7 @@ async def _serve(lab, planes, t0, write_outputs):
     try:
         await stop.wait()
     finally:
-        for runner in runners:
-            await runner.cleanup()
+        await lab.stop_apps()
         await session.close()
 
 
