@@ -349,11 +349,10 @@ def run(mod):
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
         missing = release.missing_dependencies(karmada, members["target"], ahead)
         if missing:
+            shown = "; ".join(missing[:5]) + (" (+%d more)" % (len(missing) - 5) if len(missing) > 5 else "")
             raise ValidationError("the shift would start pods on %s without their configuration: %s. Promote the "
                                   "dependencies with the workloads (karmada_promote dependencies=true, the promote "
-                                  "role's default) or create them on the target first"
-                                  % (tgt, "; ".join(missing[:5]) + (" (+%d more)" % (len(missing) - 5)
-                                                                   if len(missing) > 5 else "")))
+                                  "role's default) or create them on the target first" % (tgt, shown))
     started = time.time()
     preserved = []
     try:
