@@ -131,7 +131,7 @@ def test_role_moves_images_and_databases_and_stops_for_volumes(env, tmp_path):
     gate = _play(env, inv, ["-e", "data_migration_volumes_done=true", "-e", "data_migration_check_cutover_ready=true",
                             "-e", "data_migration_max_lag_seconds=1", "-e", "data_migration_cutover_wait_timeout=1"])
     assert gate.returncode != 0
-    assert "not ready for cutover" in gate.stdout and "above the threshold of 1s" in gate.stdout
+    assert "not ready for cutover" in gate.stdout and "above the threshold of 1s" in gate.stdout, gate.stdout[-2500:]
 
 
 def test_role_runs_a_plugged_in_volume_tool(env, tmp_path):
