@@ -363,6 +363,13 @@ class Promoter(object):
             body["metadata"] = dict(template["metadata"], resourceVersion=existing["metadata"]["resourceVersion"])
             self.karmada.replace(path_for(kind, ns, template["metadata"]["name"]), body, dry_run=dry)
 
+    def member_dependency(self, kind, ns, name):
+        """A dependency's member object (a copy), from the lists read up front when there are any,
+        else read on its own; None when it does not exist."""
+        if self._member_deps is not None:
+            return copy.deepcopy(self._member_deps.get("%s/%s/%s" % (kind, ns, name)))
+        return self.member.get(path_for(kind, ns, name), missing_ok=True)
+
     def dependency_conflicts(self, obj, existing_templates):
         """Dependencies whose template in Karmada differs from the member object (read only)."""
         if not self.with_deps or self.force or obj["kind"] not in WORKLOAD_KINDS:
@@ -374,10 +381,7 @@ class Promoter(object):
             existing = existing_templates.get(key)
             if existing is None:
                 continue
-            if self._member_deps is not None:
-                dep = copy.deepcopy(self._member_deps.get(key))
-            else:
-                dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
+            dep = self.member_dependency(kind, ns, name)
             if dep is None:
                 continue
             dep.setdefault("apiVersion", api_version_of(kind))
@@ -401,10 +405,7 @@ class Promoter(object):
                 if claimed is not None:
                     results.append({"kind": kind, "namespace": ns, "name": name, "outcome": "shared"})
                     continue
-                if self._member_deps is not None:
-                    dep = copy.deepcopy(self._member_deps.get(key))
-                else:
-                    dep = self.member.get(path_for(kind, ns, name), missing_ok=True)
+                dep = self.member_dependency(kind, ns, name)
                 if dep is None:
                     raise NotFoundError("dependency %s %s/%s of %s %s is missing in member cluster %s"
                                         % (kind, ns, name, obj["kind"], obj["metadata"]["name"], self.cluster))
