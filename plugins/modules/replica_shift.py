@@ -121,6 +121,23 @@ options:
     type: str
     choices: [weighted, duplicated]
     default: weighted
+  statefulset_move:
+    description:
+      - How a StatefulSet moves, so that no pod identity (C(<name>-<ordinal>) and its volumes) ever runs on
+        both members at once.
+      - C(ordinals) follows the steps ordinal by ordinal - the source keeps the lower ordinals, the target
+        takes the upper ones with the StatefulSet start ordinal (C(spec.ordinals.start), Kubernetes 1.27 or
+        later on the target). At each step the member that shrinks gives its ordinals up first and the other
+        takes them once those pods are gone, so the moved ordinals are down for a moment. The target's
+        volumes for those ordinals must hold their data by then (a replicated database resyncs them).
+      - C(whole) keeps the StatefulSet entirely on the source until the step of 100, then stops it there and
+        starts it on the target, for a StatefulSet whose data is copied while it is stopped.
+      - Each StatefulSet's replicas per member (and the target's start ordinal) are pinned by an
+        OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages.
+      - Not with O(strategy=duplicated), which would run every ordinal on both members.
+    type: str
+    choices: [ordinals, whole]
+    default: ordinals
   release_from_karmada:
     description:
       - Only with a final step of 0. After all replicas are back on the source and ready, delete from the
@@ -293,6 +310,27 @@ def _validate(params):
     return steps, gates
 
 
+def _check_statefulsets(groups, params, target):
+    """Refuse, before any write, a shift that would run a StatefulSet ordinal on both members."""
+    sets = ["%s/%s" % (w["namespace"], w["name"]) for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]
+    if not sets:
+        return
+    if params["strategy"] == "duplicated":
+        raise ValidationError("strategy: duplicated would run every ordinal of the StatefulSets %s on both members "
+                              "(two pods with the same identity and volumes); shift them with strategy=weighted "
+                              "in a policy of their own" % ", ".join(sorted(sets)[:5]))
+    if params["statefulset_move"] == "ordinals":
+        # spec.ordinals (StatefulSetStartOrdinal) is beta and on by default from 1.27; an older API server
+        # drops the field, and the target would start again from ordinal 0
+        version = (target.get("/version", missing_ok=True) or {})
+        major, minor = str(version.get("major") or "0"), str(version.get("minor") or "0")
+        digits = "".join(ch for ch in minor if ch.isdigit()) or "0"
+        if version and (int("".join(ch for ch in major if ch.isdigit()) or "0"), int(digits)) < (1, 27):
+            raise ValidationError("statefulset_move: ordinals needs spec.ordinals.start on the target (Kubernetes "
+                                  "1.27 or later), and the target runs %s.%s; use statefulset_move=whole for %s"
+                                  % (major, minor, ", ".join(sorted(sets)[:5])))
+
+
 def run(mod):
     params = mod.params
     steps, gates = _validate(params)
@@ -303,7 +341,8 @@ def run(mod):
                    target=Rest(auth_params(params, "target_cluster"), pool_size=pool, what="target cluster"))
     shifter = runner.Shifter(karmada, members, dict(source=src, target=tgt), concurrency=params["concurrency"],
                              wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
-                             check_mode=mod.check_mode, gates=gates, strategy=params["strategy"])
+                             check_mode=mod.check_mode, gates=gates, strategy=params["strategy"],
+                             statefulset_move=params["statefulset_move"])
 
     groups = runner.find_policies(karmada, params["policies"], params["namespaces"], params["policy_selector"],
                                   missing_ok=params["release_from_karmada"])
@@ -315,6 +354,9 @@ def run(mod):
     for g in groups:
         for w in g["workloads"]:
             w["strategy"] = params["strategy"]
+            if w["kind"] == "StatefulSet":
+                w["statefulset_move"] = params["statefulset_move"]
+    _check_statefulsets(groups, params, members["target"])
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
         if not g["workloads"]:
@@ -440,6 +482,7 @@ def main():
             concurrency=dict(type="int", default=10),
             release_from_karmada=dict(type="bool", default=False),
             strategy=dict(type="str", choices=["weighted", "duplicated"], default="weighted"),
+            statefulset_move=dict(type="str", choices=["ordinals", "whole"], default="ordinals"),
         ),
     )
     CceMigrationModule(argument_spec, mutually_exclusive=[("target_percent", "steps")]).run(run)

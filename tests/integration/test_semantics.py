@@ -466,3 +466,136 @@ def test_copy_strategy_runs_both_in_full_then_moves_and_rolls_back(lab):
     src = apps.read_namespaced_deployment("web", ns)
     assert src.metadata.uid == uid and src.status.ready_replicas == 3
     assert tapps.read_namespaced_deployment("web", ns).spec.replicas == 0
+
+
+# -- point 7 ----------------------------------------------------------------------------------------------
+def statefulset(name, replicas):
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "mysql:8.0"}]}}}}
+
+
+class IdentitySampler(object):
+    """Pod names of one StatefulSet on both members, sampled while the shift runs. A name counts as
+    running on both only when the source had it in a read before AND after the target read that saw
+    it (so a slow read cannot pair an old source with a new target)."""
+
+    def __init__(self, lab, ns, app):
+        import threading
+        self.cores = dict(source=apis(lab, "source")[0], target=apis(lab, "target")[0])
+        self.ns, self.app = ns, app
+        self.both = []
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def names(self, side):
+        return set(p.metadata.name for p in self.cores[side].list_namespaced_pod(
+            self.ns, label_selector="app=%s" % self.app).items)
+
+    def run(self):
+        while not self.stop.is_set():
+            first = self.names("source")
+            on_target = self.names("target")
+            second = self.names("source")
+            twice = first & on_target & second
+            if twice:
+                self.both.append(sorted(twice))
+            self.samples += 1
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def sts_state(lab, ns, name, context):
+    obj = apis(lab, context)[1].read_namespaced_stateful_set(name, ns)
+    start = obj.spec.ordinals.start if obj.spec.ordinals is not None else 0
+    pods = sorted(p.metadata.name for p in apis(lab, context)[0].list_namespaced_pod(
+        ns, label_selector="app=%s" % name).items if p.metadata.deletion_timestamp is None)
+    return dict(uid=obj.metadata.uid, replicas=obj.spec.replicas, ready=obj.status.ready_replicas or 0,
+                start=start or 0, pods=pods)
+
+
+def test_statefulset_ordinals_never_run_twice(lab):
+    """A weighted shift of a StatefulSet: the source keeps the lower ordinals, the target takes the
+    upper ones with spec.ordinals.start; no pod name ever runs on both members; at 100 % the target
+    runs every ordinal from 0 and the source object is kept at 0 (same UID); a rollback brings them
+    back to the source. A copy (Duplicated) shift of it is refused before any write."""
+    ns = "ordinals"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_stateful_set(ns, statefulset("db", 3))
+    wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 3, None),
+             timeout=120)
+    uid = apps.read_namespaced_stateful_set("db", ns).metadata.uid
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
+                                                          mode="policy", policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    policies = ["%s/migration-pp" % ns]
+    mark = lab.mark()
+    refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"))
+    assert refused.failed and "strategy: duplicated" in refused["msg"] and "ordinals/db" in refused["msg"]
+    assert lab.writes(mark) == []
+    with IdentitySampler(lab, ns, "db") as sampler:
+        half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+        assert not half.failed, half.get("msg")
+        row = half["results"][0]
+        s, t = row["source_replicas"], row["target_replicas"]
+        assert s + t == 3 and s > 0 and t > 0
+        src, tgt = sts_state(lab, ns, "db", "source"), sts_state(lab, ns, "db", "target")
+        assert src["pods"] == ["db-%d" % i for i in range(s)] and src["uid"] == uid
+        assert tgt["start"] == s and tgt["pods"] == ["db-%d" % i for i in range(s, 3)] and tgt["ready"] == t
+        again = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+        assert not again.failed and again["changed"] is False, again.get("msg")
+        full = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]))
+        assert not full.failed, full.get("msg")
+        src, tgt = sts_state(lab, ns, "db", "source"), sts_state(lab, ns, "db", "target")
+        assert src["uid"] == uid and src["replicas"] == 0 and src["pods"] == []
+        assert tgt["start"] == 0 and tgt["pods"] == ["db-0", "db-1", "db-2"] and tgt["ready"] == 3
+        back = run_module("replica_shift", shift_params(lab, policies, steps=[50, 0], release_from_karmada=True))
+        assert not back.failed, back.get("msg")
+    src, tgt = sts_state(lab, ns, "db", "source"), sts_state(lab, ns, "db", "target")
+    assert src["uid"] == uid and src["pods"] == ["db-0", "db-1", "db-2"] and src["ready"] == 3
+    assert tgt["replicas"] == 0
+    # released: the identity override went with the template, nothing on the source is managed any more
+    assert "OverridePolicy/%s/db-cce-migration-identity" % ns in back["released"], back["released"]
+    assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
+    assert not managed(apps.read_namespaced_stateful_set("db", ns).metadata)
+    assert sampler.samples > 10
+    assert sampler.both == [], "pods ran on both members: %s" % sampler.both[:5]
+
+
+def test_statefulset_moves_whole_at_the_last_step(lab):
+    """statefulset_move=whole: the StatefulSet stays entirely on the source at 50 % (its Deployment
+    neighbours split), then moves whole at 100 % with no ordinal on both members."""
+    ns = "whole"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_stateful_set(ns, statefulset("db", 2))
+    apps.create_namespaced_deployment(ns, deployment("web", replicas=2))
+    wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 2, None),
+             timeout=120)
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet", "Deployment"],
+                                                          mode="policy", policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    policies = ["%s/migration-pp" % ns]
+    with IdentitySampler(lab, ns, "db") as sampler:
+        half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], statefulset_move="whole"))
+        assert not half.failed, half.get("msg")
+        rows = dict((r["kind"], r) for r in half["results"])
+        assert (rows["StatefulSet"]["source_replicas"], rows["StatefulSet"]["target_replicas"]) == (2, 0)
+        assert (rows["Deployment"]["source_replicas"], rows["Deployment"]["target_replicas"]) == (1, 1)
+        assert sts_state(lab, ns, "db", "source")["pods"] == ["db-0", "db-1"]
+        full = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100], statefulset_move="whole"))
+        assert not full.failed, full.get("msg")
+    tgt = sts_state(lab, ns, "db", "target")
+    assert tgt["pods"] == ["db-0", "db-1"] and tgt["ready"] == 2 and tgt["start"] == 0
+    assert sts_state(lab, ns, "db", "source")["replicas"] == 0
+    assert sampler.both == [], "pods ran on both members: %s" % sampler.both[:5]

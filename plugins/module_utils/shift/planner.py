@@ -83,6 +83,10 @@ def split(workload, percent, source, target):
 
     Copy strategy (``workload["strategy"] == "duplicated"``): Duplicated scheduling gives every
     selected cluster the full count (``pkg/scheduler/core/assignment.go``, assignByDuplicatedStrategy)."""
+    if workload.get("kind") == "StatefulSet" and workload.get("statefulset_move") == "whole":
+        # moved whole at the step of 100 % (see identity.py); its replicas are pinned per member
+        replicas = int(workload["replicas"])
+        return (0, replicas) if percent >= 100 else (replicas, 0)
     if workload.get("strategy") == DUPLICATED:
         clusters = duplicated_clusters(percent, source, target)
         replicas = int(workload["replicas"])
@@ -185,6 +189,8 @@ def plan_transition(workloads, from_percent, to_percent, source, target, before=
     grow, shrink = (TARGET, SOURCE) if forward else (SOURCE, TARGET)
     direct_ok = True
     for w in workloads:
+        if w.get("kind") == "StatefulSet":
+            continue  # pinned per member and moved ordinal by ordinal (identity.py), not by the weights
         key = w["key"]
         b, f = before[key], final[key]
         kept_shrink = b[shrink] if f[shrink] == 0 else min(b[shrink], f[shrink])

@@ -27,6 +27,7 @@ from ..common.errors import CceMigrationError
 from ..common.waiter import wait_until
 from ..karmada import dependencies, names
 from ..k8s.rest import path_for as object_path
+from . import identity
 
 PP_NAME = "propagationpolicy.karmada.io/name"
 PP_NAMESPACE = "propagationpolicy.karmada.io/namespace"
@@ -215,6 +216,16 @@ class Releaser(object):
         for g, _keys in plans:
             meta = g["policy"]["metadata"]
             self.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]), missing_ok=True)
+        # the StatefulSet identity overrides the shift made (identity.py) go with their templates
+        sets = {}
+        for kind, ns, name in all_keys:
+            if kind == "StatefulSet":
+                sets.setdefault(ns, set()).add(name)
+        for ns in sorted(sets):
+            for item in self.karmada.list(object_path("OverridePolicy", ns), identity.LABEL):
+                if (item["metadata"].get("labels") or {}).get(identity.LABEL) in sets[ns]:
+                    self.karmada.delete(object_path("OverridePolicy", ns, item["metadata"]["name"]), missing_ok=True)
+                    released.append("OverridePolicy/%s/%s" % (ns, item["metadata"]["name"]))
         return released
 
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..common.errors import CceMigrationError, ValidationError, WaitTimeoutError
 from ..common.waiter import wait_until
 from . import gates as gates_mod
+from . import identity
 from . import planner
 from . import state
 from ..k8s.rest import path_for as object_path
@@ -37,7 +38,7 @@ def workload_record(template, policy_key):
     return dict(key="%s/%s/%s" % (kind, meta.get("namespace"), meta.get("name")), kind=kind,
                 namespace=meta.get("namespace"), name=meta.get("name"), uid=meta.get("uid") or "",
                 replicas=replicas, max_unavailable=planner.workload_max_unavailable(template),
-                policy=policy_key)
+                policy=policy_key, base_ordinal=int((spec.get("ordinals") or {}).get("start") or 0))
 
 
 def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=False):
@@ -193,9 +194,16 @@ def _settled(obj, expected):
             and (total is None or int(total) == expected))
 
 
+def _pinned_expectation(state, workload):
+    s, t, k = state
+    return dict(source=s, target=t, source_detached=False, target_detached=False,
+                start=int(workload.get("base_ordinal") or 0) + k)
+
+
 class Shifter(object):
     def __init__(self, karmada, members, names, concurrency=10, wait_timeout=600, wait_sleep=2,
-                 check_mode=False, gates=None, log=None, strategy=planner.WEIGHTED):
+                 check_mode=False, gates=None, log=None, strategy=planner.WEIGHTED,
+                 statefulset_move=identity.ORDINALS):
         self.karmada = karmada
         self.members = members  # {"source": Rest, "target": Rest}
         self.names = names      # {"source": member name, "target": member name}
@@ -207,6 +215,7 @@ class Shifter(object):
         self.log = log or (lambda msg: None)
         self.changed = False
         self.strategy = strategy
+        self.statefulset_move = statefulset_move
 
     # -- members -------------------------------------------------------
     def snapshot(self, workloads):
@@ -296,7 +305,11 @@ class Shifter(object):
         expectations = {}
         for group, phase in entries:
             for w in group["workloads"]:
-                expectations[w["key"]] = phase["expect"][w["key"]]
+                if identity.is_statefulset(w):
+                    # pinned by its identity override at the release state until the take stage
+                    expectations[w["key"]] = _pinned_expectation(group["identity"][w["key"]]["release"], w)
+                else:
+                    expectations[w["key"]] = phase["expect"][w["key"]]
         self._wait(workloads, expectations, "%s stage" % stage)
 
     def _wait(self, workloads, expectations, what):
@@ -312,6 +325,11 @@ class Shifter(object):
                     if not _settled(obj, exp[side]):
                         pending.append("%s on %s: want %d ready, spec %d, ready %d"
                                        % (w["key"], side, exp[side], _spec_replicas(obj), _ready(obj)))
+                    elif exp.get("start") is not None and side == "target" and exp[side] > 0 \
+                            and identity.start_of(obj) != exp["start"]:
+                        pending.append("%s on target: spec.ordinals.start is %s, want %d (the target's API server "
+                                       "must keep spec.ordinals: Kubernetes 1.27 or later)"
+                                       % (w["key"], identity.start_of(obj), exp["start"]))
             return not pending, "; ".join(pending[:5]) + (" (+%d more)" % (len(pending) - 5)
                                                           if len(pending) > 5 else "")
         # Poll at least twice a second: a poll is two LISTs per namespace and kind, and a step
@@ -324,6 +342,8 @@ class Shifter(object):
         for group, phase in entries:
             side = phase["member"]
             for w in group["workloads"]:
+                if identity.is_statefulset(w):
+                    continue  # released to its share (0 here) by its identity override already
                 if phase["expect"][w["key"]]["%s_detached" % side]:
                     jobs.append((side, w))
                     w["_group"] = group
@@ -356,12 +376,60 @@ class Shifter(object):
             return True
         self._map(scale, jobs)
 
+    # -- StatefulSet identities (identity.py) ---------------------------------
+    def run_identity(self, groups, stage):
+        """Pin every StatefulSet of ``groups`` at its ``stage`` state (``release`` or ``take``) with
+        its identity override, then wait until both members run exactly that."""
+        jobs = [(g, w, g["identity"][w["key"]][stage]) for g in groups for w in g["workloads"]
+                if w["key"] in (g.get("identity") or {})]
+        if not jobs:
+            return
+        src, tgt = self.names["source"], self.names["target"]
+
+        def apply(job):
+            group, w, pinned_state = job
+            wanted = identity.override_policy(w, pinned_state, src, tgt)
+            path = object_path("OverridePolicy", w["namespace"], wanted["metadata"]["name"])
+            stored = self.karmada.get(path, missing_ok=True)
+            if identity.matches(stored, wanted):
+                return False
+            if stored is None:
+                self.karmada.create(object_path("OverridePolicy", w["namespace"]), wanted, dry_run=self.check_mode)
+            else:
+                self.karmada.merge_patch(path, {"metadata": {"labels": wanted["metadata"]["labels"]},
+                                                "spec": wanted["spec"]}, dry_run=self.check_mode)
+            self.changed = True
+            group["changed"] = True
+            return True
+        self._map(apply, jobs)
+        if self.check_mode:
+            return
+        workloads = [w for dummy, w, dummy2 in jobs]
+        if stage == "release":
+            # A member out of the schedule is not written by Karmada (no Work): bring its object down
+            # to the release state ourselves, never up (only after a crash between two stages).
+            snap = self.snapshot(workloads)
+            for group, w, (s, t, k) in jobs:
+                for side, value in (("source", s), ("target", t)):
+                    obj = snap[side].get(w["key"])
+                    if obj is None or _managed(obj) or _spec_replicas(obj) <= value:
+                        continue
+                    patch = {"spec": {"replicas": value}}
+                    if side == "target" and value > 0:
+                        patch["spec"]["ordinals"] = {"start": int(w.get("base_ordinal") or 0) + k}
+                    self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]), patch)
+                    self.changed = True
+                    group["changed"] = True
+        self._wait(workloads, dict((w["key"], _pinned_expectation(st, w)) for dummy, w, st in jobs),
+                   "StatefulSet identity %s stage" % stage)
+
     # -- one step for many policies --------------------------------------
     def apply_step(self, groups, percent):
         """Move every group to ``percent``; returns per-group phase lists (the plan)."""
         src, tgt = self.names["source"], self.names["target"]
         stages = {"surge": [], "step": [], "scale_detached": []}
         observed = None
+        snap = None
         if not self.check_mode:
             # Plan from what runs now (ready pods), not from the recorded step: after a crash, or when
             # a step was reached but its gates failed, the members are not at the recorded step.
@@ -376,11 +444,28 @@ class Shifter(object):
                 before = dict((w["key"], observed[w["key"]]) for w in group["workloads"])
             phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt, before=before)
             group["phases"] = phases
+            group["identity"] = {}
+            for w in group["workloads"]:
+                if identity.is_statefulset(w):
+                    if snap is not None:
+                        now = identity.observed(snap["source"].get(w["key"]), snap["target"].get(w["key"]), w)
+                    else:
+                        now = identity.settled(w, group["current"], src, tgt, self.statefulset_move)
+                    if identity.overlap(now):
+                        raise CceMigrationError(
+                            "StatefulSet %s/%s runs the same ordinals on both members (source 0..%d, target from "
+                            "%d): scale one of them down by hand before the shift"
+                            % (w["namespace"], w["name"], now[0] - 1, now[2]))
+                    release, take = identity.stages(now, identity.settled(w, percent, src, tgt,
+                                                                           self.statefulset_move))
+                    group["identity"][w["key"]] = dict(release=release, take=take)
             for phase in phases:
                 key = "scale_detached" if phase["kind"] == "scale_detached" else phase["purpose"]
                 stages[key].append((group, phase))
+        self.run_identity(groups, "release")
         for stage in ("surge", "step", "scale_detached"):
             self.run_stage(stages[stage], stage)
+        self.run_identity(groups, "take")
 
     def observe(self, groups, percent):
         """Rows for the step table: planned and ready replicas per member."""
@@ -495,12 +580,20 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
 
 
 def _plan_summary(group):
-    out = []
+    def pinned_stage(stage):
+        pinned_states = dict((k, v[stage]) for k, v in (group.get("identity") or {}).items())
+        if not pinned_states:
+            return []
+        return [dict(kind="identity", purpose="StatefulSet ordinals: %s" % stage, percent=group.get("to"),
+                     replicas=dict((k, dict(source=v[0], target=v[1], target_start_offset=v[2]))
+                                   for k, v in pinned_states.items()))]
+
+    out = pinned_stage("release")
     for phase in group.get("phases") or []:
         out.append(dict(kind=phase["kind"], purpose=phase["purpose"], percent=phase["percent"],
                         replicas=dict((k, dict(source=e["source"], target=e["target"]))
                                       for k, e in phase["expect"].items())))
-    return out
+    return out + pinned_stage("take")
 
 
 __all__ = ["Shifter", "run_shift", "find_policies", "load_workloads", "CceMigrationError"]

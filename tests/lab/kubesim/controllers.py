@@ -350,9 +350,13 @@ class Controllers:
         ns = sts["metadata"]["namespace"]
         name = sts["metadata"]["name"]
         want = int(sts["spec"].get("replicas", 1))
+        # spec.ordinals.start (StatefulSetStartOrdinal): the pods run ordinals start .. start+replicas-1,
+        # pods outside that range are condemned (pkg/controller/statefulset/stateful_set_utils.go
+        # getStartOrdinal/getEndOrdinal, stateful_set_control.go)
+        start = int((sts["spec"].get("ordinals") or {}).get("start") or 0)
         phash = template_hash(sts["spec"]["template"])
         pods = dict((p["metadata"]["name"], p) for p in self.children(POD, sts))
-        for i in range(want):
+        for i in range(start, start + want):
             pname = "%s-%d" % (name, i)
             for claim in sts["spec"].get("volumeClaimTemplates") or []:
                 cname = "%s-%s" % (claim["metadata"]["name"], pname)
@@ -366,9 +370,9 @@ class Controllers:
                 pods[pname] = self.create_pod(sts, sts["spec"]["template"], name=pname,
                                               extra_labels={"controller-revision-hash": "%s-%s" % (name, phash),
                                                             "statefulset.kubernetes.io/pod-name": pname})
-        extra = [p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) >= want]
+        extra = [p for n, p in pods.items() if not start <= int(n.rsplit("-", 1)[1]) < start + want]
         self.delete_pods(extra)
-        live = [p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) < want]
+        live = [p for n, p in pods.items() if start <= int(n.rsplit("-", 1)[1]) < start + want]
         ready = sum(1 for p in live if pod_ready(p))
         status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(live),
                   "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": len(live),
