@@ -36,6 +36,23 @@ def deployments(lab, context):
     return out
 
 
+def statefulsets(lab, context):
+    """StatefulSets with the names of their live pods, per ``ns/name``."""
+    api, core = apps(lab, context), client.CoreV1Api(lab.api_client(context))
+    out = {}
+    for ns in NAMESPACES:
+        pods = [p for p in core.list_namespaced_pod(ns).items if not p.metadata.deletion_timestamp]
+        for sts in api.list_namespaced_stateful_set(ns).items:
+            names = sorted(p.metadata.name for p in pods
+                           if any(o.kind == "StatefulSet" and o.name == sts.metadata.name
+                                  for o in p.metadata.owner_references or []))
+            start = sts.spec.ordinals.start if sts.spec.ordinals is not None else 0
+            out["%s/%s" % (ns, sts.metadata.name)] = dict(uid=sts.metadata.uid, replicas=sts.spec.replicas,
+                                                          ready=sts.status.ready_replicas or 0,
+                                                          start=start or 0, pods=names)
+    return out
+
+
 def pods_and_replicasets(lab, context="source"):
     core, api = client.CoreV1Api(lab.api_client(context)), apps(lab, context)
     pods = sorted(p.metadata.uid for ns in NAMESPACES for p in core.list_namespaced_pod(ns).items
@@ -52,6 +69,7 @@ def migrated(request, tmp_path_factory):
     with start_lab(work / "lab", LAB_KUBE=request.param, LAB_WORKLOADS="12", LAB_READY_S="0.3",
                    LAB_CLUSTER_READY_S="1") as lab:
         before = deployments(lab, "source")
+        sets_before = statefulsets(lab, "source")
         running = pods_and_replicasets(lab)
         # Up to promotion at -vvvv: every module's arguments and results are printed, none may show a secret.
         promoted, _ = run_playbook(lab, work / "migration", extra=dict(extra), verbosity=4,
@@ -60,10 +78,12 @@ def migrated(request, tmp_path_factory):
         first, recap1 = run_playbook(lab, work / "migration", extra=dict(extra))
         second, recap2 = run_playbook(lab, work / "migration", extra=dict(extra))
         source, target = deployments(lab, "source"), deployments(lab, "target")
+        sets_after = dict(source=statefulsets(lab, "source"), target=statefulsets(lab, "target"))
         rollback, _ = run_playbook(lab, work / "migration", playbook="rollback.yml", extra=dict(extra))
         yield dict(lab=lab, work=work / "migration", before=before, promoted=promoted, running=running,
                    after_promote=after_promote, first=first, recap1=recap1, second=second, recap2=recap2,
-                   source=source, target=target, rollback=rollback, rolled_back=deployments(lab, "source"))
+                   source=source, target=target, rollback=rollback, rolled_back=deployments(lab, "source"),
+                   sets_before=sets_before, sets_after=sets_after, sets_rolled_back=statefulsets(lab, "source"))
 
 
 def test_promotion_restarts_no_pod(migrated):
@@ -90,6 +110,21 @@ def test_workloads_run_on_ctyun_and_source_is_kept(migrated):
         assert target[key].status.ready_replicas == dep.spec.replicas
         image = target[key].spec.template.spec.containers[0].image
         assert image.startswith("registry-huadong1.crs.ctyun.cn/"), image
+
+
+def test_statefulsets_move_with_their_identities(migrated):
+    """The seeded ``data/mysql`` StatefulSet ends on CTyun with its own ordinals (0 and 1, start 0),
+    the source object kept at 0 (same UID); rollback brings the same ordinals back to the source."""
+    before, after = migrated["sets_before"], migrated["sets_after"]
+    assert "data/mysql" in before, sorted(before)
+    for key, sts in before.items():
+        want = ["%s-%d" % (key.split("/")[1], i) for i in range(sts["replicas"])]
+        assert sts["pods"] == want
+        src, tgt = after["source"][key], after["target"].get(key)
+        assert src["uid"] == sts["uid"] and src["replicas"] == 0 and src["pods"] == []
+        assert tgt is not None and tgt["start"] == 0 and tgt["pods"] == want and tgt["ready"] == sts["replicas"]
+        back = migrated["sets_rolled_back"][key]
+        assert back["uid"] == sts["uid"] and back["pods"] == want and back["ready"] == sts["replicas"]
 
 
 def test_volume_claims_get_the_ctyun_storage_class(migrated):

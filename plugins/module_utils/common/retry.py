@@ -69,6 +69,20 @@ def parse_retry_after(value):
     return max(0.0, when.timestamp() - time.time())
 
 
+def exception_reason(exc, limit=200):
+    """The innermost cause of a ``requests``/urllib3 exception, shortly: its type and message, no
+    headers and no credentials (what the collection's transport errors quote)."""
+    inner = exc
+    for _depth in range(6):
+        nxt = getattr(inner, "reason", None)
+        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
+            nxt = inner.args[0]
+        if not isinstance(nxt, BaseException) or nxt is inner:
+            break
+        inner = nxt
+    return "%s: %s" % (type(inner).__name__, str(inner)[:limit])
+
+
 def status_of(exc):
     """HTTP status of an error (``None`` when there is none)."""
     status = getattr(exc, "status", None)

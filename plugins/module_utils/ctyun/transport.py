@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from ..common.errors import ApiError, TransportError  # noqa: F401  (TransportError: re-exported)
-from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, CappedRetry
+from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, CappedRetry, exception_reason as _reason
 
 try:
     import requests
@@ -104,19 +104,6 @@ class BoundedRetry(CappedRetry):
 def _adapter(max_total, methods=None, connect_only=False, pool_maxsize=4, policy=DEFAULT_POLICY):
     retry = policy.urllib3_retry(methods=methods, connect_only=connect_only)
     return HTTPAdapter(max_retries=_bounded(retry, max_total), pool_maxsize=pool_maxsize)
-
-
-def _reason(exc):
-    """A short reason for a requests exception (the innermost cause), without headers."""
-    inner = exc
-    for _depth in range(6):
-        nxt = getattr(inner, "reason", None)
-        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
-            nxt = inner.args[0]
-        if not isinstance(nxt, BaseException) or nxt is inner:
-            break
-        inner = nxt
-    return "%s: %s" % (type(inner).__name__, inner)
 
 
 class Transport(object):

@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover
     HAS_REQUESTS = False
 
 from ..common.errors import ApiError, NotFoundError, TransportError, ValidationError
-from ..common.retry import DEFAULT_POLICY
+from ..common.retry import DEFAULT_POLICY, exception_reason as _reason
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -139,19 +139,6 @@ class Manifest(object):
                 continue
             out.append(layer)
         return out
-
-
-def _reason(exc):
-    """The innermost cause of a ``requests`` exception, shortly (no headers, no credentials)."""
-    inner = exc
-    for _depth in range(6):
-        nxt = getattr(inner, "reason", None)
-        if not isinstance(nxt, BaseException) and inner.args and isinstance(inner.args[0], BaseException):
-            nxt = inner.args[0]
-        if not isinstance(nxt, BaseException) or nxt is inner:
-            break
-        inner = nxt
-    return "%s: %s" % (type(inner).__name__, str(inner)[:200])
 
 
 def transport_error(exc, label, method, url):
