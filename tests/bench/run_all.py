@@ -42,6 +42,9 @@ BENCHES = [
 # Backends a benchmark runs on: the lab's simulated control planes ("sim", the default) and, with
 # BENCH_KUBE=real, the real upstream control planes (LAB_KUBE=real; tests/lab/real). Only the
 # benchmarks listed in REAL_CAPABLE run there.
+# bench_shift is not among them: its 200 workloads need 400 pods on the source, and the real
+# backend's source has three kwok nodes of 110 pods each (the scheduler left 75 pods pending);
+# BENCH_WORKLOADS=150 LAB_KUBE=real runs it there by hand.
 REAL_CAPABLE = ("tests/bench/bench_promote.py",)
 
 OPS = {"<=": lambda v, lim: v <= lim, ">=": lambda v, lim: v >= lim, "==": lambda v, lim: v == lim}
