@@ -97,7 +97,8 @@ def run(title, script, env, checks, only, kube="sim"):
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start
-    output = (proc.stdout + proc.stderr).strip()
+    # paths inside the tree are shown relative to it: the document does not name the machine's folders
+    output = (proc.stdout + proc.stderr).strip().replace(str(REPO) + os.sep, "")
     results = []
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
