@@ -242,12 +242,12 @@ def _shown(template):
 def _mark_changes(mod, results):
     """changed and diffs for what the promotion wrote (also when a later write fails)."""
     for r in results:
-        if r["outcome"] in ("promoted", "updated"):
+        if r["outcome"] in ("promoted", "updated") and mod.diff_mode:
             # field by field: the template in Karmada before (none when promoted) and the one written
             before = r.get("template_before")
             mod.add_diff(before=_shown(before) if before else {}, after=_shown(r["template"]),
                          header="template %s %s/%s" % (r["kind"], r["namespace"] or "", r["name"]))
-        if (r.get("policy") or {}).get("outcome") in ("created", "updated"):
+        if (r.get("policy") or {}).get("outcome") in ("created", "updated") and mod.diff_mode:
             header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
             mod.add_diff(before=pol.comparable(r.get("policy_before")), after=pol.comparable(r["policy_object"]),
                          header=header)
@@ -285,22 +285,29 @@ def run(mod):
     policies = [r["policy"] for r in results if r.get("policy")]
     _mark_changes(mod, results)
     if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):
-        # conflicts stay out of the batch policy (it overwrites what it selects)
-        for wanted in promoter.batch_policies(objects, results):
-            try:
-                outcome, stored, policy_before = promoter.ensure_policy(wanted)
-            except CceMigrationError as exc:
-                # templates were written already: say so, and what was done
-                exc.partial_result = dict(changed=mod.result.get("changed", False),
-                                          results=[_summary(r) for r in results], policies=policies,
-                                          namespaces=promoter.created_namespaces)
-                raise
+        # conflicts stay out of the batch policy (it overwrites what it selects); one policy per
+        # namespace, the namespaces' policies written concurrently
+        wanted_list = promoter.batch_policies(objects, results)
+        answers = promoter.ensure_policies(wanted_list)
+        for wanted, answer in zip(wanted_list, answers):
+            if isinstance(answer, CceMigrationError):
+                continue
+            outcome, stored, policy_before = answer
             policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                              "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
+            if outcome in ("created", "updated"):
+                mod.changed()
             if outcome != "unchanged":
                 mod.add_diff(before=pol.comparable(policy_before), after=pol.comparable(stored),
                              header="PropagationPolicy %s/%s" % (wanted["metadata"]["namespace"],
                                                                  wanted["metadata"]["name"]))
+        for answer in answers:
+            if isinstance(answer, CceMigrationError):
+                # templates (and the other policies) were written already: say so, and what was done
+                answer.partial_result = dict(changed=mod.result.get("changed", False),
+                                             results=[_summary(r) for r in results], policies=policies,
+                                             namespaces=promoter.created_namespaces)
+                raise answer
     if any(x["outcome"] in ("created", "updated") for x in policies):
         mod.changed()
     out = dict(results=[_summary(r) for r in results], policies=policies, namespaces=promoter.created_namespaces)

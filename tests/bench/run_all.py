@@ -42,6 +42,9 @@ BENCHES = [
 # Backends a benchmark runs on: the lab's simulated control planes ("sim", the default) and, with
 # BENCH_KUBE=real, the real upstream control planes (LAB_KUBE=real; tests/lab/real). Only the
 # benchmarks listed in REAL_CAPABLE run there.
+# bench_shift is not among them: its 200 workloads need 400 pods on the source, and the real
+# backend's source has three kwok nodes of 110 pods each (the scheduler left 75 pods pending);
+# BENCH_WORKLOADS=150 LAB_KUBE=real runs it there by hand.
 REAL_CAPABLE = ("tests/bench/bench_promote.py",)
 
 OPS = {"<=": lambda v, lim: v <= lim, ">=": lambda v, lim: v >= lim, "==": lambda v, lim: v == lim}
@@ -94,7 +97,8 @@ def run(title, script, env, checks, only, kube="sim"):
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start
-    output = (proc.stdout + proc.stderr).strip()
+    # paths inside the tree are shown relative to it: the document does not name the machine's folders
+    output = (proc.stdout + proc.stderr).strip().replace(str(REPO) + os.sep, "")
     results = []
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):

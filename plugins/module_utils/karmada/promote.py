@@ -24,7 +24,7 @@ import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ..common.errors import ApiError, ConflictError, NotFoundError, ValidationError
+from ..common.errors import ApiError, CceMigrationError, ConflictError, NotFoundError, ValidationError
 from ..k8s.rest import KINDS, api_version_of, path_for
 from . import dependencies, names, policy as pol, prune, schemas as schema
 
@@ -97,7 +97,7 @@ class Promoter(object):
         self.policy_name = policy_name
         self.log = log or (lambda msg: None)
         self._lock = threading.Lock()
-        self._dep_claims = {}    # dependency key -> "created" | "existing"
+        self._dep_claims = {}    # dependency key -> "pending" (promoted as a dependency) | "object"
         self.created_namespaces = []
         # namespaces absent from Karmada before this run: check mode cannot ask the server for a
         # dry run of objects in them (the namespace lifecycle admission refuses it)
@@ -324,6 +324,20 @@ class Promoter(object):
             return outcome, self.karmada.create(path_for(kind, ns), wanted, dry_run=self.check_mode), existing
         return outcome, self.karmada.merge_patch(path, patch, dry_run=self.check_mode), existing
 
+    def ensure_policies(self, wanted_list):
+        """ensure_policy for each policy, ``concurrency`` at a time (the batch policies of several
+        namespaces are independent). Returns, in order, (outcome, stored, before) or the
+        CceMigrationError that policy raised."""
+        def one(wanted):
+            try:
+                return self.ensure_policy(wanted)
+            except CceMigrationError as exc:
+                return exc
+        if len(wanted_list) < 2 or self.concurrency < 2:
+            return [one(w) for w in wanted_list]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(wanted_list))) as pool:
+            return list(pool.map(one, wanted_list))
+
     # -- writing -----------------------------------------------------------------------
     def ensure_namespace(self, ns):
         if not ns:
@@ -472,6 +486,14 @@ class Promoter(object):
     def promote(self, objects, existing_templates):
         for ns in sorted(set(o["metadata"].get("namespace") for o in objects if o["metadata"].get("namespace"))):
             self.ensure_namespace(ns)
+        # A dependency that is also one of the objects (a namespace's ConfigMaps, Secrets,
+        # ServiceAccounts, PVCs) is written once, as that object: its workloads list it as
+        # "shared". Written twice, one create lost with 409 and was read back to compare (a third
+        # of a namespace promotion's requests), and two updates with force raced on resourceVersion.
+        with self._lock:
+            for o in objects:
+                self._dep_claims.setdefault("%s/%s/%s" % (o["kind"], o["metadata"].get("namespace") or "",
+                                                          o["metadata"]["name"]), "object")
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             results = list(pool.map(lambda o: self.promote_one(o, existing_templates), objects))
         return results
@@ -505,7 +527,9 @@ class Promoter(object):
         """{index: (done, seen)} for promoted objects: binding FullyApplied and member object managed.
 
         Reads lists (one per namespace and kind) rather than one object at a time, so waiting on
-        thousands of objects costs a handful of requests per poll."""
+        thousands of objects costs a handful of requests per poll. The bindings are read first;
+        the member objects only for the namespaces and kinds of objects whose binding is applied
+        (while Karmada is still working through a namespace, a poll reads its bindings only)."""
         by_ns = {}
         for index, r in enumerate(results):
             by_ns.setdefault(r["namespace"] or "", []).append((index, r))
@@ -513,25 +537,16 @@ class Promoter(object):
         spaces = sorted(by_ns)
         listed_bindings = self._lists(self.karmada, [
             path_for("ResourceBinding" if ns else "ClusterResourceBinding", ns or None) for ns in spaces])
-        member_groups = [(ns, kind) for ns in spaces for kind in sorted(set(r["kind"] for dummy, r in by_ns[ns]))]
-        listed_members = dict(zip(member_groups, self._lists(
-            self.member, [path_for(kind, ns or None) for ns, kind in member_groups])))
+        applied = []                           # (index, result) whose member object must be managed
         for ns, binding_items in zip(spaces, listed_bindings):
-            items = by_ns[ns]
             bindings = dict((b["metadata"]["name"], b) for b in binding_items)
-            members = {}
-            for (group_ns, kind), objs in listed_members.items():
-                if group_ns != ns:
-                    continue
-                for obj in objs:
-                    members[(kind, obj["metadata"]["name"])] = obj
-            for index, r in items:
+            for index, r in by_ns[ns]:
                 binding = bindings.get(names.binding_name(r["kind"], r["name"]))
                 if binding is None:
                     out[index] = (False, "no binding yet")
                     continue
                 conds = dict((c["type"], c) for c in (binding.get("status") or {}).get("conditions") or [])
-                applied = conds.get("FullyApplied", {})
+                fully = conds.get("FullyApplied", {})
                 placed = [c.get("name") for c in (binding.get("spec") or {}).get("clusters") or []]
                 tpl_spec = (r.get("template") or {}).get("spec") or {}
                 zero = r["kind"] in WORKLOAD_KINDS and tpl_spec.get("replicas") == 0
@@ -545,17 +560,25 @@ class Promoter(object):
                     # scheduled"). Karmada holds the template and nothing runs: adopted as it can be.
                     out[index] = (True, "0 replicas: scheduled to no cluster")
                     continue
-                if applied.get("status") != "True":
-                    out[index] = (False, "binding not applied: %s" % (applied.get("message") or "pending"))
+                if fully.get("status") != "True":
+                    out[index] = (False, "binding not applied: %s" % (fully.get("message") or "pending"))
                     continue
                 if placed and self.cluster not in placed:
                     # after a cutover the source member has left the schedule: Karmada manages the
                     # workload elsewhere, which is what adoption means here
                     out[index] = (True, "scheduled to %s" % ", ".join(placed))
                     continue
-                member_obj = members.get((r["kind"], r["name"]))
-                if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
-                    out[index] = (False, "member object not yet managed by Karmada")
-                    continue
-                out[index] = (True, "applied")
+                applied.append((index, r))
+        member_groups = sorted(set((r["namespace"] or "", r["kind"]) for dummy, r in applied))
+        members = {}
+        for (ns, kind), objs in zip(member_groups, self._lists(
+                self.member, [path_for(kind, ns or None) for ns, kind in member_groups])):
+            for obj in objs:
+                members[(kind, ns, obj["metadata"]["name"])] = obj
+        for index, r in applied:
+            member_obj = members.get((r["kind"], r["namespace"] or "", r["name"]))
+            if member_obj is None or MANAGED_ANNOTATION not in (member_obj["metadata"].get("annotations") or {}):
+                out[index] = (False, "member object not yet managed by Karmada")
+                continue
+            out[index] = (True, "applied")
         return out

@@ -113,17 +113,24 @@ class Releaser(object):
         templates = self.templates(ns, kinds)
         return [(kind, ns, name) for kind, name in plan_release(policy, templates)], templates
 
-    def not_preserved(self, ns, keys):
-        """Bindings and Works of ``keys`` ((kind, name) in ``ns``) without preservation (or missing)."""
-        bindings = dict((b["metadata"]["name"], b) for b in self.karmada.list(object_path("ResourceBinding", ns)))
-        works = []
-        for side in ("source", "target"):
-            works.extend(self.karmada.list(object_path("Work", names.execution_namespace(self.names[side]))))
-        by_binding = {}
-        for work in works:
-            ann = work["metadata"].get("annotations") or {}
-            if ann.get(RB_NAMESPACE) == ns and ann.get(RB_NAME):
-                by_binding.setdefault(ann[RB_NAME], []).append(work)
+    def not_preserved(self, ns, keys, lists=None):
+        """Bindings and Works of ``keys`` ((kind, name) in ``ns``) without preservation (or missing).
+
+        ``lists``: a dict shared by the calls of one poll, so the bindings of a namespace and the
+        Works of the two execution namespaces are listed once per poll, not once per policy."""
+        lists = {} if lists is None else lists
+        if ("bindings", ns) not in lists:
+            lists[("bindings", ns)] = dict((b["metadata"]["name"], b)
+                                           for b in self.karmada.list(object_path("ResourceBinding", ns)))
+        if "works" not in lists:
+            by_binding = {}
+            for side in ("source", "target"):
+                for work in self.karmada.list(object_path("Work", names.execution_namespace(self.names[side]))):
+                    ann = work["metadata"].get("annotations") or {}
+                    if ann.get(RB_NAMESPACE) and ann.get(RB_NAME):
+                        by_binding.setdefault((ann[RB_NAMESPACE], ann[RB_NAME]), []).append(work)
+            lists["works"] = by_binding
+        bindings = lists[("bindings", ns)]
         bad = []
         for kind, name in keys:
             bname = names.binding_name(kind, name)
@@ -133,7 +140,7 @@ class Releaser(object):
             if (binding.get("spec") or {}).get("preserveResourcesOnDeletion") is not True:
                 bad.append("binding %s/%s" % (ns, bname))
                 continue
-            for work in by_binding.get(bname, []):
+            for work in lists["works"].get((ns, bname), []):
                 if (work.get("spec") or {}).get("preserveResourcesOnDeletion") is not True:
                     bad.append("work %s/%s" % (work["metadata"]["namespace"], work["metadata"]["name"]))
         return bad
@@ -158,8 +165,9 @@ class Releaser(object):
 
         def check():
             bad = []
+            lists = {}  # one LIST of bindings per namespace and of Works per member per poll
             for g in groups:
-                bad.extend(self.not_preserved(g["policy"]["metadata"]["namespace"], keys_of(g)))
+                bad.extend(self.not_preserved(g["policy"]["metadata"]["namespace"], keys_of(g), lists))
             return not bad, "without preserveResourcesOnDeletion: %s" % ", ".join(bad[:5])
         wait_until(check, self.wait_timeout, "Karmada to apply preserveResourcesOnDeletion to every binding and Work",
                    sleep=self.wait_sleep)

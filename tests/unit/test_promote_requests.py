@@ -1,0 +1,89 @@
+"""Requests of a promotion (karmada/promote.py Promoter) against in-memory API servers: an object
+that is also a workload's dependency is written once, and the adoption poll reads member objects
+only where a binding is applied."""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ConflictError
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
+
+
+class Server(object):
+    """Objects by path; records every request as (method, path)."""
+
+    def __init__(self, objects=None):
+        self.objects = dict(objects or {})
+        self.calls = []
+
+    def get(self, path, missing_ok=False):
+        self.calls.append(("GET", path))
+        return copy.deepcopy(self.objects.get(path))
+
+    def create(self, path, body, dry_run=False):
+        self.calls.append(("POST", path))
+        key = "%s/%s" % (path, body["metadata"]["name"])
+        if key in self.objects:
+            raise ConflictError("already exists")
+        self.objects[key] = copy.deepcopy(body)
+        return body
+
+    def iter_list(self, path, **kwargs):
+        self.calls.append(("LIST", path))
+        prefix = path + "/"
+        return [copy.deepcopy(o) for k, o in sorted(self.objects.items())
+                if k.startswith(prefix) and "/" not in k[len(prefix):]]
+
+
+def member_objects():
+    pod = {"containers": [{"name": "c", "image": "nginx", "envFrom": [{"configMapRef": {"name": "cfg"}}]}]}
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod}}}
+    cfg = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "shop"},
+           "data": {"a": "1"}}
+    return {"/apis/apps/v1/namespaces/shop/deployments/web": dep, "/api/v1/namespaces/shop/configmaps/cfg": cfg}
+
+
+def test_an_object_that_is_also_a_dependency_is_written_once():
+    member = Server(member_objects())
+    karmada = Server({"/api/v1/namespaces/shop": {"metadata": {"name": "shop"}}})
+    promoter = Promoter(karmada, member, "source", concurrency=4, with_dependencies=True, mode="policy",
+                        policy_name="migration-pp")
+    objects = [copy.deepcopy(o) for o in member_objects().values()]
+    results = promoter.promote(objects, {})
+    by_kind = dict((r["kind"], r) for r in results)
+    assert by_kind["ConfigMap"]["outcome"] == "promoted"
+    assert by_kind["Deployment"]["dependencies"] == [
+        {"kind": "ConfigMap", "namespace": "shop", "name": "cfg", "outcome": "shared"}]
+    writes = [c for c in karmada.calls if c[0] == "POST"]
+    assert sorted(writes) == [("POST", "/api/v1/namespaces/shop/configmaps"),
+                              ("POST", "/apis/apps/v1/namespaces/shop/deployments")]
+
+
+def binding(name, applied):
+    return {"metadata": {"name": name, "namespace": "shop"},
+            "spec": {"clusters": [{"name": "source"}]},
+            "status": {"conditions": [{"type": "FullyApplied", "status": "True" if applied else "False"}]}}
+
+
+def test_adoption_reads_member_objects_only_where_a_binding_is_applied():
+    rb = "/apis/work.karmada.io/v1alpha2/namespaces/shop/resourcebindings/"
+    karmada = Server({rb + "web-deployment": binding("web-deployment", False),
+                      rb + "cfg-configmap": binding("cfg-configmap", False)})
+    member = Server(member_objects())
+    promoter = Promoter(karmada, member, "source", concurrency=4)
+    results = [dict(kind="Deployment", namespace="shop", name="web"),
+               dict(kind="ConfigMap", namespace="shop", name="cfg")]
+    states = promoter.adoption(results)
+    assert [states[i][0] for i in (0, 1)] == [False, False]
+    assert member.calls == []               # no binding applied: no member object to look at
+
+    karmada.objects[rb + "cfg-configmap"] = binding("cfg-configmap", True)
+    states = promoter.adoption(results)
+    assert member.calls == [("LIST", "/api/v1/namespaces/shop/configmaps")]
+    assert states[1] == (False, "member object not yet managed by Karmada")
+    member.objects["/api/v1/namespaces/shop/configmaps/cfg"]["metadata"]["annotations"] = {
+        "work.karmada.io/name": "cfg-x"}
+    assert promoter.adoption(results)[1] == (True, "applied")
