@@ -232,6 +232,33 @@ class Stage(object):
             self._raise_to_share()
             self._wait_growing()
         self._apply(lambda w, side, new: True)
+        if not self.shifter.check_mode:
+            self._wait_member_bounds()
+
+    def _wait_member_bounds(self):
+        """Until each member's HPA carries the bounds written (Karmada applies overrides
+        asynchronously): a step is not done while a member still scales to the old ones."""
+        todo = [(w, s) for dummy, phase, w, new in self.items for s in SIDES if new[s] is not None]
+        if not todo:
+            return
+
+        def check():
+            listed = {}
+            pending = []
+            for w, side in todo:
+                key = (side, w["namespace"])
+                if key not in listed:
+                    listed[key] = dict((h["metadata"]["name"], h) for h in member_list(
+                        self.shifter.members[side], khpa.KIND, w["namespace"]))
+                got = listed[key].get(w["hpa"]["name"])
+                want = w["hpa"]["bounds"][side]
+                if got is None or khpa.bounds(got) != tuple(want):
+                    pending.append("HPA %s/%s on %s: %s, want %d..%d" % (
+                        w["namespace"], w["hpa"]["name"], side,
+                        "absent" if got is None else "%d..%d" % khpa.bounds(got), want[0], want[1]))
+            return not pending, "; ".join(pending[:5])
+        wait_until(check, self.shifter.wait_timeout, "the members' HPAs to carry the step's bounds",
+                   sleep=min(self.shifter.wait_sleep, 0.5))
 
     def _raise_to_share(self):
         todo = [(phase, w, new) for dummy, phase, w, new in self.items if w["hpa"]["retained"]]
