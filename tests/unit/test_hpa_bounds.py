@@ -98,3 +98,14 @@ def test_retain_label_on_deployments_only():
     sts = {"kind": "StatefulSet", "metadata": {"name": "db"}}
     assert khpa.mark_retained(dep) and khpa.retained(dep)
     assert not khpa.mark_retained(sts) and not khpa.retained(sts)
+
+
+def test_planned_is_what_the_hpa_keeps_within_the_bounds():
+    names = {"source": S, "target": T}
+    w = {"key": "Deployment/shop/web", "uid": "", "replicas": 8,
+         "hpa": {"retained": True, "min": 2, "max": 8, "bounds": {}}}
+    # the template's replicas may be the members' sum (deploymentReplicasSyncer): the member's own
+    # count within its bounds is the plan, not the division
+    assert hpa.planned(w, 100, names, "weighted", 0, 8, None, {"spec": {"replicas": 4}}) == (0, 4)
+    assert hpa.planned(w, 50, names, "weighted", 4, 4, {"spec": {"replicas": 7}}, None) == (4, 4)
+    assert hpa.planned(dict(w, hpa=None), 50, names, "weighted", 4, 4) == (4, 4)

@@ -144,13 +144,23 @@ def bounds_at(w, percent, names, strategy):
                          w.get("uid") or "", strategy)
 
 
-def planned(w, percent, names, strategy, source, target):
-    """The replicas planned on each member for the step table: the division, clamped into the
-    member's bounds when an HPA scales the workload."""
+def planned(w, percent, names, strategy, source, target, source_obj=None, target_obj=None):
+    """The replicas planned on each member for the step table (what ``ready_ratio`` compares). For a
+    workload an HPA scales, the HPA picks the count within the member's bounds: the member's own
+    replicas clamped into them when the member object is there, else the division clamped. (The
+    division follows the template's replicas, which Karmada's deploymentReplicasSyncer, when enabled,
+    sets to the members' sum: pkg/controllers/deploymentreplicassyncer.)"""
     if not (w.get("hpa") or {}).get("retained"):
         return source, target
     b = bounds_at(w, percent, names, strategy)
-    return clamp(source, b["source"]) if source else 0, clamp(target, b["target"]) if target else 0
+    out = []
+    for count, obj, side in ((source, source_obj, "source"), (target, target_obj, "target")):
+        if b[side] is None or not count:
+            out.append(0)
+            continue
+        spec = ((obj or {}).get("spec") or {}).get("replicas")
+        out.append(clamp(count if spec is None else spec, b[side]))
+    return tuple(out)
 
 
 def settled(w, side, obj, exp):

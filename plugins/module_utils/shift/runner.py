@@ -399,8 +399,8 @@ class Shifter(object):
         for g in groups:
             for w in g["workloads"]:
                 s, t = planner.split(w, percent, self.names["source"], self.names["target"])
-                s, t = hpa.planned(w, percent, self.names, self.strategy, s, t)
                 src_obj, tgt_obj = snap["source"].get(w["key"]), snap["target"].get(w["key"])
+                s, t = hpa.planned(w, percent, self.names, self.strategy, s, t, src_obj, tgt_obj)
                 rows.append(dict(workload="%s/%s" % (w["namespace"], w["name"]), kind=w["kind"],
                                  namespace=w["namespace"], name=w["name"], policy=g["key"],
                                  replicas=w["replicas"], max_unavailable=w["max_unavailable"],
