@@ -30,6 +30,13 @@ description:
     never overwrites the running member object with the other template.
   - Policies are compared with what the server holds after Karmada's mutating webhook filled its
     defaults (for example the namespace of each resource selector), so a re-run is unchanged.
+  - A Deployment or StatefulSet scaled by a HorizontalPodAutoscaler in its namespace brings the HPA
+    along, in the same policy (so Karmada places it on the same clusters), written as C(autoscaling/v2)
+    (a source serving only C(autoscaling/v2beta2) is read with that version and converted). The Deployment's
+    template gets Karmada's C(resourcetemplate.karmada.io/retain-replicas=true) label, so Karmada keeps each
+    member's C(spec.replicas) and the member's HPA keeps scaling it (a label is not a pod-template change).
+    Karmada retains replicas for Deployments only; a StatefulSet with an HPA gets a warning. See
+    C(docs/promote.md).
   - The member is never changed by this module, and nothing is deleted from it.
 author:
   - ctyun.cce_migration maintainers (@ctyun-cce-migration)
@@ -181,6 +188,14 @@ results:
       type: list
       elements: dict
       returned: with O(dependencies=true), for workloads
+    hpas:
+      description:
+        - The HorizontalPodAutoscalers scaling the workload, promoted with it as C(autoscaling/v2) and selected by
+          the same policy, each with C(kind), C(api_version), C(namespace), C(name), C(outcome) (as for objects),
+          C(min_replicas), C(max_replicas) and, for a conflict, C(reason).
+      type: list
+      elements: dict
+      returned: for Deployments and StatefulSets an HPA scales
 counts:
   description: Number of objects per outcome, and C(total).
   returned: always
@@ -251,7 +266,8 @@ def _mark_changes(mod, results):
             header = "%s %s" % (r["policy"]["kind"], r["policy"]["name"])
             mod.add_diff(before=pol.comparable(r.get("policy_before")), after=pol.comparable(r["policy_object"]),
                          header=header)
-        deps_changed = any(d["outcome"] in ("promoted", "updated") for d in r.get("dependencies") or [])
+        deps_changed = any(d["outcome"] in ("promoted", "updated")
+                           for d in (r.get("dependencies") or []) + (r.get("hpas") or []))
         if r["outcome"] in ("promoted", "updated") or deps_changed or (r.get("policy") or {}).get("outcome") in (
                 "created", "updated"):
             mod.changed()
@@ -282,6 +298,8 @@ def run(mod):
     existing = promoter.existing_templates(objects)
     before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
     results = promoter.promote(objects, existing)
+    for warning in promoter.warnings:
+        mod.warn(warning)
     policies = [r["policy"] for r in results if r.get("policy")]
     _mark_changes(mod, results)
     if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):

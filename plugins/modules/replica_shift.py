@@ -28,6 +28,14 @@ description:
   - At 100 % the source member leaves the schedule; Karmada keeps the source object (C(preserveResourcesOnDeletion))
     and the module scales it to 0 in the source cluster. It is never deleted and is taken back under Karmada,
     without changing its pod template, by a rollback. At 0 % the target objects are scaled to 0 the same way.
+  - Workloads scaled by a HorizontalPodAutoscaler (promoted with it by M(ctyun.cce_migration.karmada_promote),
+    which labels the Deployment's template C(resourcetemplate.karmada.io/retain-replicas=true) so Karmada keeps each
+    member's replicas) are moved through the HPA's bounds - at each step an OverridePolicy named
+    C(<hpa>-hpa-bounds), labelled C(cce-migration.ctyun.cn/hpa-bounds=true), sets per member C(minReplicas) and
+    C(maxReplicas) to the step's share (Karmada's division of each bound, min at least 1, max at least min), the
+    growing member first. Each member's HPA moves the replicas into its bounds; the wait is for replicas within
+    the bounds and all ready on each member of the schedule. A member coming back with 0 replicas (where its HPA
+    is disabled) is scaled to its share by the module. See C(docs/cutover.md).
   - The step reached is recorded on each PropagationPolicy (annotation C(cce-migration.ctyun.cn/shift-step)),
     so a re-run after a crash or Ctrl-C continues from there; a re-run at the final step changes nothing.
 author:
@@ -145,6 +153,8 @@ options:
         ServiceAccounts, PVCs included), the dependency templates only their workloads require, then the
         policies. Deleting a policy alone would leave its bindings and Works, and Karmada would keep
         reverting edits on the members.
+      - The HPA templates the policies claim go with them (the member HPAs stay), and so do the bounds
+        OverridePolicies the module made for those policies.
       - Before deleting anything, C(preserveResourcesOnDeletion) is set on the policies and the module waits
         until every binding and Work carries it; then it waits until no object on either member is managed
         by Karmada, and fails if a source object was deleted or recreated (UID changed).
@@ -229,7 +239,10 @@ steps:
       workloads:
         - {workload: shop/web, source_replicas: 2, target_replicas: 2, source_ready: 2, target_ready: 2, gate: pass}
 plan:
-  description: Per policy and remaining step, the phases and the replicas each member gets (Karmada's division).
+  description:
+    - Per policy and remaining step, the phases and the replicas each member gets (Karmada's division).
+    - For policies with HPA-scaled workloads, C(hpa_bounds) gives per workload the C([min, max]) each member's HPA gets
+      at that step (C(null) for a member out of the schedule, whose bounds stay as they are).
   returned: always
   type: list
   elements: dict
@@ -252,7 +265,9 @@ rolled_back_to:
   returned: when a rollback happened
   type: dict
 released:
-  description: Templates and policies deleted from the Karmada control plane (O(release_from_karmada)).
+  description:
+    - Templates and policies deleted from the Karmada control plane (O(release_from_karmada)), the HPA bounds
+      OverridePolicies included (C(OverridePolicy/<namespace>/<name>)).
   returned: always
   type: list
   elements: str
@@ -279,6 +294,7 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import hpa as hpa_shift
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, release, runner, state
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 
@@ -319,6 +335,14 @@ def _check_statefulsets(groups, params, target):
         raise ValidationError("strategy: duplicated would run every ordinal of the StatefulSets %s on both members "
                               "(two pods with the same identity and volumes); shift them with strategy=weighted "
                               "in a policy of their own" % ", ".join(sorted(sets)[:5]))
+    scaled = ["%s/%s (HPA %s)" % (w["namespace"], w["name"], w["hpa"]["name"]) for g in groups for w in g["workloads"]
+              if w["kind"] == "StatefulSet" and w.get("hpa")]
+    if scaled and params["statefulset_move"] == "ordinals":
+        # Karmada retains member replicas for Deployments only (retain.go), so an HPA would scale a
+        # member StatefulSet against its pinned ordinals and could start a released ordinal again
+        raise ValidationError("statefulset_move: ordinals would let the HPA of %s start ordinals the other member "
+                              "runs; use statefulset_move=whole for StatefulSets scaled by an HPA"
+                              % ", ".join(sorted(scaled)[:5]))
     if params["statefulset_move"] == "ordinals":
         # spec.ordinals (StatefulSetStartOrdinal) is beta and on by default from 1.27; an older API server
         # drops the field, and the target would start again from ordinal 0
@@ -356,7 +380,11 @@ def run(mod):
             w["strategy"] = params["strategy"]
             if w["kind"] == "StatefulSet":
                 w["statefulset_move"] = params["statefulset_move"]
+    names = dict(source=src, target=tgt)
+    hpa_shift.attach(karmada, groups, names)
     _check_statefulsets(groups, params, members["target"])
+    for warning in hpa_shift.warnings(groups):
+        mod.warn(warning)
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
         if not g["workloads"]:
@@ -365,10 +393,17 @@ def run(mod):
     release_groups = list(groups)   # a policy without workloads (Services, ConfigMaps only) is released too
     groups = [g for g in groups if g["workloads"]]
     plan = []
+    def hpa_bounds(workloads, percent):
+        """{workload key: {source: [min, max] or None, target: ...}} for the HPA-scaled workloads."""
+        return dict((w["key"], dict((side, list(b) if b else None) for side, b in hpa_shift.bounds_at(
+            w, percent, names, params["strategy"]).items())) for w in workloads if w.get("hpa"))
+
     for g in groups:
         for entry in planner.plan_shift(g["workloads"], g["current"], steps, src, tgt, params["stop_after"]):
             plan.append(dict(policy=g["key"], percent=entry["percent"], **{"from": entry["from"]},
                              replicas=entry["replicas"],
+                             **({"hpa_bounds": hpa_bounds(g["workloads"], entry["percent"])}
+                                if any(w.get("hpa") for w in g["workloads"]) else {}),
                              phases=[dict(kind=p["kind"], purpose=p["purpose"], percent=p["percent"],
                                           replicas=dict((k, dict(source=e["source"], target=e["target"]))
                                                         for k, e in p["expect"].items()))
@@ -382,7 +417,9 @@ def run(mod):
                                                              for w in g["workloads"])),
                 after=dict(step=todo[-1], steps=todo,
                            replicas=dict((w["key"], planner.state_at(w, todo[-1], src, tgt))
-                                         for w in g["workloads"])),
+                                         for w in g["workloads"]),
+                           **({"hpa_bounds": dict((step, hpa_bounds(g["workloads"], step)) for step in todo)}
+                              if any(w.get("hpa") for w in g["workloads"]) else {})),
                 header="PropagationPolicy %s" % g["key"])
 
     releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],

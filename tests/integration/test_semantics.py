@@ -599,3 +599,140 @@ def test_statefulset_moves_whole_at_the_last_step(lab):
     assert tgt["pods"] == ["db-0", "db-1"] and tgt["ready"] == 2 and tgt["start"] == 0
     assert sts_state(lab, ns, "db", "source")["replicas"] == 0
     assert sampler.both == [], "pods ran on both members: %s" % sampler.both[:5]
+
+
+# -- point 8 ----------------------------------------------------------------------------------------------
+def hpa_body(name, low, high):
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                     "minReplicas": low, "maxReplicas": high,
+                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                         "type": "Utilization", "averageUtilization": 70}}}]}}
+
+
+def create_hpa(lab, ns, name, low, high, context="source"):
+    """As autoscaling/v2 where served, else autoscaling/v2beta2 (the simulated 1.22 source)."""
+    body = hpa_body(name, low, high)
+    custom = apis(lab, context)[2]
+    try:
+        custom.create_namespaced_custom_object("autoscaling", "v2", ns, "horizontalpodautoscalers", body)
+    except Exception as exc:
+        if getattr(exc, "status", None) != 404:
+            raise
+        body["apiVersion"] = "autoscaling/v2beta2"
+        custom.create_namespaced_custom_object("autoscaling", "v2beta2", ns, "horizontalpodautoscalers", body)
+
+
+def read_hpa(lab, ns, name, context):
+    custom = apis(lab, context)[2]
+    try:
+        return custom.get_namespaced_custom_object("autoscaling", "v2", ns, "horizontalpodautoscalers", name)
+    except Exception as exc:
+        if getattr(exc, "status", None) != 404 or context != "source":
+            raise
+        # the simulated source is a 1.22 cluster: autoscaling/v2beta2 only
+        return custom.get_namespaced_custom_object("autoscaling", "v2beta2", ns, "horizontalpodautoscalers", name)
+
+
+def test_hpa_change_on_a_member_is_not_reverted_by_karmada(lab):
+    """Point 8 (a): the promotion brings the HPA (as autoscaling/v2, same policy) and labels the
+    Deployment's template retain-replicas, so a replica change on the member (what the HPA does)
+    stays, even after Karmada re-applies the Work; no pod restarts."""
+    ns = "hpa-keep"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_deployment(ns, deployment("web", replicas=2))
+    create_hpa(lab, ns, "web", 1, 6)
+    wait_for("web ready", lambda: ready(lab, ns, "web"))
+    before = pod_uids(lab, ns, "web")
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
+                                                          policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    row = result["results"][0]
+    assert [(h["name"], h["outcome"], h["min_replicas"], h["max_replicas"]) for h in row["hpas"]] == [
+        ("web", "promoted", 1, 6)], row
+    assert result["restarted"] == []
+    assert pod_uids(lab, ns, "web") == before
+    karmada = apis(lab, "karmada")
+    template = karmada[1].read_namespaced_deployment("web", ns)
+    assert template.metadata.labels.get("resourcetemplate.karmada.io/retain-replicas") == "true"
+    assert read_hpa(lab, ns, "web", "karmada")["spec"]["maxReplicas"] == 6
+    policy = karmada[2].get_namespaced_custom_object(*PP[:2], ns, PP[2], "migration-pp")
+    assert sorted(s["kind"] for s in policy["spec"]["resourceSelectors"]) == ["Deployment", "HorizontalPodAutoscaler"]
+    wait_for("the member HPA managed by Karmada", lambda: (
+        "work.karmada.io/name" in (read_hpa(lab, ns, "web", "source")["metadata"].get("annotations") or {}), None))
+    # what the HPA controller does: scale through the member's API (within its bounds: no clamp)
+    apps.patch_namespaced_deployment_scale("web", ns, {"spec": {"replicas": 3}})
+    # make Karmada re-apply the Work to the member: a template change it propagates
+    karmada[1].patch_namespaced_deployment("web", ns, {"metadata": {"annotations": {"lab/touch": "1"}}})
+    wait_for("the touch on the member", lambda: (
+        (apps.read_namespaced_deployment("web", ns).metadata.annotations or {}).get("lab/touch") == "1", None))
+    time.sleep(3)
+    member = apps.read_namespaced_deployment("web", ns)
+    assert member.spec.replicas == 3
+    wait_for("3 ready", lambda: ready(lab, ns, "web"))
+    again = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
+                                                         policy_name="migration-pp"))
+    assert not again.failed and again["changed"] is False, again["results"]
+
+
+def test_hpa_moves_to_the_target_with_its_bounds(lab):
+    """Point 8 (b): a shift 0 -> 50 -> 100 of a Deployment with an HPA: the bounds follow the step
+    (check mode shows them), the target ends with the HPA as autoscaling/v2 with the original
+    bounds and the Deployment within them, ready; the source object is kept at 0 (its HPA disabled);
+    a rollback to 0 with release brings the replicas back and releases the HPA and the overrides."""
+    ns = "hpa-move"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_deployment(ns, deployment("api", replicas=4))
+    create_hpa(lab, ns, "api", 2, 8)
+    wait_for("api ready", lambda: ready(lab, ns, "api"))
+    uid = apps.read_namespaced_deployment("api", ns).metadata.uid
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
+                                                          policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    policies = ["%s/migration-pp" % ns]
+    mark = lab.mark()
+    check = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]), check=True)
+    assert not check.failed, check.get("msg")
+    assert lab.writes(mark) == []
+    key = "Deployment/%s/api" % ns
+    shown = dict((p["percent"], p["hpa_bounds"][key]) for p in check["plan"])
+    assert shown[0] == {"source": [2, 8], "target": None}
+    assert shown[50]["source"][1] + shown[50]["target"][1] == 8 and min(shown[50]["source"] + shown[50]["target"]) >= 1
+    assert shown[100] == {"source": None, "target": [2, 8]}
+
+    half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+    assert not half.failed, half.get("msg")
+    tapps = apis(lab, "target")[1]
+    for ctx, side in (("source", "source"), ("target", "target")):
+        dep = apis(lab, ctx)[1].read_namespaced_deployment("api", ns)
+        low, high = shown[50][side]
+        assert low <= dep.spec.replicas <= high and dep.status.ready_replicas == dep.spec.replicas, (ctx, dep.spec)
+        got = read_hpa(lab, ns, "api", ctx)["spec"]
+        assert (got["minReplicas"], got["maxReplicas"]) == (low, high), (ctx, got)
+
+    full = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]))
+    assert not full.failed, full.get("msg")
+    target_hpa = read_hpa(lab, ns, "api", "target")
+    assert target_hpa["apiVersion"] == "autoscaling/v2"
+    assert (target_hpa["spec"]["minReplicas"], target_hpa["spec"]["maxReplicas"]) == (2, 8)
+    assert target_hpa["spec"]["scaleTargetRef"]["name"] == "api"
+    dep = tapps.read_namespaced_deployment("api", ns)
+    assert 2 <= dep.spec.replicas <= 8 and dep.status.ready_replicas == dep.spec.replicas
+    src = apps.read_namespaced_deployment("api", ns)
+    assert src.metadata.uid == uid and src.spec.replicas == 0
+    time.sleep(2)   # a working source HPA would scale the 0 back up to its minimum
+    assert apps.read_namespaced_deployment("api", ns).spec.replicas == 0
+
+    back = run_module("replica_shift", shift_params(lab, policies, target_percent=0, release_from_karmada=True))
+    assert not back.failed, back.get("msg")
+    assert "OverridePolicy/%s/api-hpa-bounds" % ns in back["released"], back["released"]
+    assert any(r.startswith("HorizontalPodAutoscaler/%s/api" % ns) for r in back["released"]), back["released"]
+    src = apps.read_namespaced_deployment("api", ns)
+    assert src.metadata.uid == uid and 2 <= src.spec.replicas <= 8
+    wait_for("source ready again", lambda: ready(lab, ns, "api"))
+    source_hpa = read_hpa(lab, ns, "api", "source")
+    assert (source_hpa["spec"]["minReplicas"], source_hpa["spec"]["maxReplicas"]) == (2, 8)
+    assert not managed(apps.read_namespaced_deployment("api", ns).metadata)
+    assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..common.errors import ApiError, CceMigrationError, ConflictError, NotFoundError, ValidationError
 from ..k8s.rest import KINDS, api_version_of, path_for
-from . import dependencies, names, policy as pol, prune, schemas as schema
+from . import dependencies, hpa as hpa_mod, names, policy as pol, prune, schemas as schema
 
 CLAIM_LABELS = ("propagationpolicy.karmada.io/permanent-id", "clusterpropagationpolicy.karmada.io/permanent-id")
 CLAIM_ANNOTATIONS = ("propagationpolicy.karmada.io/name", "propagationpolicy.karmada.io/namespace",
@@ -40,7 +40,8 @@ def comparable_template(obj):
     """A Karmada template without what Karmada itself adds (claims) and server-set fields."""
     tpl = prune.unbind_claim(prune.prune(obj))
     meta = tpl.get("metadata") or {}
-    for key in CLAIM_LABELS:
+    # the retain-replicas label is Karmada's switch (set for an HPA), not part of the workload
+    for key in CLAIM_LABELS + (hpa_mod.RETAIN_LABEL,):
         (meta.get("labels") or {}).pop(key, None)
     for key in CLAIM_ANNOTATIONS:
         (meta.get("annotations") or {}).pop(key, None)
@@ -106,6 +107,9 @@ class Promoter(object):
         # depend on, and (mode per_resource) the policies already in Karmada; None = not read
         self._member_deps = None
         self._policies = None
+        # workload key -> HPAs (as autoscaling/v2) of the member scaling it, promoted with it
+        self.hpas = {}
+        self.warnings = []
 
     # -- reading (everything before any write) ---------------------------------
     def check_member(self):
@@ -194,6 +198,9 @@ class Promoter(object):
         few dozen reads instead of several requests each."""
         needed = {}                               # (kind, ns) -> names wanted, or None for all
         dep_names = {}                            # (kind, ns) -> names the workloads depend on
+        self.attach_hpas(objects)
+        for key in self.hpas:
+            needed[(hpa_mod.KIND, key.split("/")[1])] = None
         for o in objects:
             ns = o["metadata"].get("namespace") or ""
             needed[(o["kind"], ns)] = None
@@ -236,13 +243,44 @@ class Promoter(object):
                     self._policies["%s/%s/%s" % (ptype, ns, obj["metadata"]["name"])] = obj
         return out
 
+    def attach_hpas(self, objects):
+        """Read the member's HPAs scaling the workloads (one list per namespace) and mark the
+        Deployments they scale with Karmada's retain-replicas label (see karmada/hpa.py)."""
+        self.hpas = hpa_mod.companions(self.member, objects, lambda spaces: self._lists_hpas(spaces))
+        for obj in objects:
+            key = "%s/%s/%s" % (obj["kind"], obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+            if key in self.hpas and not hpa_mod.mark_retained(obj):
+                self.warnings.append(
+                    "%s is scaled by HPA %s: Karmada retains replicas on members for Deployments only "
+                    "(retain.go), so during a shift Karmada's division and the HPA both set its replicas"
+                    % (key, ", ".join(h["metadata"]["name"] for h in self.hpas[key])))
+
+    def _lists_hpas(self, spaces):
+        if len(spaces) < 2 or self.concurrency < 2:
+            return [hpa_mod.list_hpas(self.member, ns) for ns in spaces]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(spaces))) as pool:
+            return list(pool.map(lambda ns: hpa_mod.list_hpas(self.member, ns), spaces))
+
+    def hpa_selectors(self, obj, results=None):
+        """Selectors for the HPAs promoted with ``obj`` (same policy, so the same placement); an HPA
+        whose template conflicts stays out, like a conflicting workload."""
+        key = "%s/%s/%s" % (obj["kind"], obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+        skip = set()
+        for r in results or []:
+            for h in r.get("hpas") or []:
+                if h["outcome"] not in ("promoted", "updated", "unchanged"):
+                    skip.add((h["namespace"], h["name"]))
+        return [pol.selector(hpa_mod.V2, hpa_mod.KIND, h["metadata"]["name"]) for h in self.hpas.get(key, [])
+                if (h["metadata"].get("namespace"), h["metadata"]["name"]) not in skip]
+
     # -- policies ------------------------------------------------------------------
-    def per_resource_policy(self, obj, propagate_deps):
+    def per_resource_policy(self, obj, propagate_deps, results=None):
         kind = obj["kind"]
         ns = obj["metadata"].get("namespace")
         name = names.policy_name(ns or "", obj["metadata"]["name"], obj["apiVersion"], kind)
         spec = pol.propagation_spec(
-            [pol.selector(obj["apiVersion"], kind, obj["metadata"]["name"])], cluster_names=[self.cluster],
+            [pol.selector(obj["apiVersion"], kind, obj["metadata"]["name"])] + self.hpa_selectors(obj, results),
+            cluster_names=[self.cluster],
             conflict_resolution="Overwrite", preserve_resources_on_deletion=True,
             propagate_deps=bool(propagate_deps))
         ptype = "ClusterPropagationPolicy" if kind in CLUSTER_SCOPED else "PropagationPolicy"
@@ -267,6 +305,7 @@ class Promoter(object):
             if not ns:
                 continue
             by_ns.setdefault(ns, []).append(pol.selector(obj["apiVersion"], obj["kind"], obj["metadata"]["name"]))
+            by_ns[ns].extend(self.hpa_selectors(obj, results))
         out = []
         for ns, selectors in sorted(by_ns.items()):
             spec = pol.propagation_spec(sorted(selectors, key=lambda s: (s["kind"], s["name"])),
@@ -470,9 +509,20 @@ class Promoter(object):
             if self.with_deps and kind in WORKLOAD_KINDS:
                 deps = self.promote_dependencies(obj, existing_templates)
                 result["dependencies"] = deps
-            self.write_template(outcome, template, existing)
+            hpas = self.promote_hpas(obj, existing_templates)
+            if hpas:
+                result["hpas"] = hpas
+            if outcome == "unchanged" and hpa_mod.retained(template) and not hpa_mod.retained(existing):
+                # promoted before its HPA was handled: add only the label (never the member's replicas)
+                outcome = result["outcome"] = "updated"
+                if not self.check_mode or self.dry_run_possible(ns):
+                    self.karmada.merge_patch(path_for(kind, ns, name),
+                                             {"metadata": {"labels": {hpa_mod.RETAIN_LABEL: hpa_mod.RETAIN_VALUE}}},
+                                             dry_run=self.check_mode)
+            else:
+                self.write_template(outcome, template, existing)
             if self.mode == "per_resource":
-                wanted = self.per_resource_policy(obj, self.with_deps and kind in WORKLOAD_KINDS)
+                wanted = self.per_resource_policy(obj, self.with_deps and kind in WORKLOAD_KINDS, [result])
                 policy_outcome, stored, before = self.ensure_policy(wanted)
                 result["policy"] = {"kind": wanted["kind"], "name": wanted["metadata"]["name"],
                                     "namespace": ns, "outcome": policy_outcome}
@@ -482,6 +532,24 @@ class Promoter(object):
         except (ApiError, ConflictError, NotFoundError, ValidationError) as exc:
             result.update(outcome="failed", reason=exc.msg)
             return result
+
+    def promote_hpas(self, obj, existing_templates):
+        """Templates (autoscaling/v2) of the HPAs scaling ``obj``; a different template already in
+        Karmada is a conflict unless ``force`` (and the HPA then stays out of the policy)."""
+        ns = obj["metadata"].get("namespace")
+        out = []
+        for item in self.hpas.get("%s/%s/%s" % (obj["kind"], ns or "", obj["metadata"]["name"]), []):
+            key = "%s/%s/%s" % (hpa_mod.KIND, ns, item["metadata"]["name"])
+            outcome, template = plan_object(item, existing_templates.get(key), self.force)
+            self.write_template(outcome, template, existing_templates.get(key))
+            entry = {"kind": hpa_mod.KIND, "api_version": hpa_mod.V2, "namespace": ns,
+                     "name": item["metadata"]["name"], "outcome": outcome,
+                     "min_replicas": hpa_mod.bounds(template)[0], "max_replicas": hpa_mod.bounds(template)[1]}
+            if outcome == "conflict":
+                entry["reason"] = ("a different HorizontalPodAutoscaler template %s/%s already exists in Karmada; "
+                                   "use force=true to replace it" % (ns, item["metadata"]["name"]))
+            out.append(entry)
+        return out
 
     def promote(self, objects, existing_templates):
         for ns in sorted(set(o["metadata"].get("namespace") for o in objects if o["metadata"].get("namespace"))):

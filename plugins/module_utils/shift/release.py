@@ -26,6 +26,7 @@ from __future__ import annotations
 from ..common.errors import CceMigrationError
 from ..common.waiter import wait_until
 from ..karmada import dependencies, names
+from . import hpa
 from ..k8s.rest import path_for as object_path
 from . import identity
 
@@ -180,7 +181,7 @@ class Releaser(object):
         for kind, ns, name in keys:
             groups.setdefault((kind, ns), set()).add(name)
         for (kind, ns), wanted in sorted(groups.items()):
-            for obj in self.members[side].list(object_path(kind, ns)):
+            for obj in hpa.member_list(self.members[side], kind, ns):
                 if obj["metadata"]["name"] in wanted:
                     out[(kind, ns, obj["metadata"]["name"])] = obj
         return out
@@ -197,7 +198,7 @@ class Releaser(object):
             released.extend("%s/%s/%s (template)" % k for k in keys)
             released.append("PropagationPolicy/%s" % g["key"])
         if self.check_mode:
-            return released
+            return released + hpa.delete_overrides(self.karmada, [g for g, dummy in plans], check_mode=True)
         self.ensure_preserved([g for g, dummy in plans],
                               lambda g: [(k[0], k[2]) for gg, keys in plans if gg is g for k in keys])
         all_keys = [k for dummy, keys in plans for k in keys]
@@ -221,6 +222,8 @@ class Releaser(object):
                                                     "release" % key, released=released)
             return not held, "still managed by Karmada: %s" % ", ".join(held[:5])
         wait_until(let_go, self.wait_timeout, "Karmada to let go of the released objects", sleep=self.wait_sleep)
+        # the HPA templates went with their policy's templates; the bounds overrides made for them go too
+        released.extend(hpa.delete_overrides(self.karmada, [g for g, dummy in plans]))
         for g, _keys in plans:
             meta = g["policy"]["metadata"]
             self.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]), missing_ok=True)

@@ -20,6 +20,7 @@ from ..common.errors import CceMigrationError, ValidationError, WaitTimeoutError
 from ..common.waiter import wait_until
 from . import gates as gates_mod
 from . import identity
+from . import hpa
 from . import planner
 from . import state
 from ..k8s.rest import path_for as object_path
@@ -299,7 +300,10 @@ class Shifter(object):
                 group, phase = entry
                 ann = state.annotation_patch(to=group["to"], phase="%s:%s" % (phase["purpose"], phase["percent"]))
                 return self.patch_policy(group, phase["percent"], ann)
+            bounds = hpa.Stage(self, entries)   # HPA-scaled workloads: the bounds follow the step (hpa.py)
+            bounds.before()
             self._map(apply, entries)
+            bounds.after()
         if self.check_mode:
             return
         expectations = {}
@@ -322,6 +326,11 @@ class Shifter(object):
                     if exp["%s_detached" % side] and exp[side] != 0:
                         continue  # kept by preserveResourcesOnDeletion, untouched
                     obj = snap[side].get(w["key"])
+                    by_hpa = hpa.settled(w, side, obj, exp)
+                    if by_hpa is not None:
+                        if not by_hpa[0]:
+                            pending.append(by_hpa[1])
+                        continue
                     if not _settled(obj, exp[side]):
                         pending.append("%s on %s: want %d ready, spec %d, ready %d"
                                        % (w["key"], side, exp[side], _spec_replicas(obj), _ready(obj)))
@@ -476,6 +485,7 @@ class Shifter(object):
             for w in g["workloads"]:
                 s, t = planner.split(w, percent, self.names["source"], self.names["target"])
                 src_obj, tgt_obj = snap["source"].get(w["key"]), snap["target"].get(w["key"])
+                s, t = hpa.planned(w, percent, self.names, self.strategy, s, t, src_obj, tgt_obj)
                 rows.append(dict(workload="%s/%s" % (w["namespace"], w["name"]), kind=w["kind"],
                                  namespace=w["namespace"], name=w["name"], policy=g["key"],
                                  replicas=w["replicas"], max_unavailable=w["max_unavailable"],

@@ -50,6 +50,8 @@ TEMPLATE_KINDS = {
     ("storage.k8s.io", "StorageClass"),
 }
 REPLICA_KINDS = {("apps", "Deployment"), ("apps", "StatefulSet"), ("batch", "Job")}
+# pkg/util/constants.go RetainReplicasLabel / RetainReplicasValue
+RETAIN_REPLICAS = "resourcetemplate.karmada.io/retain-replicas"
 
 
 def skipped_namespace(ns):
@@ -742,6 +744,11 @@ class Karmada:
                 dst = dst.setdefault(part, {})
             if path[-1] in src:
                 dst[path[-1]] = src[path[-1]]
+        # retainWorkloadReplicas (pkg/resourceinterpreter/default/native/retain.go), registered for
+        # apps/v1 Deployment only: with the label the member keeps its spec.replicas on every update
+        if kind == ("apps", "Deployment") and (meta.get("labels") or {}).get(RETAIN_REPLICAS) == "true" \
+                and "replicas" in (current.get("spec") or {}):
+            new["spec"]["replicas"] = current["spec"]["replicas"]
         nmeta = new["metadata"]
         nmeta["labels"] = dict(nmeta.get("labels") or {}, **(dmeta.get("labels") or {}))
         nmeta["annotations"] = dict(nmeta.get("annotations") or {}, **(dmeta.get("annotations") or {}))

@@ -21,6 +21,7 @@ APPS = "apps/v1"
 DEPLOY, RS, STS, DS, POD = ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), \
     ("apps", "DaemonSet"), ("", "Pod")
 JOB, CRONJOB = ("batch", "Job"), ("batch", "CronJob")
+HPA = ("autoscaling", "HorizontalPodAutoscaler")
 PVC, PV, SC = ("", "PersistentVolumeClaim"), ("", "PersistentVolume"), ("storage.k8s.io", "StorageClass")
 # the stand-in provisioner of the lab: classes with this provisioner (CTyun's, on the target)
 # get a volume per claim, as a CSI external-provisioner would
@@ -63,7 +64,7 @@ class Controllers:
         self.wake = asyncio.Event()
         store.add_listener(self.on_event)
         self.handlers = {DEPLOY: self.sync_deployment, RS: self.sync_replicaset, STS: self.sync_statefulset,
-                         DS: self.sync_daemonset, JOB: self.sync_job, PVC: self.sync_claim}
+                         DS: self.sync_daemonset, JOB: self.sync_job, PVC: self.sync_claim, HPA: self.sync_hpa}
 
     def mark(self, gk, ns, name):
         self.dirty[(gk, ns, name)] = True
@@ -75,6 +76,11 @@ class Controllers:
         ns = meta.get("namespace", "")
         if gk in self.handlers and etype != "DELETED":
             self.mark(gk, ns, meta["name"])
+        if gk in (DEPLOY, STS) and etype != "DELETED":
+            for hpa in self.store.iter_raw(HPA, ns):
+                ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+                if ref.get("kind") == obj["kind"] and ref.get("name") == meta["name"]:
+                    self.mark(HPA, ns, hpa["metadata"]["name"])
         for ref in meta.get("ownerReferences") or []:
             if ref.get("controller"):
                 ogk = (ref["apiVersion"].rpartition("/")[0] if "/" in ref["apiVersion"] else "", ref["kind"])
@@ -346,6 +352,38 @@ class Controllers:
             return
 
     # -- StatefulSet --------------------------------------------------------------------
+    def sync_hpa(self, hpa):
+        """The part of Kubernetes' HPA controller that needs no metrics (``reconcileAutoscaler``,
+        pkg/controller/podautoscaler/horizontal.go): a target scaled to 0 while minReplicas != 0
+        disables scaling ("ScalingDisabled"); replicas above maxReplicas go to max, below
+        minReplicas (default 1) to min. Within the bounds the lab has no metrics: nothing changes."""
+        spec = hpa.get("spec") or {}
+        ref = spec.get("scaleTargetRef") or {}
+        ns = hpa["metadata"]["namespace"]
+        gk = (ref.get("apiVersion", "").rpartition("/")[0], ref.get("kind"))
+        if gk not in (DEPLOY, STS):
+            return
+        target = self.store.raw(gk, ns, ref.get("name"))
+        if target is None:
+            return
+        current = int((target.get("spec") or {}).get("replicas", 1))
+        low = int(spec["minReplicas"]) if spec.get("minReplicas") is not None else 1
+        high = int(spec.get("maxReplicas") or 1)
+        desired = current
+        if current == 0 and low != 0:
+            desired = 0
+        elif current > high:
+            desired = high
+        elif current < low:
+            desired = low
+        if desired != current:
+            scaled = clone(target)
+            scaled["spec"]["replicas"] = desired
+            self.store.update(scaled)
+        status = dict(hpa.get("status") or {}, currentReplicas=current, desiredReplicas=desired)
+        if status != hpa.get("status"):
+            self.store.update_status(dict(hpa, status=status))
+
     def sync_statefulset(self, sts):
         ns = sts["metadata"]["namespace"]
         name = sts["metadata"]["name"]
