@@ -222,7 +222,7 @@ class Stage(object):
 
     def _apply(self, which):
         jobs = []
-        for group, phase, w, new in self.items:
+        for group, _phase, w, new in self.items:
             sides = [s for s in SIDES if new[s] is not None and which(w, s, new)]
             if sides and any(w["hpa"]["bounds"].get(s) != new[s] for s in sides):
                 for s in sides:
