@@ -139,7 +139,8 @@ options:
         takes them once those pods are gone, so the moved ordinals are down for a moment. The target's
         volumes for those ordinals must hold their data by then (a replicated database resyncs them).
       - C(whole) keeps the StatefulSet entirely on the source until the step of 100, then stops it there and
-        starts it on the target, for a StatefulSet whose data is copied while it is stopped.
+        starts it on the target within that step. For a store that cannot resync an ordinal, stop its writes
+        and copy its volumes before running the step of 100 (see docs/cutover.md).
       - Each StatefulSet's replicas per member (and the target's start ordinal) are pinned by an
         OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages.
       - Not with O(strategy=duplicated), which would run every ordinal on both members.
@@ -393,6 +394,7 @@ def run(mod):
     release_groups = list(groups)   # a policy without workloads (Services, ConfigMaps only) is released too
     groups = [g for g in groups if g["workloads"]]
     plan = []
+
     def hpa_bounds(workloads, percent):
         """{workload key: {source: [min, max] or None, target: ...}} for the HPA-scaled workloads."""
         return dict((w["key"], dict((side, list(b) if b else None) for side, b in hpa_shift.bounds_at(

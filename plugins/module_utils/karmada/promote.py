@@ -246,7 +246,7 @@ class Promoter(object):
     def attach_hpas(self, objects):
         """Read the member's HPAs scaling the workloads (one list per namespace) and mark the
         Deployments they scale with Karmada's retain-replicas label (see karmada/hpa.py)."""
-        self.hpas = hpa_mod.companions(self.member, objects, lambda spaces: self._lists_hpas(spaces))
+        self.hpas = hpa_mod.companions(self.member, objects, self._lists_hpas)
         for obj in objects:
             key = "%s/%s/%s" % (obj["kind"], obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
             if key in self.hpas and not hpa_mod.mark_retained(obj):

@@ -414,14 +414,18 @@ class Shifter(object):
         if self.check_mode:
             return
         workloads = [w for dummy, w, dummy2 in jobs]
-        if stage == "release":
-            # A member out of the schedule is not written by Karmada (no Work): bring its object down
-            # to the release state ourselves, never up (only after a crash between two stages).
+        if workloads:
+            # A member out of the schedule is not written by Karmada (no Work; Karmada's division can
+            # give a member 0 where the pin does not, e.g. `whole` with few replicas at 90 %): set its
+            # object to the stage's state ourselves. Release only lowers; take runs after the release
+            # has settled, so raising is as safe there as Karmada raising it.
             snap = self.snapshot(workloads)
             for group, w, (s, t, k) in jobs:
                 for side, value in (("source", s), ("target", t)):
                     obj = snap[side].get(w["key"])
-                    if obj is None or _managed(obj) or _spec_replicas(obj) <= value:
+                    if obj is None or _managed(obj) or _spec_replicas(obj) == value:
+                        continue
+                    if stage == "release" and _spec_replicas(obj) < value:
                         continue
                     patch = {"spec": {"replicas": value}}
                     if side == "target" and value > 0:
@@ -465,8 +469,8 @@ class Shifter(object):
                             "StatefulSet %s/%s runs the same ordinals on both members (source 0..%d, target from "
                             "%d): scale one of them down by hand before the shift"
                             % (w["namespace"], w["name"], now[0] - 1, now[2]))
-                    release, take = identity.stages(now, identity.settled(w, percent, src, tgt,
-                                                                           self.statefulset_move))
+                    after = identity.settled(w, percent, src, tgt, self.statefulset_move)
+                    release, take = identity.stages(now, after)
                     group["identity"][w["key"]] = dict(release=release, take=take)
             for phase in phases:
                 key = "scale_detached" if phase["kind"] == "scale_detached" else phase["purpose"]
