@@ -89,20 +89,13 @@ def observed(source_obj, target_obj, workload):
     ``n``)."""
     base = int(workload.get("base_ordinal") or 0)
     n = int(workload["replicas"])
-    s = _replicas(source_obj)
-    t = _replicas(target_obj)
+    s = planner.spec_replicas(source_obj)
+    t = planner.spec_replicas(target_obj)
     if target_obj is None:
         k = max(n, s)
     else:
         k = start_of(target_obj) - base
     return s, t, k
-
-
-def _replicas(obj):
-    if obj is None:
-        return 0
-    value = (obj.get("spec") or {}).get("replicas")
-    return 1 if value is None else int(value)
 
 
 def start_of(obj):

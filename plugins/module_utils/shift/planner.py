@@ -96,6 +96,14 @@ def split(workload, percent, source, target):
     return div.get(source, 0), div.get(target, 0)
 
 
+def spec_replicas(obj):
+    """``spec.replicas`` of a workload object as Kubernetes defaults it (1 when unset); 0 for none."""
+    if obj is None:
+        return 0
+    value = (obj.get("spec") or {}).get("replicas")
+    return 1 if value is None else int(value)
+
+
 def resolve_max_unavailable(value, replicas, default="25%"):
     """Resolve ``maxUnavailable`` like Kubernetes: a percentage is rounded down."""
     if value is None:

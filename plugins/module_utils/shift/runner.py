@@ -170,11 +170,7 @@ def _ready(obj):
     return int(status.get("readyReplicas") or 0)
 
 
-def _spec_replicas(obj):
-    if obj is None:
-        return 0
-    value = (obj.get("spec") or {}).get("replicas")
-    return 1 if value is None else int(value)
+_spec_replicas = planner.spec_replicas
 
 
 def _managed(obj):
@@ -414,25 +410,24 @@ class Shifter(object):
         if self.check_mode:
             return
         workloads = [w for dummy, w, dummy2 in jobs]
-        if workloads:
-            # A member out of the schedule is not written by Karmada (no Work; Karmada's division can
-            # give a member 0 where the pin does not, e.g. `whole` with few replicas at 90 %): set its
-            # object to the stage's state ourselves. Release only lowers; take runs after the release
-            # has settled, so raising is as safe there as Karmada raising it.
-            snap = self.snapshot(workloads)
-            for group, w, (s, t, k) in jobs:
-                for side, value in (("source", s), ("target", t)):
-                    obj = snap[side].get(w["key"])
-                    if obj is None or _managed(obj) or _spec_replicas(obj) == value:
-                        continue
-                    if stage == "release" and _spec_replicas(obj) < value:
-                        continue
-                    patch = {"spec": {"replicas": value}}
-                    if side == "target" and value > 0:
-                        patch["spec"]["ordinals"] = {"start": int(w.get("base_ordinal") or 0) + k}
-                    self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]), patch)
-                    self.changed = True
-                    group["changed"] = True
+        # A member out of the schedule is not written by Karmada (no Work; Karmada's division can
+        # give a member 0 where the pin does not, e.g. `whole` with few replicas at 90 %): set its
+        # object to the stage's state ourselves. Release only lowers; take runs after the release
+        # has settled, so raising is as safe there as Karmada raising it.
+        snap = self.snapshot(workloads)
+        for group, w, (s, t, k) in jobs:
+            for side, value in (("source", s), ("target", t)):
+                obj = snap[side].get(w["key"])
+                if obj is None or _managed(obj) or _spec_replicas(obj) == value:
+                    continue
+                if stage == "release" and _spec_replicas(obj) < value:
+                    continue
+                patch = {"spec": {"replicas": value}}
+                if side == "target" and value > 0:
+                    patch["spec"]["ordinals"] = {"start": int(w.get("base_ordinal") or 0) + k}
+                self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]), patch)
+                self.changed = True
+                group["changed"] = True
         self._wait(workloads, dict((w["key"], _pinned_expectation(st, w)) for dummy, w, st in jobs),
                    "StatefulSet identity %s stage" % stage)
 
