@@ -297,17 +297,17 @@ def run(mod):
         promoter.batch_policies(objects)    # schema check of the batch policies before any write
     existing = promoter.existing_templates(objects)
     before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
-    results = promoter.promote(objects, existing)
+    # mode=policy: one batch policy per namespace, written once that namespace's templates are
+    # (Karmada adopts it while the next namespace is written); conflicts stay out of it (it
+    # overwrites what it selects), and a namespace with a failed object gets none
+    results = promoter.promote(objects, existing, batch=p["mode"] == "policy")
     for warning in promoter.warnings:
         mod.warn(warning)
     policies = [r["policy"] for r in results if r.get("policy")]
     _mark_changes(mod, results)
-    if p["mode"] == "policy" and not any(r["outcome"] == "failed" for r in results):
-        # conflicts stay out of the batch policy (it overwrites what it selects); one policy per
-        # namespace, the namespaces' policies written concurrently
-        wanted_list = promoter.batch_policies(objects, results)
-        answers = promoter.ensure_policies(wanted_list)
-        for wanted, answer in zip(wanted_list, answers):
+    if promoter.batch_answers:
+        answers = [answer for dummy, answer in promoter.batch_answers]
+        for wanted, answer in promoter.batch_answers:
             if isinstance(answer, CceMigrationError):
                 continue
             outcome, stored, policy_before = answer

@@ -6,7 +6,9 @@ runs the simulated controllers in one event loop).
     LAB_WORKLOADS=1000 LAB_LATENCY_MS=20 .venv/bin/python tests/bench/profile_promote.py [concurrency]
 
 Prints the functions with the most own time and the most cumulative time in the module process,
-and writes the raw profile to .build/profile-promote.prof (read it with ``python -m pstats``).
+and writes the raw profile to .build/profile-promote.prof (read it with ``python -m pstats``); the lab
+process runs under cProfile too (LAB_PROFILE; PROFILE_LAB=0 turns that off) and its profile goes to
+.build/profile-promote-lab.prof.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 import pstats
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,7 +48,11 @@ def main(argv):
     out.parent.mkdir(parents=True, exist_ok=True)
     ensure_dev_path()
     with tempfile.TemporaryDirectory(prefix="profile-promote-") as tmp:
-        with start_lab(tmp, **lab_knobs()) as lab:
+        lab_prof = REPO / ".build" / "profile-promote-lab.prof"
+        lab_prof.unlink(missing_ok=True)
+        # PROFILE_LAB=0: the lab without cProfile, for its real CPU time
+        knobs = dict(lab_knobs(), **({} if os.environ.get("PROFILE_LAB") == "0" else {"LAB_PROFILE": str(lab_prof)}))
+        with start_lab(tmp, **knobs) as lab:
             lab.set_knobs(latency_ms=str(latency_ms))
             args = dict(promote_params(lab, concurrency), _ansible_check_mode=False, _ansible_diff=False)
             argfile = Path(tmp) / "args.json"
@@ -56,10 +63,13 @@ def main(argv):
             lab_pid = int((Path(tmp) / "lab.pid").read_text())
             lab_cpu = cpu_seconds(lab_pid)
             start = time.monotonic()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m",
                                    "ansible_collections.ctyun.cce_migration.plugins.modules.karmada_promote",
                                    str(argfile)], capture_output=True, text=True, env=env, check=False)
             seconds = time.monotonic() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            module_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
             lab_cpu_after = cpu_seconds(lab_pid)
             requests = lab.requests(mark)
     result = json.loads(proc.stdout[proc.stdout.index("{"):])
@@ -70,6 +80,8 @@ def main(argv):
           "(%.1f ms each on average); floor requests x latency / concurrency = %.1f s"
           % (concurrency, result["counts"]["total"], seconds, len(requests), lab_ms / 1000.0,
              lab_ms / max(1, len(requests)), len(requests) * latency_ms / 1000.0 / concurrency))
+    print("the module process used %.1f s of CPU (%.0f %% of one core; under cProfile)"
+          % (module_cpu, 100.0 * module_cpu / seconds))
     if lab_cpu is not None and lab_cpu_after is not None:
         # the lab is one process (one event loop): its CPU time is a floor the module cannot go under
         print("the lab process used %.1f s of CPU meanwhile (%.0f %% of one core over the run)"
@@ -91,6 +103,12 @@ def main(argv):
     for order in ("tottime", "cumulative"):
         print("\n== module process, top by %s" % order)
         stats.sort_stats(order).print_stats(25)
+    if lab_prof.exists():
+        # the whole life of the lab process (start, seeding, the run, shutdown), written when it stops
+        lab_stats = pstats.Stats(str(lab_prof))
+        for order in ("tottime", "cumulative"):
+            print("\n== lab process, top by %s" % order)
+            lab_stats.sort_stats(order).print_stats(30)
     return 0
 
 

@@ -222,6 +222,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lab_dir = Path(args.dir).resolve()
     if args.command == "serve":
+        if os.environ.get("LAB_PROFILE"):
+            # tests/bench/profile_promote.py: the lab process under cProfile, written on shutdown
+            import cProfile
+            profiler = cProfile.Profile()
+            profiler.runcall(asyncio.run, serve(lab_dir))
+            profiler.dump_stats(os.environ["LAB_PROFILE"])
+            return 0
         asyncio.run(serve(lab_dir))
         return 0
     return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](lab_dir)

@@ -5,8 +5,9 @@ only where a binding is applied."""
 from __future__ import annotations
 
 import copy
+import threading
 
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ConflictError
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError, ConflictError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
 
 
@@ -87,3 +88,72 @@ def test_adoption_reads_member_objects_only_where_a_binding_is_applied():
     member.objects["/api/v1/namespaces/shop/configmaps/cfg"]["metadata"]["annotations"] = {
         "work.karmada.io/name": "cfg-x"}
     assert promoter.adoption(results)[1] == (True, "applied")
+
+
+PP_PATH = "/apis/policy.karmada.io/v1alpha1/namespaces/%s/propagationpolicies"
+
+
+def two_namespaces():
+    objects = {}
+    for ns in ("a", "b"):
+        for name in ("one", "two", "bad"):
+            objects["/api/v1/namespaces/%s/configmaps/%s" % (ns, name)] = {
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns},
+                "data": {"k": name}}
+    return objects
+
+
+class GatedServer(Server):
+    """Karmada whose template writes in namespace b wait (up to 5 s) for namespace a's batch policy,
+    and whose create of ``fail`` answers 500."""
+
+    def __init__(self, objects=None, fail=()):
+        super(GatedServer, self).__init__(objects)
+        self.a_policy = threading.Event()
+        self.fail = set(fail)
+        self.lock = threading.Lock()
+
+    def create(self, path, body, dry_run=False):
+        if path == "/api/v1/namespaces/b/configmaps":
+            self.a_policy.wait(5)
+        if "%s/%s" % (path, body["metadata"]["name"]) in self.fail:
+            with self.lock:
+                self.calls.append(("POST", path))
+            raise ApiError("500 from the server")
+        with self.lock:
+            out = super(GatedServer, self).create(path, body, dry_run)
+        if path == PP_PATH % "a":
+            self.a_policy.set()
+        return out
+
+
+def namespaces_present():
+    return {"/api/v1/namespaces/a": {"metadata": {"name": "a"}}, "/api/v1/namespaces/b": {"metadata": {"name": "b"}}}
+
+
+def test_a_namespace_batch_policy_is_written_while_the_next_namespace_is():
+    karmada = GatedServer(namespaces_present())
+    promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=4, mode="policy",
+                        policy_name="migration-pp")
+    objects = [copy.deepcopy(o) for o in two_namespaces().values()]
+    results = promoter.promote(objects, {}, batch=True)
+    assert [r["outcome"] for r in results] == ["promoted"] * 6
+    posts = [c[1] for c in karmada.calls if c[0] == "POST"]
+    # namespace a's policy went out before any template of namespace b was stored
+    assert posts.index(PP_PATH % "a") < posts.index("/api/v1/namespaces/b/configmaps"), posts
+    assert [(w["metadata"]["namespace"], a[0]) for w, a in promoter.batch_answers] == [("a", "created"),
+                                                                                       ("b", "created")]
+    selected = karmada.objects[PP_PATH % "a" + "/migration-pp"]["spec"]["resourceSelectors"]
+    assert sorted(s["name"] for s in selected) == ["bad", "one", "two"]
+
+
+def test_a_namespace_with_a_failed_object_gets_no_batch_policy():
+    karmada = GatedServer(namespaces_present(), fail={"/api/v1/namespaces/b/configmaps/bad"})
+    promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=1, mode="policy",
+                        policy_name="migration-pp")
+    objects = [copy.deepcopy(o) for o in two_namespaces().values()]
+    results = promoter.promote(objects, {}, batch=True)
+    assert [(r["namespace"], r["outcome"]) for r in results if r["outcome"] != "promoted"] == [("b", "failed")]
+    assert [w["metadata"]["namespace"] for w, dummy in promoter.batch_answers] == ["a"]
+    assert PP_PATH % "b" + "/migration-pp" not in karmada.objects
+    assert len([c for c in karmada.calls if c == ("POST", PP_PATH % "a")]) == 1

@@ -42,13 +42,45 @@ def selector_matches(sel, template, policy=None):
     return selector_priority(sel, template, policy) > 0
 
 
+# id(policy) -> (policy, named, general): a policy's selectors split into those naming an object,
+# indexed by (apiVersion, kind, namespace, name), and the others. Policies are immutable snapshots
+# from the store (an update stores a new dict), so an entry never goes stale; the entry holds the
+# policy, so its id is not reused while cached. A batch policy names hundreds of objects: scanning
+# all its selectors for each template made matching quadratic.
+_SELECTOR_INDEX = {}
+
+
+def _selector_index(policy):
+    entry = _SELECTOR_INDEX.get(id(policy))
+    if entry is None or entry[0] is not policy:
+        if len(_SELECTOR_INDEX) > 20000:
+            _SELECTOR_INDEX.clear()
+        named, general = set(), []
+        for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
+            if sel.get("name"):
+                named.add((sel.get("apiVersion"), sel.get("kind"), sel.get("namespace") or "", sel["name"]))
+            else:
+                general.append(sel)
+        entry = _SELECTOR_INDEX[id(policy)] = (policy, named, general)
+    return entry
+
+
+def implicit_priority(policy, template):
+    """The best selector_priority of a policy's selectors against a template (0 = no match)."""
+    dummy, named, general = _selector_index(policy)
+    meta = template["metadata"]
+    key = (template.get("apiVersion"), template.get("kind"))
+    if named and ((key + ("", meta["name"])) in named or (key + (meta.get("namespace") or "", meta["name"])) in named):
+        return PRIORITY_NAME
+    return max([selector_priority(s, template, policy) for s in general] + [0])
+
+
 def best_policy(policies, template):
     best, best_key = None, None
     for policy in policies:
         if policy["metadata"].get("deletionTimestamp"):
             continue
-        implicit = max([selector_priority(s, template, policy)
-                        for s in (policy.get("spec") or {}).get("resourceSelectors") or []] + [0])
+        implicit = implicit_priority(policy, template)
         if implicit == 0:
             continue
         key = (-int((policy.get("spec") or {}).get("priority") or 0), -implicit, policy["metadata"]["name"])

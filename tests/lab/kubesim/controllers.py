@@ -153,7 +153,7 @@ class Controllers:
                                        "restartCount": 0, "started": True,
                                        "state": {"running": {"startedAt": now}}} for c in containers]}
         try:
-            self.store.update_status(pod)
+            self.store.update_status(pod, result=False)
         except StoreError:
             pass
 
@@ -186,7 +186,7 @@ class Controllers:
                 # bindClaimToVolume: the claim is marked bound (annBindCompleted), then its status
                 new = clone(pvc)
                 new["metadata"]["annotations"] = dict(ann, **{"pv.kubernetes.io/bind-completed": "yes"})
-                self.store.update(new)
+                self.store.update(new, result=False)
                 return
             phase = "Bound" if pv is not None else ("Lost" if (pvc.get("status") or {}).get("phase") == "Bound"
                                                      else "Pending")
@@ -212,12 +212,12 @@ class Controllers:
         bound["metadata"].setdefault("annotations", {}).update({
             "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
             "volume.kubernetes.io/storage-provisioner": sc["provisioner"]})
-        self.store.update(bound)   # comes back as an event; the volume exists, so it becomes Bound
+        self.store.update(bound, result=False)   # comes back as an event; the volume exists, so it becomes Bound
 
     def set_status(self, obj, status):
         if obj.get("status") != status:
             obj["status"] = status
-            self.store.update_status(obj)
+            self.store.update_status(obj, result=False)
 
     # -- ReplicaSet ---------------------------------------------------------------
     def sync_replicaset(self, rs):
@@ -289,7 +289,7 @@ class Controllers:
         ann = dep["metadata"].setdefault("annotations", {})
         if ann.get(REVISION) != new_rs["metadata"].get("annotations", {}).get(REVISION):
             ann[REVISION] = new_rs["metadata"]["annotations"][REVISION]
-            self.store.update(dep)
+            self.store.update(dep, result=False)
             dep = clone(self.store.raw(DEPLOY, ns, dep["metadata"]["name"]))
         now = now_iso()
         old_conds = dict((c["type"], c) for c in (dep.get("status") or {}).get("conditions") or [])
@@ -323,7 +323,7 @@ class Controllers:
         if int(rs["spec"].get("replicas", 0)) != replicas:
             rs = clone(self.store.raw(RS, rs["metadata"]["namespace"], rs["metadata"]["name"]))
             rs["spec"]["replicas"] = replicas
-            self.store.update(rs)
+            self.store.update(rs, result=False)
 
     def rolling(self, new_rs, olds, desired, surge, unavail):
         all_rs = [new_rs] + olds
@@ -379,10 +379,10 @@ class Controllers:
         if desired != current:
             scaled = clone(target)
             scaled["spec"]["replicas"] = desired
-            self.store.update(scaled)
+            self.store.update(scaled, result=False)
         status = dict(hpa.get("status") or {}, currentReplicas=current, desiredReplicas=desired)
         if status != hpa.get("status"):
-            self.store.update_status(dict(hpa, status=status))
+            self.store.update_status(dict(hpa, status=status), result=False)
 
     def sync_statefulset(self, sts):
         ns = sts["metadata"]["namespace"]

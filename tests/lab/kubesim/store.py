@@ -302,7 +302,7 @@ class Store:
             raise StoreError(403, "Forbidden", "unable to create new content in namespace %s because it is being "
                              "terminated" % ns)
 
-    def create(self, obj, dry_run=False):
+    def create(self, obj, dry_run=False, result=True):
         obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
@@ -340,11 +340,13 @@ class Store:
         meta["resourceVersion"] = self._next_rv()
         self._put(gk, key, obj)
         self._emit("ADDED", gk, obj)
-        return clone(obj)
+        return clone(obj) if result else None   # result=False: see update
 
-    def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None):
+    def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None, result=True):
         # Stored objects are never edited in place (every write stores a new dict), so parts of
         # the old object may be shared with the new one; what comes from the caller is copied.
+        # result=False (the in-process controllers, which never read it back) returns None instead
+        # of a copy of the stored object: those copies were a third of the lab's CPU time.
         if subresource == "status":
             obj = dict(obj, metadata=dict(obj.get("metadata") or {}), status=clone(obj.get("status")))
         else:
@@ -397,7 +399,8 @@ class Store:
             elif "generation" not in old["metadata"] and old.get("spec") != new.get("spec"):
                 new["metadata"]["generation"] = 1
         if {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}} == old:
-            return clone(old)   # no-op update: nothing changes, resourceVersion kept (like the apiserver)
+            # no-op update: nothing changes, resourceVersion kept (like the apiserver)
+            return clone(old) if result else None
         if dry_run:
             return new
         new["metadata"]["resourceVersion"] = self._next_rv()
@@ -405,10 +408,10 @@ class Store:
         self._emit("MODIFIED", gk, new)
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
             self._remove(gk, key)
-        return clone(new)
+        return clone(new) if result else None
 
-    def update_status(self, obj):
-        return self.update(obj, subresource="status")
+    def update_status(self, obj, result=True):
+        return self.update(obj, subresource="status", result=result)
 
     def delete(self, api_version, kind, namespace, name, dry_run=False, propagation="Background"):
         gk = gk_of(api_version, kind)
