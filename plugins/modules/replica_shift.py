@@ -144,6 +144,9 @@ options:
       - Each StatefulSet's replicas per member (and the target's start ordinal) are pinned by an
         OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages.
       - Not with O(strategy=duplicated), which would run every ordinal on both members.
+      - A StatefulSet with C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete) (in the template or on
+        either member) is refused before any write, in both modes, when a step is left to run - scaling down
+        would delete the volumes of the ordinals a member gives up. Set it to C(Retain) first.
     type: str
     choices: [ordinals, whole]
     default: ordinals
@@ -297,7 +300,7 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client imp
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import hpa as hpa_shift
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, release, runner, state
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for
 
 
 def _validate(params):
@@ -354,6 +357,33 @@ def _check_statefulsets(groups, params, target):
             raise ValidationError("statefulset_move: ordinals needs spec.ordinals.start on the target (Kubernetes "
                                   "1.27 or later), and the target runs %s.%s; use statefulset_move=whole for %s"
                                   % (major, minor, ", ".join(sorted(sets)[:5])))
+
+
+def _check_volume_retention(ahead, members):
+    """Refuse, before any write, a shift that would scale down a StatefulSet whose claims are deleted
+    on scale-down. With ``persistentVolumeClaimRetentionPolicy.whenScaled: Delete`` the StatefulSet
+    controller deletes the PVCs of the ordinals a member gives up (pkg/controller/statefulset,
+    StatefulSetAutoDeletePVC): the source's volumes as the target takes ordinals or the whole set,
+    the target's on a rollback. Read from the template and from both members' objects."""
+    found = []
+    for g in ahead:
+        for w in g["workloads"]:
+            if w["kind"] != "StatefulSet":
+                continue
+            path = path_for("StatefulSet", w["namespace"], w["name"])
+            where = [("template", w.get("when_scaled"))]
+            for side in ("source", "target"):
+                obj = members[side].get(path, missing_ok=True) or {}
+                where.append((side, ((obj.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {})
+                              .get("whenScaled")))
+            bad = [name for name, value in where if value == "Delete"]
+            if bad:
+                found.append("%s/%s (%s)" % (w["namespace"], w["name"], ", ".join(bad)))
+    if found:
+        raise ValidationError("persistentVolumeClaimRetentionPolicy.whenScaled is Delete on StatefulSet %s: a step "
+                              "would delete the volumes of the ordinals a member gives up, and a rollback would find "
+                              "them empty. Set whenScaled: Retain on the member objects and in the Karmada template "
+                              "(it changes no pod) and run again" % "; ".join(sorted(found)[:5]))
 
 
 def run(mod):
@@ -427,6 +457,7 @@ def run(mod):
     releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],
                                 wait_sleep=params["wait_sleep"], check_mode=mod.check_mode)
     ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
+    _check_volume_retention(ahead, members)
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
         missing = release.missing_dependencies(karmada, members["target"], ahead)
         if missing:

@@ -601,6 +601,67 @@ def test_statefulset_moves_whole_at_the_last_step(lab):
     assert sampler.both == [], "pods ran on both members: %s" % sampler.both[:5]
 
 
+def test_statefulset_identity_override_is_released_after_its_template_went(lab):
+    """A release stopped after the templates were deleted is run again: the identity override of a
+    StatefulSet whose template is gone is still deleted (and listed in check mode first)."""
+    ns = "relapse"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_stateful_set(ns, statefulset("db", 2))
+    wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 2, None),
+             timeout=120)
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
+                                                          mode="policy", policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    policies = ["%s/migration-pp" % ns]
+    for steps in ([0, 50], [50, 0]):
+        moved = run_module("replica_shift", shift_params(lab, policies, steps=steps))
+        assert not moved.failed, moved.get("msg")
+    custom = apis(lab, "karmada")[2]
+    override = "db-cce-migration-identity"
+    assert custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies", override)
+    source_uid = apps.read_namespaced_stateful_set("db", ns).metadata.uid
+    # the first release stopped after deleting the template (the policy keeps preserveResourcesOnDeletion)
+    apis(lab, "karmada")[1].delete_namespaced_stateful_set("db", ns)
+    wait_for("template gone", lambda: (not [s for s in apis(lab, "karmada")[1].list_namespaced_stateful_set(
+        ns).items], None), timeout=60)
+    check = run_module("replica_shift", shift_params(lab, policies, target_percent=0, release_from_karmada=True),
+                       check=True)
+    assert not check.failed and "OverridePolicy/%s/%s" % (ns, override) in check["released"], check.get("msg")
+    again = run_module("replica_shift", shift_params(lab, policies, target_percent=0, release_from_karmada=True))
+    assert not again.failed, again.get("msg")
+    assert "OverridePolicy/%s/%s" % (ns, override) in again["released"], again["released"]
+    left = custom.list_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies")["items"]
+    assert [o["metadata"]["name"] for o in left] == []
+    assert apps.read_namespaced_stateful_set("db", ns).metadata.uid == source_uid
+
+
+def test_statefulset_deleting_claims_on_scale_down_is_refused_before_any_write(lab):
+    """persistentVolumeClaimRetentionPolicy.whenScaled: Delete makes the StatefulSet controller delete
+    the claims of the ordinals a member gives up (StatefulSetAutoDeletePVC): refused in both modes,
+    before any write, naming where it is set."""
+    ns = "retention"
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_stateful_set(ns, statefulset("db", 2))
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
+                                                          mode="policy", policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    # the Karmada template (API server 1.31: the field is served) says Delete
+    karmada_apps = apis(lab, "karmada")[1]
+    karmada_apps.patch_namespaced_stateful_set("db", ns, {"spec": {"persistentVolumeClaimRetentionPolicy": {
+        "whenDeleted": "Retain", "whenScaled": "Delete"}}})
+    policies = ["%s/migration-pp" % ns]
+    for move in ("ordinals", "whole"):
+        mark = lab.mark()
+        refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100], statefulset_move=move))
+        assert refused.failed and "whenScaled" in refused["msg"] and "%s/db (template" % ns in refused["msg"], \
+            refused.get("msg")
+        assert refused.get("changed") is not True
+        assert lab.writes(mark) == [], lab.writes(mark)
+    assert apps.read_namespaced_stateful_set("db", ns).spec.replicas == 2
+
+
 # -- point 8 ----------------------------------------------------------------------------------------------
 def hpa_body(name, low, high):
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name},

@@ -198,7 +198,8 @@ class Releaser(object):
             released.extend("%s/%s/%s (template)" % k for k in keys)
             released.append("PropagationPolicy/%s" % g["key"])
         if self.check_mode:
-            return released + hpa.delete_overrides(self.karmada, [g for g, dummy in plans], check_mode=True)
+            return (released + hpa.delete_overrides(self.karmada, [g for g, dummy in plans], check_mode=True)
+                    + ["OverridePolicy/%s/%s" % k for k in self.identity_overrides(plans)])
         self.ensure_preserved([g for g, dummy in plans],
                               lambda g: [(k[0], k[2]) for gg, keys in plans if gg is g for k in keys])
         all_keys = [k for dummy, keys in plans for k in keys]
@@ -224,20 +225,40 @@ class Releaser(object):
         wait_until(let_go, self.wait_timeout, "Karmada to let go of the released objects", sleep=self.wait_sleep)
         # the HPA templates went with their policy's templates; the bounds overrides made for them go too
         released.extend(hpa.delete_overrides(self.karmada, [g for g, dummy in plans]))
+        # the StatefulSet identity overrides the shift made (identity.py) go with their templates,
+        # before the policies: a release stopped in between finds its policies again on the re-run
+        for ns, name in self.identity_overrides(plans):
+            self.karmada.delete(object_path("OverridePolicy", ns, name), missing_ok=True)
+            released.append("OverridePolicy/%s/%s" % (ns, name))
         for g, _keys in plans:
             meta = g["policy"]["metadata"]
             self.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]), missing_ok=True)
-        # the StatefulSet identity overrides the shift made (identity.py) go with their templates
-        sets = {}
-        for kind, ns, name in all_keys:
-            if kind == "StatefulSet":
-                sets.setdefault(ns, set()).add(name)
-        for ns in sorted(sets):
-            for item in self.karmada.list(object_path("OverridePolicy", ns), identity.LABEL):
-                if (item["metadata"].get("labels") or {}).get(identity.LABEL) in sets[ns]:
-                    self.karmada.delete(object_path("OverridePolicy", ns, item["metadata"]["name"]), missing_ok=True)
-                    released.append("OverridePolicy/%s/%s" % (ns, item["metadata"]["name"]))
         return released
+
+    def identity_overrides(self, plans):
+        """(namespace, name) of the identity overrides to delete with the policies of ``plans``: those
+        of the StatefulSets released now, and those whose StatefulSet template is already gone from
+        Karmada (a release re-run after its templates were deleted). Overrides of StatefulSets whose
+        template is still there under another policy stay."""
+        sets = {}
+        for g, keys in plans:
+            sets.setdefault(g["policy"]["metadata"]["namespace"], set())
+            for kind, ns, name in keys:
+                if kind == "StatefulSet":
+                    sets.setdefault(ns, set()).add(name)
+        out = []
+        for ns in sorted(sets):
+            templates = None
+            for item in self.karmada.list(object_path("OverridePolicy", ns), identity.LABEL):
+                owner = (item["metadata"].get("labels") or {}).get(identity.LABEL)
+                if owner not in sets[ns]:
+                    if templates is None:
+                        templates = set(o["metadata"]["name"] for o in self.karmada.list(
+                            object_path("StatefulSet", ns)))
+                    if owner in templates:
+                        continue
+                out.append((ns, item["metadata"]["name"]))
+        return out
 
 
 def missing_dependencies(karmada, target, groups):
