@@ -147,6 +147,9 @@ options:
       - A StatefulSet with C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete) (in the template or on
         either member) is refused before any write, in both modes, when a step is left to run - scaling down
         would delete the volumes of the ordinals a member gives up. Set it to C(Retain) first.
+      - So is a StatefulSet named by another OverridePolicy of its namespace that sorts after
+        C(<name>-cce-migration-identity) and writes C(/spec/replicas) or C(/spec/ordinals); Karmada would apply
+        it last and undo the pins.
     type: str
     choices: [ordinals, whole]
     default: ordinals
@@ -299,6 +302,7 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import hpa as hpa_shift
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import identity
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, release, runner, state
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for
 
@@ -330,11 +334,23 @@ def _validate(params):
     return steps, gates
 
 
-def _check_statefulsets(groups, params, target):
+def _check_statefulsets(groups, params, target, karmada):
     """Refuse, before any write, a shift that would run a StatefulSet ordinal on both members."""
     sets = ["%s/%s" % (w["namespace"], w["name"]) for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]
     if not sets:
         return
+    overrides = {}
+    shadowed = []
+    for w in [w for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]:
+        if w["namespace"] not in overrides:
+            overrides[w["namespace"]] = karmada.list(path_for("OverridePolicy", w["namespace"]))
+        shadowed.extend("%s/%s by %s" % (w["namespace"], w["name"], name)
+                        for name in identity.shadowing_overrides(w, overrides[w["namespace"]]))
+    if shadowed:
+        raise ValidationError("OverridePolicies that Karmada applies after the identity override write the replicas "
+                              "or ordinals of StatefulSet %s, and would run an ordinal on both members; rename them to "
+                              "sort before <statefulset>-cce-migration-identity or drop their /spec/replicas and "
+                              "/spec/ordinals overriders" % "; ".join(sorted(shadowed)[:5]))
     if params["strategy"] == "duplicated":
         raise ValidationError("strategy: duplicated would run every ordinal of the StatefulSets %s on both members "
                               "(two pods with the same identity and volumes); shift them with strategy=weighted "
@@ -413,7 +429,7 @@ def run(mod):
                 w["statefulset_move"] = params["statefulset_move"]
     names = dict(source=src, target=tgt)
     hpa_shift.attach(karmada, groups, names)
-    _check_statefulsets(groups, params, members["target"])
+    _check_statefulsets(groups, params, members["target"], karmada)
     for warning in hpa_shift.warnings(groups):
         mod.warn(warning)
     for g in groups:

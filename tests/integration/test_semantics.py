@@ -636,10 +636,11 @@ def test_statefulset_identity_override_is_released_after_its_template_went(lab):
     assert apps.read_namespaced_stateful_set("db", ns).metadata.uid == source_uid
 
 
-def test_statefulset_deleting_claims_on_scale_down_is_refused_before_any_write(lab):
+def test_statefulset_pins_that_would_not_hold_are_refused_before_any_write(lab):
     """persistentVolumeClaimRetentionPolicy.whenScaled: Delete makes the StatefulSet controller delete
     the claims of the ordinals a member gives up (StatefulSetAutoDeletePVC): refused in both modes,
-    before any write, naming where it is set."""
+    before any write, naming where it is set. So is an OverridePolicy that Karmada would apply after
+    the identity override and that writes the replicas."""
     ns = "retention"
     namespace(lab, ns, ("source",))
     apps = apis(lab, "source")[1]
@@ -660,6 +661,19 @@ def test_statefulset_deleting_claims_on_scale_down_is_refused_before_any_write(l
         assert refused.get("changed") is not True
         assert lab.writes(mark) == [], lab.writes(mark)
     assert apps.read_namespaced_stateful_set("db", ns).spec.replicas == 2
+    # an OverridePolicy naming the StatefulSet, sorting after the identity override (so Karmada
+    # applies it last) and writing /spec/replicas would undo the pins: refused too
+    karmada_apps.patch_namespaced_stateful_set("db", ns, {"spec": {"persistentVolumeClaimRetentionPolicy": {
+        "whenDeleted": "Retain", "whenScaled": "Retain"}}})
+    apis(lab, "karmada")[2].create_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies", {
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": "db-scale"},
+        "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db"}],
+                 "overrideRules": [{"targetCluster": {"clusterNames": ["target"]}, "overriders": {
+                     "plaintext": [{"path": "/spec/replicas", "operator": "replace", "value": 3}]}}]}})
+    mark = lab.mark()
+    refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+    assert refused.failed and "%s/db by db-scale" % ns in refused["msg"], refused.get("msg")
+    assert lab.writes(mark) == [], lab.writes(mark)
 
 
 # -- point 8 ----------------------------------------------------------------------------------------------

@@ -137,6 +137,36 @@ def override_policy(workload, state, source, target):
     }
 
 
+def shadowing_overrides(workload, overrides):
+    """Names of the OverridePolicies in ``overrides`` (those of the StatefulSet's namespace) that
+    Karmada applies after the identity override and that write the StatefulSet's replicas or
+    ordinals, so they would undo its pins.
+
+    Karmada applies the ClusterOverridePolicies first, then the namespace's OverridePolicies that
+    match the object, sorted by implicit priority and then by name, each overriding the last
+    (``getOverridersFromOverridePolicies``, pkg/util/overridemanager/overridemanager.go). The
+    identity override names its StatefulSet (``PriorityMatchName``, the highest), so only another
+    policy naming it, with a name sorting after it, comes later."""
+    ours = override_name(workload)
+    out = []
+    for policy in overrides:
+        name = policy["metadata"]["name"]
+        spec = policy.get("spec") or {}
+        if name <= ours or not any(
+                sel.get("apiVersion") == "apps/v1" and sel.get("kind") == "StatefulSet"
+                and sel.get("name") == workload["name"]
+                and (sel.get("namespace") or workload["namespace"]) == workload["namespace"]
+                for sel in spec.get("resourceSelectors") or []):
+            continue
+        # overrideRules, or the deprecated top-level overriders (one rule; the webhook forbids both)
+        rules = spec.get("overrideRules") or [{"overriders": spec.get("overriders") or {}}]
+        paths = [item.get("path") or "" for rule in rules
+                 for item in (rule.get("overriders") or {}).get("plaintext") or []]
+        if any(path in ("", "/spec", "/spec/replicas") or path.startswith("/spec/ordinals") for path in paths):
+            out.append(name)
+    return sorted(out)
+
+
 def pinned(policy):
     """``{cluster: {"replicas": r, "start": k}}`` read back from a stored identity override."""
     out = {}
