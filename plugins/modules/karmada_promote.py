@@ -300,7 +300,19 @@ def run(mod):
     # mode=policy: one batch policy per namespace, written once that namespace's templates are
     # (Karmada adopts it while the next namespace is written); conflicts stay out of it (it
     # overwrites what it selects), and a namespace with a failed object gets none
-    results = promoter.promote(objects, existing, batch=p["mode"] == "policy")
+    try:
+        results = promoter.promote(objects, existing, batch=p["mode"] == "policy")
+    except Exception as exc:
+        # templates or policies may be written already: say so, with the policies written
+        if karmada.writes:
+            mod.changed()
+        if isinstance(exc, CceMigrationError):
+            exc.partial_result = dict(changed=bool(karmada.writes), namespaces=promoter.created_namespaces,
+                                      policies=[{"kind": w["kind"], "name": w["metadata"]["name"],
+                                                 "namespace": w["metadata"]["namespace"],
+                                                 "outcome": "failed" if isinstance(a, CceMigrationError) else a[0]}
+                                                for w, a in promoter.batch_answers])
+        raise
     for warning in promoter.warnings:
         mod.warn(warning)
     policies = [r["policy"] for r in results if r.get("policy")]

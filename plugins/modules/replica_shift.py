@@ -144,9 +144,10 @@ options:
       - Each StatefulSet's replicas per member (and the target's start ordinal) are pinned by an
         OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages.
       - Not with O(strategy=duplicated), which would run every ordinal on both members.
-      - A StatefulSet with C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete) (in the template or on
-        either member) is refused before any write, in both modes, when a step is left to run - scaling down
-        would delete the volumes of the ordinals a member gives up. Set it to C(Retain) first.
+      - A StatefulSet with C(volumeClaimTemplates) and C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete)
+        (in the template or on either member) is refused before any write, in both modes, when a step left to
+        run changes its members - scaling down would delete the volumes of the ordinals a member gives up. Set
+        it to C(Retain) first.
       - So is a StatefulSet named by another OverridePolicy of its namespace that sorts after
         C(<name>-cce-migration-identity) and writes C(/spec/replicas) or C(/spec/ordinals); Karmada would apply
         it last and undo the pins.
@@ -375,17 +376,21 @@ def _check_statefulsets(groups, params, target, karmada):
                                   % (major, minor, ", ".join(sorted(sets)[:5])))
 
 
-def _check_volume_retention(ahead, members):
+def _check_volume_retention(ahead, members, params, steps):
     """Refuse, before any write, a shift that would scale down a StatefulSet whose claims are deleted
     on scale-down. With ``persistentVolumeClaimRetentionPolicy.whenScaled: Delete`` the StatefulSet
     controller deletes the PVCs of the ordinals a member gives up (pkg/controller/statefulset,
     StatefulSetAutoDeletePVC): the source's volumes as the target takes ordinals or the whole set,
     the target's on a rollback. Read from the template and from both members' objects."""
     found = []
+    src, tgt = params["source_member"], params["target_member"]
     for g in ahead:
+        percents = [g["current"]] + planner.remaining_steps(steps, g["current"], params["stop_after"])
         for w in g["workloads"]:
-            if w["kind"] != "StatefulSet":
-                continue
+            if w["kind"] != "StatefulSet" or not w.get("claim_templates"):
+                continue        # only claims made from volumeClaimTemplates are deleted
+            if len(set(identity.settled(w, p, src, tgt, params["statefulset_move"]) for p in percents)) < 2:
+                continue        # no step changes its members (whole, short of 100 %)
             path = path_for("StatefulSet", w["namespace"], w["name"])
             where = [("template", w.get("when_scaled"))]
             for side in ("source", "target"):
@@ -419,7 +424,21 @@ def run(mod):
                                   missing_ok=params["release_from_karmada"])
     if not groups:
         if params["release_from_karmada"]:
-            return dict(current_step={}, steps=[], plan=[], results=[], released=[], preserved=[])
+            # released already (policies gone): only identity overrides whose StatefulSet template is
+            # gone may be left, by a release stopped between the two deletions
+            spaces = set(params["namespaces"] or []) | set(ref.split("/", 1)[0] for ref in params["policies"] or []
+                                                           if "/" in ref)
+            releaser = release.Releaser(karmada, members, dict(source=src, target=tgt),
+                                        wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
+                                        check_mode=mod.check_mode)
+            left = releaser.identity_overrides([], namespaces=sorted(spaces))
+            if left and not mod.check_mode:
+                for ns, name in left:
+                    karmada.delete(path_for("OverridePolicy", ns, name), missing_ok=True)
+            if left:
+                mod.changed()
+            return dict(current_step={}, steps=[], plan=[], results=[], preserved=[],
+                        released=["OverridePolicy/%s/%s" % k for k in left])
         raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
     runner.load_all_workloads(karmada, groups)
     for g in groups:
@@ -473,7 +492,7 @@ def run(mod):
     releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],
                                 wait_sleep=params["wait_sleep"], check_mode=mod.check_mode)
     ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
-    _check_volume_retention(ahead, members)
+    _check_volume_retention(ahead, members, params, steps)
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
         missing = release.missing_dependencies(karmada, members["target"], ahead)
         if missing:

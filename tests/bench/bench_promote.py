@@ -54,7 +54,8 @@ def one_run(concurrency):
             lab.set_knobs(latency_ms=os.environ.get("LAB_LATENCY_MS", "20"))
             mark = lab.mark()
             start = time.monotonic()
-            result = run_module("karmada_promote", promote_params(lab, concurrency))
+            # the module's own wait_timeout (600 s) ends first and says what it saw
+            result = run_module("karmada_promote", promote_params(lab, concurrency), timeout=900)
             seconds = time.monotonic() - start
             requests = len(lab.requests(mark))
     if result.failed:

@@ -636,6 +636,43 @@ def test_statefulset_identity_override_is_released_after_its_template_went(lab):
     assert apps.read_namespaced_stateful_set("db", ns).metadata.uid == source_uid
 
 
+def test_identity_override_left_without_its_policy_is_released(lab):
+    """A release stopped after deleting the policy (the order before identity overrides went first)
+    left an identity override of a StatefulSet whose template is gone: a release of the namespace
+    finds no policy and deletes that override; one whose StatefulSet template exists stays."""
+    ns = "leftover"
+    namespace(lab, ns, ("source",))
+    core = apis(lab, "karmada")[0]
+    try:
+        core.create_namespace({"metadata": {"name": ns}})
+    except Exception as exc:  # already there
+        assert getattr(exc, "status", None) == 409, exc
+    custom = apis(lab, "karmada")[2]
+    apis(lab, "karmada")[1].create_namespaced_stateful_set(ns, statefulset("kept", 1))
+    for sts in ("gone", "kept"):
+        custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies", {
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy",
+            "metadata": {"name": "%s-cce-migration-identity" % sts,
+                         "labels": {"cce-migration.ctyun.cn/statefulset-identity": sts}},
+            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts}],
+                     "overrideRules": [{"targetCluster": {"clusterNames": ["source"]}, "overriders": {
+                         "plaintext": [{"path": "/spec/replicas", "operator": "replace", "value": 0}]}}]}})
+    params = dict(shift_params(lab, [], target_percent=0, release_from_karmada=True), namespaces=[ns],
+                  policy_selector="app.kubernetes.io/part-of=leftover")   # no policy has it any more
+    params.pop("policies", None)
+    mark = lab.mark()
+    check = run_module("replica_shift", params, check=True)
+    assert not check.failed and check["changed"] is True, check.get("msg")
+    assert check["released"] == ["OverridePolicy/%s/gone-cce-migration-identity" % ns]
+    assert lab.writes(mark, server="karmada") == []
+    done = run_module("replica_shift", params)
+    assert not done.failed and done["released"] == check["released"], done.get("msg")
+    left = custom.list_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies")["items"]
+    assert [o["metadata"]["name"] for o in left] == ["kept-cce-migration-identity"]
+    again = run_module("replica_shift", params)
+    assert not again.failed and again["changed"] is False and again["released"] == []
+
+
 def test_statefulset_pins_that_would_not_hold_are_refused_before_any_write(lab):
     """persistentVolumeClaimRetentionPolicy.whenScaled: Delete makes the StatefulSet controller delete
     the claims of the ordinals a member gives up (StatefulSetAutoDeletePVC): refused in both modes,
@@ -644,7 +681,10 @@ def test_statefulset_pins_that_would_not_hold_are_refused_before_any_write(lab):
     ns = "retention"
     namespace(lab, ns, ("source",))
     apps = apis(lab, "source")[1]
-    apps.create_namespaced_stateful_set(ns, statefulset("db", 2))
+    body = statefulset("db", 2)
+    body["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+    apps.create_namespaced_stateful_set(ns, body)
     result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
                                                           mode="policy", policy_name="migration-pp"))
     assert not result.failed, result.get("msg")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import threading
 
+import pytest
+
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError, ConflictError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import Promoter
 
@@ -157,3 +159,35 @@ def test_a_namespace_with_a_failed_object_gets_no_batch_policy():
     assert [w["metadata"]["namespace"] for w, dummy in promoter.batch_answers] == ["a"]
     assert PP_PATH % "b" + "/migration-pp" not in karmada.objects
     assert len([c for c in karmada.calls if c == ("POST", PP_PATH % "a")]) == 1
+
+
+class Boom(Exception):
+    pass
+
+
+class ExplodingServer(GatedServer):
+    """Karmada whose create of ``explode`` raises something no caller expects (after namespace a's
+    policy is written: namespace b waits for it)."""
+
+    def __init__(self, objects=None, explode=()):
+        super(ExplodingServer, self).__init__(objects)
+        self.explode = set(explode)
+
+    def create(self, path, body, dry_run=False):
+        if "%s/%s" % (path, body["metadata"]["name"]) in self.explode:
+            self.a_policy.wait(5)
+            raise Boom("connection reset in a way nobody handles")
+        return super(ExplodingServer, self).create(path, body, dry_run)
+
+
+def test_policies_written_before_an_unexpected_error_are_reported():
+    karmada = ExplodingServer(namespaces_present(), explode={"/api/v1/namespaces/b/configmaps/bad"})
+    promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=4, mode="policy",
+                        policy_name="migration-pp")
+    objects = [copy.deepcopy(o) for o in two_namespaces().values()]
+    with pytest.raises(Boom):
+        promoter.promote(objects, {}, batch=True)
+    # namespace a's policy is stored (Karmada adopts it): the caller is told, to report changed=true
+    assert PP_PATH % "a" + "/migration-pp" in karmada.objects
+    assert [(w["metadata"]["namespace"], a[0]) for w, a in promoter.batch_answers] == [("a", "created")]
+    assert PP_PATH % "b" + "/migration-pp" not in karmada.objects

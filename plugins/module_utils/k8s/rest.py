@@ -123,7 +123,9 @@ def transport_error(exc, method, path, what):
 
 
 class Rest(object):
-    """Decoded-JSON calls to one API server; ``requests`` counts the HTTP requests sent."""
+    """Decoded-JSON calls to one API server; ``requests`` counts the HTTP requests sent, ``writes``
+    those that could have changed something (any method but GET and HEAD, without ``dryRun``; sent,
+    whatever the answer), so a caller that fails half-way can say whether it changed anything."""
 
     def __init__(self, auth, pool_size=16, what="cluster", policy=None, timeout=30, sleeper=time.sleep, log=None,
                  configuration=None):
@@ -138,6 +140,7 @@ class Rest(object):
         self.sleeper = sleeper
         self.log = log
         self.requests = 0
+        self.writes = 0
         self._lock = threading.Lock()
 
     def close(self):
@@ -163,8 +166,10 @@ class Rest(object):
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
             content_type = content_type or "application/json"
+        write = method not in ("GET", "HEAD") and "dryRun=All" not in url
         with self._lock:
             self.requests += 1
+            self.writes += int(write)
         try:
             resp = self.pool.request(method, url, body=data, headers=self._headers(content_type, accept),
                                      timeout=urllib3.Timeout(connect=min(10, self.timeout), read=self.timeout),

@@ -21,8 +21,10 @@ an existing equal template is ``unchanged`` (karmadactl only warns), a different
 from __future__ import annotations
 
 import copy
+import itertools
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
 
 from ..common.errors import ApiError, CceMigrationError, ConflictError, NotFoundError, ValidationError
 from ..k8s.rest import KINDS, api_version_of, path_for
@@ -82,6 +84,51 @@ def binding_observed(binding):
 
 def ref_key(ref):
     return "%s/%s/%s" % (ref["kind"], ref.get("namespace") or "", ref["name"])
+
+
+class PriorityPool(object):
+    """``workers`` threads that take the most urgent task first (the lowest ``priority``), in the
+    order of submission within one priority. ``submit`` returns a ``concurrent.futures.Future``."""
+
+    def __init__(self, workers):
+        self._queue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._threads = [threading.Thread(target=self._work, daemon=True) for dummy in range(max(1, workers))]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, priority, func, *args):
+        future = Future()
+        self._queue.put((priority, next(self._order), future, func, args))
+        return future
+
+    def _work(self):
+        while True:
+            dummy, dummy2, future, func, args = self._queue.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # pylint: disable=broad-except
+                future.set_exception(exc)
+
+    def close(self):
+        """Cancel the tasks not started, let the running ones finish, stop the threads."""
+        pending = []
+        while True:
+            try:
+                pending.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        for item in pending:
+            if item[2] is not None:
+                item[2].cancel()
+        for _thread in self._threads:
+            self._queue.put((float("inf"), next(self._order), None, None, None))
+        for thread in self._threads:
+            thread.join()
 
 
 class Promoter(object):
@@ -552,9 +599,10 @@ class Promoter(object):
         With ``batch`` (mode=policy) each namespace's batch policy is written as soon as every
         object of that namespace is written and none failed, while the next namespaces' objects
         are still being written, so Karmada adopts one namespace while the module writes the next;
-        the policies are written by one of the ``concurrency`` workers. The policies'
+        a policy goes ahead of the objects still waiting for one of the ``concurrency`` workers. The policies'
         answers are left in ``batch_answers``: ``[(wanted, (outcome, stored, before) or the
-        CceMigrationError)]`` in namespace order; a namespace with a failed object has none."""
+        CceMigrationError)]`` in the order the namespaces first appear in ``objects``; a namespace with
+        a failed object has none."""
         for ns in sorted(set(o["metadata"].get("namespace") for o in objects if o["metadata"].get("namespace"))):
             self.ensure_namespace(ns)
         # A dependency that is also one of the objects (a namespace's ConfigMaps, Secrets,
@@ -582,19 +630,33 @@ class Promoter(object):
                     results[i] = self.promote_one(objects[i], existing_templates)
                 self.batch_answers.extend((w, self._policy_answer(w)) for w in batch_policies_of(ns))
             return results
-        # the policies get a worker of their own out of the ``concurrency``: a worker shared with
-        # the object writes would wait behind every object already queued
-        policy_workers = 1 if batch and len(groups) > 1 else 0
-        with ThreadPoolExecutor(max_workers=self.concurrency - policy_workers) as pool, \
-                ThreadPoolExecutor(max_workers=1) as policy_pool:
-            futures = dict((ns, [(i, pool.submit(self.promote_one, objects[i], existing_templates))
+        # one pool of ``concurrency`` workers; a namespace's policy goes ahead of the objects still
+        # queued, so it is written as soon as its namespace is done
+        policy_futures = []
+        unexpected = None
+        pool = PriorityPool(self.concurrency)
+        try:
+            futures = dict((ns, [(i, pool.submit(1, self.promote_one, objects[i], existing_templates))
                                  for i in indexes]) for ns, indexes in groups.items())
-            policy_futures = []
             for ns in groups:
                 for i, future in futures[ns]:
                     results[i] = future.result()
-                policy_futures.extend((w, policy_pool.submit(self._policy_answer, w)) for w in batch_policies_of(ns))
-            self.batch_answers = [(w, f.result()) for w, f in policy_futures]
+                policy_futures.extend((w, pool.submit(0, self._policy_answer, w)) for w in batch_policies_of(ns))
+            wait_futures([f for dummy, f in policy_futures])
+        finally:
+            pool.close()        # lets the tasks already taken finish; the others are cancelled
+            # every policy sent is in batch_answers, also when an object raised something
+            # unexpected: the module reports them (they are written: Karmada adopts them)
+            for w, future in policy_futures:
+                if future.cancelled():
+                    continue
+                exc = future.exception()
+                if exc is None or isinstance(exc, CceMigrationError):
+                    self.batch_answers.append((w, exc or future.result()))
+                else:
+                    unexpected = unexpected or exc
+        if unexpected is not None:
+            raise unexpected
         return results
 
     def _policy_answer(self, wanted):

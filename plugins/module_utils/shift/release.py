@@ -235,12 +235,12 @@ class Releaser(object):
             self.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]), missing_ok=True)
         return released
 
-    def identity_overrides(self, plans):
+    def identity_overrides(self, plans, namespaces=()):
         """(namespace, name) of the identity overrides to delete with the policies of ``plans``: those
         of the StatefulSets released now, and those whose StatefulSet template is already gone from
-        Karmada (a release re-run after its templates were deleted). Overrides of StatefulSets whose
-        template is still there under another policy stay."""
-        sets = {}
+        Karmada (a release re-run after its templates were deleted), in the policies' namespaces and
+        ``namespaces``. Overrides of StatefulSets whose template is still there stay."""
+        sets = dict((ns, set()) for ns in namespaces)
         for g, keys in plans:
             sets.setdefault(g["policy"]["metadata"]["namespace"], set())
             for kind, ns, name in keys:

@@ -40,7 +40,8 @@ def workload_record(template, policy_key):
                 namespace=meta.get("namespace"), name=meta.get("name"), uid=meta.get("uid") or "",
                 replicas=replicas, max_unavailable=planner.workload_max_unavailable(template),
                 policy=policy_key, base_ordinal=int((spec.get("ordinals") or {}).get("start") or 0),
-                when_scaled=(spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenScaled"))
+                when_scaled=(spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenScaled"),
+                claim_templates=len(spec.get("volumeClaimTemplates") or []))
 
 
 def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=False):
