@@ -476,6 +476,22 @@ def statefulset(name, replicas):
                                   "spec": {"containers": [{"name": "c", "image": "mysql:8.0"}]}}}}
 
 
+def promoted_statefulset(lab, ns, body, ready=True):
+    """StatefulSet ``body`` created on the source in ``ns``, (ready,) then promoted with a batch
+    policy; returns the source's AppsV1Api and the policy list for replica_shift."""
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_stateful_set(ns, body)
+    name, replicas = body["metadata"]["name"], body["spec"]["replicas"]
+    if ready:
+        wait_for("%s ready" % name, lambda: (
+            apps.read_namespaced_stateful_set(name, ns).status.ready_replicas == replicas, None), timeout=120)
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
+                                                          mode="policy", policy_name="migration-pp"))
+    assert not result.failed, result.get("msg")
+    return apps, ["%s/migration-pp" % ns]
+
+
 class IdentitySampler(object):
     """Pod names of one StatefulSet on both members, sampled while the shift runs. A name counts as
     running on both only when the source had it in a read before AND after the target read that saw
@@ -529,16 +545,8 @@ def test_statefulset_ordinals_never_run_twice(lab):
     runs every ordinal from 0 and the source object is kept at 0 (same UID); a rollback brings them
     back to the source. A copy (Duplicated) shift of it is refused before any write."""
     ns = "ordinals"
-    namespace(lab, ns, ("source",))
-    apps = apis(lab, "source")[1]
-    apps.create_namespaced_stateful_set(ns, statefulset("db", 3))
-    wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 3, None),
-             timeout=120)
+    apps, policies = promoted_statefulset(lab, ns, statefulset("db", 3))
     uid = apps.read_namespaced_stateful_set("db", ns).metadata.uid
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
-                                                          mode="policy", policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    policies = ["%s/migration-pp" % ns]
     mark = lab.mark()
     refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"))
     assert refused.failed and "strategy: duplicated" in refused["msg"] and "ordinals/db" in refused["msg"]
@@ -605,15 +613,7 @@ def test_statefulset_identity_override_is_released_after_its_template_went(lab):
     """A release stopped after the templates were deleted is run again: the identity override of a
     StatefulSet whose template is gone is still deleted (and listed in check mode first)."""
     ns = "relapse"
-    namespace(lab, ns, ("source",))
-    apps = apis(lab, "source")[1]
-    apps.create_namespaced_stateful_set(ns, statefulset("db", 2))
-    wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 2, None),
-             timeout=120)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
-                                                          mode="policy", policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    policies = ["%s/migration-pp" % ns]
+    apps, policies = promoted_statefulset(lab, ns, statefulset("db", 2))
     for steps in ([0, 50], [50, 0]):
         moved = run_module("replica_shift", shift_params(lab, policies, steps=steps))
         assert not moved.failed, moved.get("msg")
@@ -679,20 +679,14 @@ def test_statefulset_pins_that_would_not_hold_are_refused_before_any_write(lab):
     before any write, naming where it is set. So is an OverridePolicy that Karmada would apply after
     the identity override and that writes the replicas."""
     ns = "retention"
-    namespace(lab, ns, ("source",))
-    apps = apis(lab, "source")[1]
     body = statefulset("db", 2)
     body["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
         "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
-    apps.create_namespaced_stateful_set(ns, body)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
-                                                          mode="policy", policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
+    apps, policies = promoted_statefulset(lab, ns, body, ready=False)
     # the Karmada template (API server 1.31: the field is served) says Delete
     karmada_apps = apis(lab, "karmada")[1]
     karmada_apps.patch_namespaced_stateful_set("db", ns, {"spec": {"persistentVolumeClaimRetentionPolicy": {
         "whenDeleted": "Retain", "whenScaled": "Delete"}}})
-    policies = ["%s/migration-pp" % ns]
     for move in ("ordinals", "whole"):
         mark = lab.mark()
         refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100], statefulset_move=move))
