@@ -191,3 +191,41 @@ def test_policies_written_before_an_unexpected_error_are_reported():
     assert PP_PATH % "a" + "/migration-pp" in karmada.objects
     assert [(w["metadata"]["namespace"], a[0]) for w, a in promoter.batch_answers] == [("a", "created")]
     assert PP_PATH % "b" + "/migration-pp" not in karmada.objects
+
+
+def rb(clusters, statuses, required=(), evictions=()):
+    return {"spec": {"clusters": [{"name": c} for c in clusters],
+                     "requiredBy": [{"name": "w", "clusters": [{"name": c} for c in required]}] if required else [],
+                     "gracefulEvictionTasks": [{"fromCluster": c, "purgeMode": m} for c, m in evictions]},
+            "status": {"aggregatedStatus": [{"clusterName": c, "applied": a} for c, a in statuses]}}
+
+
+# The cases of Karmada's TestWorksFullyApplied (pkg/util/helper/workstatus_test.go), the target
+# clusters given through the binding spec as ObtainBindingSpecExistingClusters reads them.
+@pytest.mark.parametrize("binding, applied", [
+    (rb([], [("member1", True)]), False),                                         # no cluster
+    (rb(["member1"], []), False),                                                 # no aggregatedStatuses
+    (rb(["member1", "member2"], [("member1", True)]), False),                     # sizes differ
+    (rb(["member1", "member2"], [("member1", True), ("member2", True)]), True),   # equal, all applied
+    (rb(["member1", "member2"], [("member1", True), ("member2", False)]), False),  # not all applied
+    (rb(["member2"], [("member1", True)]), False),                                # clusters do not match
+    # ObtainBindingSpecExistingClusters: requiredBy clusters count, and eviction tasks not purged at once
+    (rb([], [("source", True)], required=["source"]), True),
+    (rb(["target"], [("target", True)], evictions=[("source", "Graciously")]), False),
+    (rb(["target"], [("target", True)], evictions=[("source", "Immediately")]), True),
+])
+def test_works_fully_applied_is_karmadas_rule(binding, applied):
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.promote import works_fully_applied
+    assert works_fully_applied(binding) is applied
+
+
+def test_adoption_does_not_wait_for_a_stale_fully_applied_condition():
+    # seen on real Karmada under load: every Work applied, the condition still False for minutes
+    rb_path = "/apis/work.karmada.io/v1alpha2/namespaces/shop/resourcebindings/"
+    stale = binding("cfg-configmap", False)
+    stale["status"]["aggregatedStatus"] = [{"clusterName": "source", "applied": True}]
+    member = Server(member_objects())
+    member.objects["/api/v1/namespaces/shop/configmaps/cfg"]["metadata"]["annotations"] = {
+        "work.karmada.io/name": "cfg-x"}
+    promoter = Promoter(Server({rb_path + "cfg-configmap": stale}), member, "source", concurrency=4)
+    assert promoter.adoption([dict(kind="ConfigMap", namespace="shop", name="cfg")])[0] == (True, "applied")

@@ -82,6 +82,26 @@ def binding_observed(binding):
     return observed is None or generation is None or int(observed) >= int(generation)
 
 
+def works_fully_applied(binding):
+    """Karmada's own test for the FullyApplied condition, on the binding as it is now:
+    ``worksFullyApplied`` over ``ObtainBindingSpecExistingClusters`` (pkg/util/helper/workstatus.go,
+    pkg/util/helper/binding.go): the clusters of ``spec.clusters``, of every ``spec.requiredBy`` and
+    of the graceful eviction tasks not purged at once each have one ``aggregatedStatus`` item,
+    applied. The condition itself is only recomputed when the binding status controller runs
+    again, and under load a binding was seen with every Work applied and the condition False for
+    minutes (real Karmada 1.18, 3,288 objects on 2 cores)."""
+    spec = binding.get("spec") or {}
+    clusters = set(c.get("name") for c in spec.get("clusters") or [])
+    for required in spec.get("requiredBy") or []:
+        clusters.update(c.get("name") for c in required.get("clusters") or [])
+    for task in spec.get("gracefulEvictionTasks") or []:
+        if task.get("purgeMode") not in ("Immediately", "Directly"):
+            clusters.add(task.get("fromCluster"))
+    items = (binding.get("status") or {}).get("aggregatedStatus") or []
+    return (bool(clusters) and len(items) == len(clusters)
+            and all(i.get("applied") and i.get("clusterName") in clusters for i in items))
+
+
 def ref_key(ref):
     return "%s/%s/%s" % (ref["kind"], ref.get("namespace") or "", ref["name"])
 
@@ -727,7 +747,7 @@ class Promoter(object):
                     # scheduled"). Karmada holds the template and nothing runs: adopted as it can be.
                     out[index] = (True, "0 replicas: scheduled to no cluster")
                     continue
-                if fully.get("status") != "True":
+                if fully.get("status") != "True" and not works_fully_applied(binding):
                     out[index] = (False, "binding not applied: %s" % (fully.get("message") or "pending"))
                     continue
                 if placed and self.cluster not in placed:
