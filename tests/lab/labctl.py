@@ -173,6 +173,8 @@ def cmd_up(lab_dir, timeout=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            # whatever the lab started and did not stop (it runs in the lab's own process group)
+            _kill_group(proc.pid)
             print("lab failed to start; see %s:\n%s" % (lab_dir / "lab.log",
                                                          (lab_dir / "lab.log").read_text()[-3000:]))
             return 1
@@ -180,8 +182,16 @@ def cmd_up(lab_dir, timeout=None):
             print("lab up in %s (pid %d)" % (lab_dir, proc.pid))
             return cmd_status(lab_dir)
         time.sleep(0.1)
+    _kill_group(proc.pid)
     print("lab did not become ready within %ds" % timeout)
     return 1
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def cmd_down(lab_dir):
