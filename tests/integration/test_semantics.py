@@ -90,6 +90,16 @@ def ready(lab, ns, name, context="source"):
     return (obj.status.ready_replicas or 0) == obj.spec.replicas and obj.spec.replicas > 0, obj.status
 
 
+def batch_promote(lab, ns, kinds=None, policy_name="migration-pp", **extra):
+    """karmada_promote of namespace ``ns`` in batch mode (one policy); returns the result and the
+    policy list for replica_shift."""
+    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], mode="policy",
+                                                          policy_name=policy_name,
+                                                          **(dict(kinds=kinds) if kinds else {}), **extra))
+    assert not result.failed, result.get("msg")
+    return result, ["%s/%s" % (ns, policy_name)]
+
+
 # -- point 1 -------------------------------------------------------------------------------------------
 def test_conflicting_template_stays_out_of_the_batch_policy(lab):
     """A different template already in Karmada is a conflict in mode policy too: the batch policy
@@ -104,9 +114,7 @@ def test_conflicting_template_stays_out_of_the_batch_policy(lab):
     # someone else's template of the same name, with another image
     theirs = deployment("keep", image="nginx:1.27")
     apis(lab, "karmada")[1].create_namespaced_deployment(ns, theirs)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
-                                                          policy_name="deployments-pp", dependencies=True))
-    assert not result.failed, result.get("msg")
+    result, dummy = batch_promote(lab, ns, ["Deployment"], policy_name="deployments-pp", dependencies=True)
     rows = dict((r["name"], r) for r in result["results"])
     assert rows["keep"]["outcome"] == "conflict" and "force=true" in rows["keep"]["reason"], rows["keep"]
     assert rows["other"]["outcome"] == "promoted", rows["other"]
@@ -241,11 +249,8 @@ def test_dependencies_travel_and_release_lets_go_of_everything(lab):
     either member, deletes nothing on the source (same UIDs), and a source edit then stays."""
     ns = "release-all"
     app_with_configuration(lab, ns)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], mode="policy",
-                                                          policy_name="migration-pp", dependencies=True))
-    assert not result.failed, result.get("msg")
+    dummy, policies = batch_promote(lab, ns, dependencies=True)
     uids = source_uids(lab, ns)
-    policies = ["%s/migration-pp" % ns]
     half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
     assert not half.failed, half.get("msg")
     tcore = apis(lab, "target")[0]
@@ -336,9 +341,7 @@ def test_zero_replica_workloads_promote_and_shift_without_timeouts(lab):
     apps.create_namespaced_deployment(ns, deployment("busy", replicas=2))
     wait_for("busy ready", lambda: ready(lab, ns, "busy"))
     uid = apps.read_namespaced_deployment("idle", ns).metadata.uid
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
-                                                          policy_name="migration-pp", wait_timeout=60))
-    assert not result.failed, result.get("msg")
+    result, dummy = batch_promote(lab, ns, ["Deployment"], wait_timeout=60)
     assert result["counts"]["promoted"] == 2
     for steps in ([0, 50, 100], [0]):
         shift = run_module("replica_shift", shift_params(lab, ["%s/migration-pp" % ns], steps=steps,
@@ -401,9 +404,7 @@ def test_pvc_copy_binds_on_the_target_with_the_mapped_class(lab):
     apps.create_namespaced_deployment(ns, deployment(
         "db", replicas=2, volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]))
     wait_for("db ready", lambda: ready(lab, ns, "db"))
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], mode="policy",
-                                                          policy_name="migration-pp", dependencies=True))
-    assert not result.failed, result.get("msg")
+    batch_promote(lab, ns, dependencies=True)
     override = run_module("override_policy", dict(
         kubeconfig=lab.kubeconfig, context="karmada", name="sc-essd", namespace=ns, target_cluster="target",
         storage_class_map={"alicloud-disk-essd": "ctyun-ebs-ssd"}, storage_class="alicloud-disk-essd",
@@ -439,10 +440,7 @@ def test_copy_strategy_runs_both_in_full_then_moves_and_rolls_back(lab):
     apps.create_namespaced_deployment(ns, deployment("web", replicas=3))
     wait_for("web ready", lambda: ready(lab, ns, "web"))
     uid = apps.read_namespaced_deployment("web", ns).metadata.uid
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
-                                                          policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    policies = ["%s/migration-pp" % ns]
+    result, policies = batch_promote(lab, ns, ["Deployment"])
     mark = lab.mark()
     check = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], strategy="duplicated"), check=True)
     assert not check.failed and check["changed"] is True, check.get("msg")
@@ -486,10 +484,7 @@ def promoted_statefulset(lab, ns, body, ready=True):
     if ready:
         wait_for("%s ready" % name, lambda: (
             apps.read_namespaced_stateful_set(name, ns).status.ready_replicas == replicas, None), timeout=120)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet"],
-                                                          mode="policy", policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    return apps, ["%s/migration-pp" % ns]
+    return apps, batch_promote(lab, ns, ["StatefulSet"])[1]
 
 
 class IdentitySampler(object):
@@ -590,10 +585,7 @@ def test_statefulset_moves_whole_at_the_last_step(lab):
     apps.create_namespaced_deployment(ns, deployment("web", replicas=2))
     wait_for("db ready", lambda: (apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 2, None),
              timeout=120)
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["StatefulSet", "Deployment"],
-                                                          mode="policy", policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    policies = ["%s/migration-pp" % ns]
+    result, policies = batch_promote(lab, ns, ["StatefulSet", "Deployment"])
     with IdentitySampler(lab, ns, "db") as sampler:
         half = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], statefulset_move="whole"))
         assert not half.failed, half.get("msg")
@@ -743,20 +735,25 @@ def read_hpa(lab, ns, name, context):
         return custom.get_namespaced_custom_object("autoscaling", "v2beta2", ns, "horizontalpodautoscalers", name)
 
 
+def scaled_deployment(lab, ns, name, replicas, low, high):
+    """A Deployment with an HPA (``low`` .. ``high``) on the source in ``ns``, ready; returns the
+    source's AppsV1Api."""
+    namespace(lab, ns, ("source",))
+    apps = apis(lab, "source")[1]
+    apps.create_namespaced_deployment(ns, deployment(name, replicas=replicas))
+    create_hpa(lab, ns, name, low, high)
+    wait_for("%s ready" % name, lambda: ready(lab, ns, name))
+    return apps
+
+
 def test_hpa_change_on_a_member_is_not_reverted_by_karmada(lab):
     """Point 8 (a): the promotion brings the HPA (as autoscaling/v2, same policy) and labels the
     Deployment's template retain-replicas, so a replica change on the member (what the HPA does)
     stays, even after Karmada re-applies the Work; no pod restarts."""
     ns = "hpa-keep"
-    namespace(lab, ns, ("source",))
-    apps = apis(lab, "source")[1]
-    apps.create_namespaced_deployment(ns, deployment("web", replicas=2))
-    create_hpa(lab, ns, "web", 1, 6)
-    wait_for("web ready", lambda: ready(lab, ns, "web"))
+    apps = scaled_deployment(lab, ns, "web", 2, 1, 6)
     before = pod_uids(lab, ns, "web")
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
-                                                          policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
+    result, dummy = batch_promote(lab, ns, ["Deployment"])
     row = result["results"][0]
     assert [(h["name"], h["outcome"], h["min_replicas"], h["max_replicas"]) for h in row["hpas"]] == [
         ("web", "promoted", 1, 6)], row
@@ -791,16 +788,9 @@ def test_hpa_moves_to_the_target_with_its_bounds(lab):
     bounds and the Deployment within them, ready; the source object is kept at 0 (its HPA disabled);
     a rollback to 0 with release brings the replicas back and releases the HPA and the overrides."""
     ns = "hpa-move"
-    namespace(lab, ns, ("source",))
-    apps = apis(lab, "source")[1]
-    apps.create_namespaced_deployment(ns, deployment("api", replicas=4))
-    create_hpa(lab, ns, "api", 2, 8)
-    wait_for("api ready", lambda: ready(lab, ns, "api"))
+    apps = scaled_deployment(lab, ns, "api", 4, 2, 8)
     uid = apps.read_namespaced_deployment("api", ns).metadata.uid
-    result = run_module("karmada_promote", promote_params(lab, namespaces=[ns], kinds=["Deployment"], mode="policy",
-                                                          policy_name="migration-pp"))
-    assert not result.failed, result.get("msg")
-    policies = ["%s/migration-pp" % ns]
+    result, policies = batch_promote(lab, ns, ["Deployment"])
     mark = lab.mark()
     check = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]), check=True)
     assert not check.failed, check.get("msg")
