@@ -254,6 +254,12 @@ def _shown(template):
     return out
 
 
+def _policy_row(policy, outcome):
+    """A batch policy as the result lists it."""
+    return {"kind": policy["kind"], "name": policy["metadata"]["name"],
+            "namespace": policy["metadata"]["namespace"], "outcome": outcome}
+
+
 def _mark_changes(mod, results):
     """changed and diffs for what the promotion wrote (also when a later write fails)."""
     for r in results:
@@ -308,9 +314,7 @@ def run(mod):
             mod.changed()
         if isinstance(exc, CceMigrationError):
             exc.partial_result = dict(changed=bool(karmada.writes), namespaces=promoter.created_namespaces,
-                                      policies=[{"kind": w["kind"], "name": w["metadata"]["name"],
-                                                 "namespace": w["metadata"]["namespace"],
-                                                 "outcome": "failed" if isinstance(a, CceMigrationError) else a[0]}
+                                      policies=[_policy_row(w, "failed" if isinstance(a, CceMigrationError) else a[0])
                                                 for w, a in promoter.batch_answers])
         raise
     for warning in promoter.warnings:
@@ -323,8 +327,7 @@ def run(mod):
             if isinstance(answer, CceMigrationError):
                 continue
             outcome, stored, policy_before = answer
-            policies.append({"kind": wanted["kind"], "name": wanted["metadata"]["name"],
-                             "namespace": wanted["metadata"]["namespace"], "outcome": outcome})
+            policies.append(_policy_row(wanted, outcome))
             if outcome in ("created", "updated"):
                 mod.changed()
             if outcome != "unchanged":

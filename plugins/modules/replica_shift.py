@@ -337,12 +337,13 @@ def _validate(params):
 
 def _check_statefulsets(groups, params, target, karmada):
     """Refuse, before any write, a shift that would run a StatefulSet ordinal on both members."""
-    sets = ["%s/%s" % (w["namespace"], w["name"]) for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]
-    if not sets:
+    stateful = [w for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]
+    if not stateful:
         return
+    sets = ["%s/%s" % (w["namespace"], w["name"]) for w in stateful]
     overrides = {}
     shadowed = []
-    for w in [w for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]:
+    for w in stateful:
         if w["namespace"] not in overrides:
             overrides[w["namespace"]] = karmada.list(path_for("OverridePolicy", w["namespace"]))
         shadowed.extend("%s/%s by %s" % (w["namespace"], w["name"], name)
@@ -420,6 +421,8 @@ def run(mod):
                              check_mode=mod.check_mode, gates=gates, strategy=params["strategy"],
                              statefulset_move=params["statefulset_move"])
 
+    releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],
+                                wait_sleep=params["wait_sleep"], check_mode=mod.check_mode)
     groups = runner.find_policies(karmada, params["policies"], params["namespaces"], params["policy_selector"],
                                   missing_ok=params["release_from_karmada"])
     if not groups:
@@ -428,17 +431,10 @@ def run(mod):
             # gone may be left, by a release stopped between the two deletions
             spaces = set(params["namespaces"] or []) | set(ref.split("/", 1)[0] for ref in params["policies"] or []
                                                            if "/" in ref)
-            releaser = release.Releaser(karmada, members, dict(source=src, target=tgt),
-                                        wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
-                                        check_mode=mod.check_mode)
-            left = releaser.identity_overrides([], namespaces=sorted(spaces))
-            if left and not mod.check_mode:
-                for ns, name in left:
-                    karmada.delete(path_for("OverridePolicy", ns, name), missing_ok=True)
+            left = releaser.delete_identity_overrides([], namespaces=sorted(spaces))
             if left:
                 mod.changed()
-            return dict(current_step={}, steps=[], plan=[], results=[], preserved=[],
-                        released=["OverridePolicy/%s/%s" % k for k in left])
+            return dict(current_step={}, steps=[], plan=[], results=[], preserved=[], released=left)
         raise ValidationError("policies: no PropagationPolicy found; check policies/namespaces/policy_selector")
     runner.load_all_workloads(karmada, groups)
     for g in groups:
@@ -489,8 +485,6 @@ def run(mod):
                               if any(w.get("hpa") for w in g["workloads"]) else {})),
                 header="PropagationPolicy %s" % g["key"])
 
-    releaser = release.Releaser(karmada, members, dict(source=src, target=tgt), wait_timeout=params["wait_timeout"],
-                                wait_sleep=params["wait_sleep"], check_mode=mod.check_mode)
     ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
     _check_volume_retention(ahead, members, params, steps)
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):

@@ -619,10 +619,10 @@ class Promoter(object):
         With ``batch`` (mode=policy) each namespace's batch policy is written as soon as every
         object of that namespace is written and none failed, while the next namespaces' objects
         are still being written, so Karmada adopts one namespace while the module writes the next;
-        a policy goes ahead of the objects still waiting for one of the ``concurrency`` workers. The policies'
-        answers are left in ``batch_answers``: ``[(wanted, (outcome, stored, before) or the
-        CceMigrationError)]`` in the order the namespaces first appear in ``objects``; a namespace with
-        a failed object has none."""
+        a policy goes ahead of the objects still waiting for one of the ``concurrency`` workers.
+        The policies' answers are left in ``batch_answers``: ``[(wanted, (outcome, stored, before)
+        or the CceMigrationError)]`` in the order the namespaces first appear in ``objects``; a
+        namespace with a failed object has none."""
         for ns in sorted(set(o["metadata"].get("namespace") for o in objects if o["metadata"].get("namespace"))):
             self.ensure_namespace(ns)
         # A dependency that is also one of the objects (a namespace's ConfigMaps, Secrets,
@@ -645,6 +645,7 @@ class Promoter(object):
             return self.batch_policies([objects[i] for i in groups[ns]], [results[i] for i in groups[ns]])
 
         if self.concurrency < 2:
+            # in order, each namespace's policy right after its objects
             for ns, indexes in groups.items():
                 for i in indexes:
                     results[i] = self.promote_one(objects[i], existing_templates)
@@ -666,15 +667,15 @@ class Promoter(object):
         finally:
             pool.close()        # lets the tasks already taken finish; the others are cancelled
             # every policy sent is in batch_answers, also when an object raised something
-            # unexpected: the module reports them (they are written: Karmada adopts them)
+            # unexpected: the module reports them (they are written: Karmada adopts them).
+            # _policy_answer returns the CceMigrationErrors; what a future holds is unexpected.
             for w, future in policy_futures:
                 if future.cancelled():
                     continue
-                exc = future.exception()
-                if exc is None or isinstance(exc, CceMigrationError):
-                    self.batch_answers.append((w, exc or future.result()))
+                if future.exception() is None:
+                    self.batch_answers.append((w, future.result()))
                 else:
-                    unexpected = unexpected or exc
+                    unexpected = unexpected or future.exception()
         if unexpected is not None:
             raise unexpected
         return results

@@ -199,7 +199,7 @@ class Releaser(object):
             released.append("PropagationPolicy/%s" % g["key"])
         if self.check_mode:
             return (released + hpa.delete_overrides(self.karmada, [g for g, dummy in plans], check_mode=True)
-                    + ["OverridePolicy/%s/%s" % k for k in self.identity_overrides(plans)])
+                    + self.delete_identity_overrides(plans))
         self.ensure_preserved([g for g, dummy in plans],
                               lambda g: [(k[0], k[2]) for gg, keys in plans if gg is g for k in keys])
         all_keys = [k for dummy, keys in plans for k in keys]
@@ -227,13 +227,20 @@ class Releaser(object):
         released.extend(hpa.delete_overrides(self.karmada, [g for g, dummy in plans]))
         # the StatefulSet identity overrides the shift made (identity.py) go with their templates,
         # before the policies: a release stopped in between finds its policies again on the re-run
-        for ns, name in self.identity_overrides(plans):
-            self.karmada.delete(object_path("OverridePolicy", ns, name), missing_ok=True)
-            released.append("OverridePolicy/%s/%s" % (ns, name))
+        released.extend(self.delete_identity_overrides(plans))
         for g, _keys in plans:
             meta = g["policy"]["metadata"]
             self.karmada.delete(object_path("PropagationPolicy", meta["namespace"], meta["name"]), missing_ok=True)
         return released
+
+    def delete_identity_overrides(self, plans, namespaces=()):
+        """Delete (in check mode: only list) the identity overrides of ``identity_overrides``;
+        returns them as ``OverridePolicy/<namespace>/<name>``."""
+        found = self.identity_overrides(plans, namespaces)
+        if not self.check_mode:
+            for ns, name in found:
+                self.karmada.delete(object_path("OverridePolicy", ns, name), missing_ok=True)
+        return ["OverridePolicy/%s/%s" % k for k in found]
 
     def identity_overrides(self, plans, namespaces=()):
         """(namespace, name) of the identity overrides to delete with the policies of ``plans``: those
