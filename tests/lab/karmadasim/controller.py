@@ -566,13 +566,13 @@ class Karmada:
                      "scheduled successfully.", "lastTransitionTime": now}
         if binding["spec"].get("clusters") != clusters and not problem:
             binding["spec"]["clusters"] = clusters
-            self.store.update(binding, result=False)
+            self.store.update(binding, result=False, given=True)   # a copy of its own (above)
             return   # comes back as an event
         old = [c for c in (binding.get("status") or {}).get("conditions") or [] if c["type"] == "Scheduled"]
         if not old or old[0]["status"] != sched["status"] or old[0]["message"] != sched["message"]:
             binding.setdefault("status", {})["conditions"] = conds + [sched]
             binding["status"]["schedulerObservedGeneration"] = binding["metadata"].get("generation", 1)
-            self.store.update_status(binding, result=False)
+            self.store.update_status(binding, result=False, given=True)
             binding = clone(self.store.raw(bkind, ns, name))
         self.ensure_works(binding, template, clusters)
         if binding["spec"].get("propagateDeps"):
@@ -613,14 +613,14 @@ class Karmada:
                     "spec": {"workload": {"manifests": [manifest]},
                              "preserveResourcesOnDeletion": bool(spec.get("preserveResourcesOnDeletion"))}}
             current = self.store.raw(WK, ens, wname)
+            # body and its manifest were built here for this write: the store keeps them uncopied
             if current is None:
-                self.store.create(body, result=False)
+                self.store.create(body, result=False, given=True)
             elif current["spec"] != body["spec"] or current["metadata"].get("labels") != body["metadata"]["labels"]:
-                new = clone(current)
-                new["spec"] = body["spec"]
+                new = dict(current, metadata=dict(current["metadata"]), spec=body["spec"])
                 new["metadata"]["labels"] = body["metadata"]["labels"]
                 new["metadata"]["annotations"] = body["metadata"]["annotations"]
-                self.store.update(new, result=False)
+                self.store.update(new, result=False, given=True)
         # Works of clusters that left the schedule are deleted (pkg/controllers/binding/common.go);
         # removeZeroReplicasCluster (pkg/scheduler/core/util.go) is what takes a 0-replica cluster out.
         for member in list(self.members) + [c["metadata"]["name"] for c in self.store.iter_raw(CLUSTER)]:
@@ -703,7 +703,7 @@ class Karmada:
         if not old or old[0]["status"] != cond["status"] or old[0]["message"] != cond["message"]:
             # only the status changes: the store copies what it keeps (no need to copy the manifests)
             self.store.update_status(dict(work, status=dict(work.get("status") or {}, conditions=[cond])),
-                                     result=False)
+                                     result=False, given=True)
         self.sync_workstatus(ns, name)
 
     def apply(self, mstore, work, manifest):
@@ -724,7 +724,7 @@ class Karmada:
             mstore.ensure_namespace(ns)
         current = mstore.raw(kind, ns or "", meta["name"])
         if current is None:
-            mstore.create(desired)
+            mstore.create(desired, result=False, given=True)   # desired: this call's own copy
             return True, ""
         cann = current["metadata"].get("annotations") or {}
         managed = cann.get(WORK_NAME) == work["metadata"]["name"] or \
@@ -756,7 +756,9 @@ class Karmada:
         nmeta["labels"] = dict(nmeta.get("labels") or {}, **(dmeta.get("labels") or {}))
         nmeta["annotations"] = dict(nmeta.get("annotations") or {}, **(dmeta.get("annotations") or {}))
         if new != current:
-            mstore.update(new, result=False)   # only what really differs changes; an equal pod template keeps its pods
+            # only what really differs changes; an equal pod template keeps its pods. new: a copy
+            # of its own, with parts of this call's own desired
+            mstore.update(new, result=False, given=True)
         return True, ""
 
     def sync_unwork(self, text):
@@ -800,7 +802,7 @@ class Karmada:
                 continue
             if (obj["metadata"].get("annotations") or {}).get(WORK_NAME) != name:
                 continue
-            status = clone(obj.get("status") or {})
+            status = obj.get("status") or {}   # copied shallowly below; stored objects are never edited
             info = mstore.kind_info(kind)
             entry = {"identifier": {"ordinal": 0, "group": kind[0], "version": manifest["apiVersion"].split("/")[-1],
                                     "kind": kind[1], "resource": info.plural if info else kind[1].lower() + "s",
@@ -811,7 +813,7 @@ class Karmada:
             statuses.append(entry)
         if (work.get("status") or {}).get("manifestStatuses") != statuses:
             self.store.update_status(dict(work, status=dict(work.get("status") or {}, manifestStatuses=statuses)),
-                                     result=False)
+                                     result=False, given=True)
         bkey = (work["metadata"].get("annotations") or {}).get("lab/binding", "")
         bns, _, bname = bkey.partition(".")
         self.mark("bindstatus", "ResourceBinding" if bns else "ClusterResourceBinding", bns, bname)
@@ -852,8 +854,9 @@ class Karmada:
             if message:
                 item["appliedMessage"] = message
             aggregated.append(item)
-        new = clone(binding)
-        st = new.setdefault("status", {})
+        # a new status dict with new lists; the rest is shared with the stored binding (never edited)
+        st = dict(binding.get("status") or {})
+        new = dict(binding, status=st)
         conds = [c for c in st.get("conditions") or [] if c["type"] != "FullyApplied"]
         fully = {"type": "FullyApplied", "status": "True" if all_applied and aggregated else "False",
                  "reason": "FullyAppliedSuccess" if all_applied and aggregated else "FullyAppliedFailed",
@@ -868,7 +871,7 @@ class Karmada:
         st["conditions"] = conds + [fully]
         st["aggregatedStatus"] = aggregated
         if new.get("status") != binding.get("status"):
-            self.store.update_status(new, result=False)
+            self.store.update_status(new, result=False, given=True)
         self.mark("tplstatus", res["apiVersion"], res["kind"], res.get("namespace") or "", res["name"],
                   bkind_name, ns, name)
 

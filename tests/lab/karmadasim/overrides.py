@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import jsonpatch
 
-from ..kubesim.store import clone
 from .matching import selector_matches
 from .division import cluster_matches
 
@@ -104,11 +103,12 @@ def applicable(policy, template, cluster):
 
 
 def apply_all(store, template, cluster, manifest):
+    """(manifest with the overrides for ``cluster`` applied, names of the policies applied).
+    ``manifest`` is the caller's own copy (clean_manifest) and is edited in place."""
     ns = template["metadata"].get("namespace")
     policies = list(store.iter_raw(("policy.karmada.io", "ClusterOverridePolicy")))
     if ns:
         policies += list(store.iter_raw(("policy.karmada.io", "OverridePolicy"), ns))
-    manifest = clone(manifest)
     applied = []
     for policy in policies:
         for overriders in applicable(policy, template, cluster):

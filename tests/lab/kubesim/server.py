@@ -149,9 +149,11 @@ class KubeApp:
         return kind, namespace, name, sub
 
     def _out(self, kind, obj):
-        """Present a stored object in the API version it was asked through."""
-        obj["apiVersion"] = kind.group_version
-        return obj
+        """Present an object in the API version it was asked through (a shallow copy when that
+        differs: ``obj`` may be the stored object itself)."""
+        if obj.get("apiVersion") == kind.group_version:
+            return obj
+        return dict(obj, apiVersion=kind.group_version)
 
     async def handle(self, request):
         try:
@@ -170,7 +172,7 @@ class KubeApp:
                     return await self._watch(request, kind, namespace)
                 return self._list(kind, namespace, q)
             if method == "GET":
-                obj = self._get(kind, namespace, name)
+                obj = self._get(kind, namespace, name, copy=False)
                 if sub == "scale":
                     return ok(self._scale(kind, obj))
                 return ok(self._out(kind, obj))
@@ -179,7 +181,9 @@ class KubeApp:
                 self._check_body(kind, body, namespace)
                 if namespace is not None:
                     body.setdefault("metadata", {})["namespace"] = namespace
-                created = self.store.create(self._stored(kind, body), dry_run=dry_run)
+                # the body was just parsed: the store keeps it uncopied, and the answer is
+                # serialized from the stored object before anything else runs
+                created = self.store.create(self._stored(kind, body), dry_run=dry_run, given=True, result="stored")
                 return ok(self._out(kind, created), 201)
             if method == "PUT":
                 body = await request.json()
@@ -193,7 +197,7 @@ class KubeApp:
                 if namespace is not None:
                     body["metadata"]["namespace"] = namespace
                 updated = self.store.update(self._stored(kind, body), check_rv=True, dry_run=dry_run,
-                                            subresource=sub)
+                                            subresource=sub, given=True, result="stored")
                 return ok(self._out(kind, updated))
             if method == "PATCH":
                 return await self._patch(request, kind, namespace, name, sub, dry_run)
@@ -254,12 +258,13 @@ class KubeApp:
             raise StoreError(400, "BadRequest", "the name of the object (%s) does not match the name on the URL "
                              "(%s)" % (meta["name"], name))
 
-    def _get(self, kind, namespace, name):
+    def _get(self, kind, namespace, name, copy=True):
+        """The stored object: a copy to edit, or (copy=False) the stored object itself, read-only."""
         obj = self.store.raw(kind.gk, namespace if kind.namespaced else "", name)
         if obj is None:
             raise StoreError(404, "NotFound", '%s "%s" not found' % (kind.plural if not kind.group else "%s.%s" % (
                 kind.plural, kind.group), name), {"name": name, "group": kind.group, "kind": kind.plural})
-        return clone(obj)
+        return clone(obj) if copy else obj
 
     def _scale(self, kind, obj):
         status = obj.get("status") or {}
@@ -347,7 +352,7 @@ class KubeApp:
         check = "resourceVersion" in json.dumps(patch) and isinstance(patch, dict) and \
             (patch.get("metadata") or {}).get("resourceVersion") is not None
         updated = self.store.update(patched, check_rv=check, dry_run=dry_run, subresource=sub,
-                                    keep_status=sub != "status")
+                                    keep_status=sub != "status", given=True, result="stored")
         return ok(self._out(kind, updated))
 
     async def _watch(self, request, kind, namespace):

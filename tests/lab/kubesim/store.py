@@ -73,6 +73,14 @@ def clone(obj):
     return obj
 
 
+def _result(stored, result):
+    """What a write returns: a copy of the stored object (True), the stored object itself,
+    read-only ("stored"), or None (False)."""
+    if result == "stored":
+        return stored
+    return clone(stored) if result else None
+
+
 _SEL_RE = re.compile(r"^\s*(!)?([A-Za-z0-9_./-]+)\s*(?:(==|!=|=|\s+in\s+|\s+notin\s+)\s*(.*?))?\s*$")
 
 
@@ -302,8 +310,13 @@ class Store:
             raise StoreError(403, "Forbidden", "unable to create new content in namespace %s because it is being "
                              "terminated" % ns)
 
-    def create(self, obj, dry_run=False, result=True):
-        obj = clone(obj)
+    def create(self, obj, dry_run=False, result=True, given=False):
+        # given=True: the caller hands ``obj`` over (a request body just parsed, a dict a
+        # controller built for this write) and never touches it again, so it is stored uncopied.
+        # result="stored" returns the stored object itself, read-only (the API server serializes
+        # it at once); True a copy; False nothing.
+        if not given:
+            obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
         if not meta.get("name"):
@@ -340,16 +353,19 @@ class Store:
         meta["resourceVersion"] = self._next_rv()
         self._put(gk, key, obj)
         self._emit("ADDED", gk, obj)
-        return clone(obj) if result else None   # result=False: see update
+        return _result(obj, result)   # result=False: see update
 
-    def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None, result=True):
+    def update(self, obj, check_rv=False, keep_status=True, dry_run=False, subresource=None, result=True,
+               given=False):
         # Stored objects are never edited in place (every write stores a new dict), so parts of
-        # the old object may be shared with the new one; what comes from the caller is copied.
+        # the old object may be shared with the new one; what comes from the caller is copied
+        # unless the caller hands it over (given=True, see create).
         # result=False (the in-process controllers, which never read it back) returns None instead
         # of a copy of the stored object: those copies were a third of the lab's CPU time.
         if subresource == "status":
-            obj = dict(obj, metadata=dict(obj.get("metadata") or {}), status=clone(obj.get("status")))
-        else:
+            obj = dict(obj, metadata=dict(obj.get("metadata") or {}),
+                       status=obj.get("status") if given else clone(obj.get("status")))
+        elif not given:
             obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         gk = gk_of(obj.get("apiVersion", ""), obj.get("kind", ""))
@@ -400,7 +416,7 @@ class Store:
                 new["metadata"]["generation"] = 1
         if {**new, "metadata": {**new["metadata"], "resourceVersion": old["metadata"]["resourceVersion"]}} == old:
             # no-op update: nothing changes, resourceVersion kept (like the apiserver)
-            return clone(old) if result else None
+            return _result(old, result)
         if dry_run:
             return new
         new["metadata"]["resourceVersion"] = self._next_rv()
@@ -408,10 +424,10 @@ class Store:
         self._emit("MODIFIED", gk, new)
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
             self._remove(gk, key)
-        return clone(new) if result else None
+        return _result(new, result)
 
-    def update_status(self, obj, result=True):
-        return self.update(obj, subresource="status", result=result)
+    def update_status(self, obj, result=True, given=False):
+        return self.update(obj, subresource="status", result=result, given=given)
 
     def delete(self, api_version, kind, namespace, name, dry_run=False, propagation="Background"):
         gk = gk_of(api_version, kind)
