@@ -300,7 +300,7 @@ def run(mod):
     promoter.check_member()
     objects = promoter.resolve(p["resources"], p["namespaces"], p["label_selector"], p["kinds"])
     if p["mode"] == "policy":
-        promoter.batch_policies(objects)    # schema check of the batch policies before any write
+        promoter.check_batch_policies(objects)    # schema check of the batch policies before any write
     existing = promoter.existing_templates(objects)
     before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
     # mode=policy: one batch policy per namespace, written once that namespace's templates are

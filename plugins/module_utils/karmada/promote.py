@@ -178,6 +178,8 @@ class Promoter(object):
         # workload key -> HPAs (as autoscaling/v2) of the member scaling it, promoted with it
         self.hpas = {}
         self.warnings = []
+        # check_batch_policies() validated the batch policies of every object before the writes
+        self._batch_checked = False
 
     # -- reading (everything before any write) ---------------------------------
     def check_member(self):
@@ -360,7 +362,15 @@ class Promoter(object):
         ptype = "ClusterPropagationPolicy" if kind in CLUSTER_SCOPED else "PropagationPolicy"
         return schema.validate(pol.build(ptype, name, ns, spec), what="the policy for %s" % obj["metadata"]["name"])
 
-    def batch_policies(self, objects, results=None):
+    def check_batch_policies(self, objects):
+        """Validate the batch policies of ``objects`` against Karmada's schema before any write;
+        raises ValidationError naming the field. The policies written later select a subset of
+        these objects with the same settings, so promote() does not validate them again (a policy
+        of 820 selectors took 0.1 s of CPU under the GIL, stalling every writer thread)."""
+        self.batch_policies(objects)
+        self._batch_checked = True
+
+    def batch_policies(self, objects, results=None, validate=True):
         """mode=policy: one PropagationPolicy per namespace named ``policy_name`` whose
         resourceSelectors name every promoted object of that namespace (the guide's batch mode).
 
@@ -387,7 +397,8 @@ class Promoter(object):
                                         cluster_names=[self.cluster], conflict_resolution="Overwrite",
                                         preserve_resources_on_deletion=True, propagate_deps=self.with_deps,
                                         priority=0, scheduler_name="default-scheduler")
-            out.append(schema.validate(pol.build("PropagationPolicy", self.policy_name, ns, spec)))
+            policy = pol.build("PropagationPolicy", self.policy_name, ns, spec)
+            out.append(schema.validate(policy) if validate else policy)
         return out
 
     @staticmethod
@@ -642,7 +653,8 @@ class Promoter(object):
         def batch_policies_of(ns):
             if not batch or not ns or any(results[i]["outcome"] == "failed" for i in groups[ns]):
                 return []
-            return self.batch_policies([objects[i] for i in groups[ns]], [results[i] for i in groups[ns]])
+            return self.batch_policies([objects[i] for i in groups[ns]], [results[i] for i in groups[ns]],
+                                       validate=not self._batch_checked)
 
         if self.concurrency < 2:
             # in order, each namespace's policy right after its objects
