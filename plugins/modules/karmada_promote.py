@@ -225,6 +225,7 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spe
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (
     CceMigrationError, ValidationError)
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import delays
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
@@ -349,13 +350,14 @@ def run(mod):
         pending = [r for r in results if r["outcome"] in ("promoted", "updated", "unchanged")]
         deadline = time.monotonic() + p["wait_timeout"]
         last = {}
+        pauses = delays(min(p["wait_sleep"], 1))    # 0.2 s, doubling up to 1 s
         while pending and time.monotonic() < deadline:
             states = promoter.adoption(pending)
             last = dict(("%s %s/%s" % (r["kind"], r["namespace"] or "", r["name"]), states[i][1])
                         for i, r in enumerate(pending) if not states[i][0])
             pending = [r for i, r in enumerate(pending) if not states[i][0]]
             if pending:
-                time.sleep(min(p["wait_sleep"], 1))
+                time.sleep(min(next(pauses), max(0.0, deadline - time.monotonic())))
         if pending:
             sample = sorted(last.items())[:5]
             out["failed_msg"] = ("Timed out after %ss waiting for Karmada to adopt %d object(s); last seen: %s"

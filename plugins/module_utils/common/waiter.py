@@ -5,14 +5,22 @@
 and, on timeout, says what it waited for and what it saw last.
 
 The waits of the CTyun and CCE One resources, of replica_shift's steps and of cceone_fleet_bind
-go through it. karmada_promote polls adoption in its own loop (a fixed delay of at most 1 s, the
-pending set narrowed on every poll) and reports a timeout the same way, in the module's result."""
+go through it. karmada_promote polls adoption in its own loop (the pending set narrowed on every
+poll, the delays of :func:`delays` up to 1 s) and reports a timeout in the module's result."""
 
 from __future__ import annotations
 
 import time
 
 from .errors import WaitTimeoutError
+
+
+def delays(sleep, first=0.2):
+    """The delays between polls: ``first`` (at most ``sleep``), doubling up to ``sleep``."""
+    delay = min(first, sleep)
+    while True:
+        yield delay
+        delay = min(sleep, delay * 2)
 
 
 def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=time.sleep):
@@ -22,9 +30,8 @@ def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=ti
     of the current state, used in the timeout message. Returns the last ``seen``.
     """
     deadline = clock() + timeout
-    delay = min(0.2, sleep)
     seen = None
-    while True:
+    for delay in delays(sleep):
         done, seen = check()
         if done:
             return seen
@@ -33,4 +40,3 @@ def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=ti
                 "Timed out after %ss waiting for %s; last seen: %s" % (timeout, what, seen),
                 waited_for=what, last_seen=seen, timeout=timeout)
         sleeper(min(delay, max(0.0, deadline - clock())))
-        delay = min(sleep, delay * 2)
