@@ -83,6 +83,31 @@ def test_wait_until_timeout_names_what_and_last_seen():
     assert exc.value.details["last_seen"] == "member aliyun: pending"
 
 
+@pytest.mark.parametrize("sleep, first, expected", [
+    (2, 0.2, [0.2, 0.4, 0.8, 1.6, 2, 2]),
+    (1, 0.2, [0.2, 0.4, 0.8, 1, 1]),
+    (0.1, 0.2, [0.1, 0.1, 0.1]),      # never longer than the bound
+    (5, 1, [1, 2, 4, 5]),
+])
+def test_delays_double_up_to_the_bound(sleep, first, expected):
+    gen = waiter.delays(sleep, first)
+    assert [round(next(gen), 3) for dummy in expected] == expected
+
+
+def test_wait_until_sleeps_the_growing_delays_but_not_past_the_deadline():
+    slept = []
+    now = [0.0]
+
+    def sleeper(seconds):
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    with pytest.raises(errors.WaitTimeoutError):
+        waiter.wait_until(lambda: (False, "pending"), 2, "something", sleep=1, clock=lambda: now[0],
+                          sleeper=sleeper)
+    assert slept == [0.2, 0.4, 0.8, 0.6]
+
+
 def test_outcome_counts():
     from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 

@@ -149,6 +149,30 @@ def test_a_namespace_batch_policy_is_written_while_the_next_namespace_is():
     assert sorted(s["name"] for s in selected) == ["bad", "one", "two"]
 
 
+@pytest.mark.parametrize("checked_first, by_check, by_promote", [(True, ["a", "b"], []), (False, [], ["a", "b"])])
+def test_batch_policies_are_validated_once(monkeypatch, checked_first, by_check, by_promote):
+    """check_batch_policies validates before any write; the policies promote() writes then select a
+    subset of those objects and are not validated again. Without the check, promote() validates."""
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import promote as promote_mod
+
+    seen = []
+    real = promote_mod.schema.validate
+    monkeypatch.setattr(promote_mod.schema, "validate", lambda obj, what=None: seen.append(
+        obj["metadata"]["namespace"]) or real(obj, what))
+    karmada = Server(namespaces_present())
+    promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=4, mode="policy",
+                        policy_name="migration-pp")
+    objects = [copy.deepcopy(o) for o in two_namespaces().values()]
+    if checked_first:
+        promoter.check_batch_policies(objects)
+        assert karmada.calls == []                 # before the first request
+    assert sorted(seen) == by_check
+    del seen[:]
+    promoter.promote(objects, {}, batch=True)
+    assert sorted(seen) == by_promote
+    assert sorted(w["metadata"]["namespace"] for w, dummy in promoter.batch_answers) == ["a", "b"]
+
+
 def test_a_namespace_with_a_failed_object_gets_no_batch_policy():
     karmada = GatedServer(namespaces_present(), fail={"/api/v1/namespaces/b/configmaps/bad"})
     promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=1, mode="policy",
