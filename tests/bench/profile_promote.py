@@ -5,6 +5,9 @@ runs the simulated controllers in one event loop).
 
     LAB_WORKLOADS=1000 LAB_LATENCY_MS=20 .venv/bin/python tests/bench/profile_promote.py [concurrency]
 
+With LAB_KUBE=real it also prints the CPU time of each control-plane process over the run (for
+example ``LAB_KUBE=real LAB_WORKLOADS=100 PROFILE_LAB=0``).
+
 Prints the functions with the most own time and the most cumulative time in the module process,
 and writes the raw profile to .build/profile-promote.prof (read it with ``python -m pstats``); the lab
 process runs under cProfile too (LAB_PROFILE; PROFILE_LAB=0 turns that off) and its profile goes to
@@ -41,6 +44,31 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
 
+def group_cpu(pgid):
+    """{label: CPU seconds} of the processes in process group ``pgid`` (the lab and, on the real
+    backend, every control-plane process it started); a kube-apiserver is labelled with its etcd
+    prefix, which names the cluster it serves. Linux /proc; {} elsewhere."""
+    out = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) != pgid:
+            continue
+        label = Path(argv[0]).name if argv and argv[0] else entry.name
+        if "--etcd-prefix" in argv[:-1]:
+            label += " " + argv[argv.index("--etcd-prefix") + 1]
+        elif label.startswith("python") and len(argv) > 1:
+            label += " " + Path(argv[1]).name
+        label = "%s (%s)" % (label, entry.name)
+        out[label] = (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+    return out
+
+
 def main(argv):
     concurrency = int(argv[1]) if len(argv) > 1 else 16
     latency_ms = float(os.environ.get("LAB_LATENCY_MS", "20"))
@@ -62,6 +90,7 @@ def main(argv):
             mark = lab.mark()
             lab_pid = int((Path(tmp) / "lab.pid").read_text())
             lab_cpu = cpu_seconds(lab_pid)
+            procs_before = group_cpu(os.getpgid(lab_pid))
             start = time.monotonic()
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m",
@@ -71,6 +100,7 @@ def main(argv):
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             module_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
             lab_cpu_after = cpu_seconds(lab_pid)
+            procs_after = group_cpu(os.getpgid(lab_pid))
             requests = lab.requests(mark)
     result = json.loads(proc.stdout[proc.stdout.index("{"):])
     if result.get("failed"):
@@ -86,6 +116,13 @@ def main(argv):
         # the lab is one process (one event loop): its CPU time is a floor the module cannot go under
         print("the lab process used %.1f s of CPU meanwhile (%.0f %% of one core over the run)"
               % (lab_cpu_after - lab_cpu, 100.0 * (lab_cpu_after - lab_cpu) / seconds))
+    used = sorted(((procs_after[k] - procs_before.get(k, 0.0), k) for k in procs_after), reverse=True)
+    if len(used) > 1:
+        # the real backend: etcd, the API servers, Karmada's and Kubernetes' controllers, kwok
+        print("CPU of the lab's processes over the run: %.1f s in all (the machine has %d cores)"
+              % (sum(u for u, dummy in used), os.cpu_count() or 0))
+        for u, label in used[:12]:
+            print("  %6.1f s  %s" % (u, label))
     by_kind = {}
     for r in requests:
         # /api/v1/namespaces/shop/configmaps/x -> /api/v1/namespaces/*/configmaps/{name}
