@@ -123,7 +123,8 @@ async def serve(lab_dir):
         await karmadasim.start(lab)
     write_outputs(lab)
     # The seeded objects live as long as the lab: frozen, the cyclic collector no longer walks
-    # them, and a full collection waits for 10,000 younger ones instead of 10. Full collections
+    # them, and a full collection waits for 10,000 collections of the middle generation instead
+    # of 10. Full collections
     # stopped the event loop for up to 0.3 s (0.9 s in all) while a promotion of 3,288 objects
     # grew the heap; the lab's objects are JSON trees that reference counting frees.
     gc.freeze()

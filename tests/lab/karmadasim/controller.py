@@ -701,7 +701,8 @@ class Karmada:
                 "lastTransitionTime": now}
         old = [c for c in (work.get("status") or {}).get("conditions") or [] if c["type"] == "Applied"]
         if not old or old[0]["status"] != cond["status"] or old[0]["message"] != cond["message"]:
-            # only the status changes: the store copies what it keeps (no need to copy the manifests)
+            # only the status changes: a new status dict, the rest shared with the stored Work (no
+            # need to copy the manifests), handed to the store as it is
             self.store.update_status(dict(work, status=dict(work.get("status") or {}, conditions=[cond])),
                                      result=False, given=True)
         self.sync_workstatus(ns, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jsonpatch
 
+from ..kubesim.store import clone
 from .matching import selector_matches
 from .division import cluster_matches
 
@@ -58,6 +59,10 @@ def pod_specs(obj):
 
 
 def apply_overriders(manifest, overriders):
+    """One policy's overriders, in Karmada's order (applyPolicyOverriders,
+    pkg/util/overridemanager/overridemanager.go): image, command, args, labels, annotations,
+    field, and the plaintext JSON patches last. Command, args and field overriders are not
+    simulated. Edits ``manifest`` in place, but for the plaintext patches (a new object)."""
     for rule in overriders.get("imageOverrider") or []:
         pred = rule.get("predicate")
         for pspec in pod_specs(manifest):
@@ -67,14 +72,6 @@ def apply_overriders(manifest, overriders):
                         continue  # predicates on a path are not simulated
                     if c.get("image"):
                         c["image"] = override_image(c["image"], rule)
-    ops = []
-    for rule in overriders.get("plaintext") or []:
-        op = {"op": rule["operator"], "path": rule["path"]}
-        if rule["operator"] != "remove":
-            op["value"] = rule.get("value")
-        ops.append(op)
-    if ops:
-        manifest = jsonpatch.apply_patch(manifest, ops)
     for field, key in (("labelsOverrider", "labels"), ("annotationsOverrider", "annotations")):
         for rule in overriders.get(field) or []:
             meta = manifest.setdefault("metadata", {})
@@ -84,6 +81,17 @@ def apply_overriders(manifest, overriders):
                     current.pop(k, None)
                 else:
                     current[k] = v
+    ops = []
+    for rule in overriders.get("plaintext") or []:
+        op = {"op": rule["operator"], "path": rule["path"]}
+        if rule["operator"] != "remove":
+            # a copy: jsonpatch inserts the value by reference, and the next policies' overriders
+            # (and the controller) edit the manifest in place; the value belongs to the stored
+            # policy, and the manifest goes into a stored Work uncopied
+            op["value"] = clone(rule.get("value"))
+        ops.append(op)
+    if ops:
+        manifest = jsonpatch.apply_patch(manifest, ops)
     return manifest
 
 

@@ -17,7 +17,10 @@ API (used by the HTTP handlers, the controllers and the other simulations; one c
   DELETED); runs synchronously in the event loop, so it must only enqueue work.
 - ``ensure_namespace(name)``.
 
-Objects kept here are never handed out: every read returns a copy.
+Objects kept here are never edited in place: every write stores a new dict (parts may be shared
+with the previous version). Reads return copies, but for ``raw``/``iter_raw`` and a write's
+``result="stored"``, which hand out the stored object itself, read-only; a write with
+``given=True`` keeps the caller's object uncopied, and the caller must not touch it afterwards.
 """
 
 from __future__ import annotations

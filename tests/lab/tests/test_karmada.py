@@ -218,6 +218,42 @@ def test_override_image_reaches_only_named_member(world):
     assert source.spec.template.spec.containers[0].image == "registry.cn-hangzhou.aliyuncs.com/shop/imgs:1.0"
 
 
+def test_override_plaintext_comes_last_and_a_later_policy_applies_after_it(world):
+    # applyPolicyOverriders (pkg/util/overridemanager/overridemanager.go): within one policy the
+    # labels overrider runs before the plaintext patches; policies apply one after the other
+    # (getOverridersFromOverridePolicies sorts them), so a later policy edits what a plaintext
+    # patch of an earlier one put there
+    body = world.member_deploy("ordered", replicas=1)
+    world.template(body)
+
+    def override(name, overriders):
+        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
+            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "ordered"}],
+                     "overrideRules": [{"targetCluster": {"clusterNames": ["target"]}, "overriders": overriders}]}})
+
+    def target_labels():
+        dep = _safe(lambda: world.apps["target"].read_namespaced_deployment("ordered", world.ns))
+        return (dep.metadata.labels or {}) if dep is not None else None
+
+    override("a-first", {"labelsOverrider": [{"operator": "add", "value": {"tier": "gold"}}],
+                         "plaintext": [{"operator": "add", "path": "/metadata/labels",
+                                        "value": {"app": "ordered", "set-by": "plaintext"}}]})
+    world.policy("ordered-pp", "ordered", clusters=("source", "target"))
+    labels = _wait(lambda: (lambda got: got if got and got.get("set-by") == "plaintext" else None)(target_labels()),
+                   what="target copy with the plaintext labels")
+    assert "tier" not in labels                 # the plaintext patch replaced what the labels overrider added
+    override("b-later", {"labelsOverrider": [{"operator": "add", "value": {"tier": "late"}}]})
+    labels = _wait(lambda: (lambda got: got if got and got.get("tier") == "late" else None)(target_labels()),
+                   what="the later policy's label on the target copy")
+    assert labels.get("set-by") == "plaintext"
+    policy = world.custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies",
+                                                       "a-first")
+    # the first policy is as it was written
+    assert policy["spec"]["overrideRules"][0]["overriders"]["plaintext"][0]["value"] == {
+        "app": "ordered", "set-by": "plaintext"}
+
+
 def _safe(func):
     try:
         return func()

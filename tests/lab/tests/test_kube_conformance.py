@@ -149,6 +149,25 @@ def test_stale_update_gets_409_and_dry_run_stores_nothing(lab):
     assert missing.value.status == 404
 
 
+def test_each_version_answers_in_its_own_apiversion(lab):
+    """An object created through one version and read through another, back and forth, is
+    presented in the version asked, alone and in a list (the simulation answers from its stored
+    objects without copying them, so a read must not relabel the stored object)."""
+    kubectl(lab, "--context", "target", "create", "namespace", "versions")
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "h", "namespace": "versions"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                    "minReplicas": 1, "maxReplicas": 3}}
+    kubectl(lab, "--context", "target", "create", "-f", "-", stdin=json.dumps(hpa))
+    path = "/apis/autoscaling/%s/namespaces/versions/horizontalpodautoscalers"
+    for version in ("v1", "v2", "v1", "v2"):
+        got = json.loads(kubectl(lab, "--context", "target", "get", "--raw", path % version + "/h").stdout)
+        assert got["apiVersion"] == "autoscaling/" + version
+        listed = json.loads(kubectl(lab, "--context", "target", "get", "--raw", path % version).stdout)
+        assert listed["apiVersion"] == "autoscaling/" + version
+        assert [i["metadata"]["name"] for i in listed["items"]] == ["h"]
+
+
 def test_dynamic_client_discovery_and_invalid_policy_422(lab):
     dyn = dynamic.DynamicClient(api(lab, "karmada"))
     pp = dyn.resources.get(api_version="policy.karmada.io/v1alpha1", kind="PropagationPolicy")
