@@ -300,9 +300,10 @@ def run(mod):
                         policy_name=p["policy_name"])
     promoter.check_member()
     objects = promoter.resolve(p["resources"], p["namespaces"], p["label_selector"], p["kinds"])
+    existing = promoter.existing_templates(objects)      # reads only; finds the HPAs to promote too
     if p["mode"] == "policy":
-        promoter.check_batch_policies(objects)    # schema check of the batch policies before any write
-    existing = promoter.existing_templates(objects)
+        # schema check of the batch policies before any write, with the HPAs' selectors
+        promoter.check_batch_policies(objects)
     before = promoter.pod_uids(objects) if p["verify_no_restart"] else {}
     # mode=policy: one batch policy per namespace, written once that namespace's templates are
     # (Karmada adopts it while the next namespace is written); conflicts stay out of it (it

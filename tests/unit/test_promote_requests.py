@@ -173,6 +173,34 @@ def test_batch_policies_are_validated_once(monkeypatch, checked_first, by_check,
     assert sorted(w["metadata"]["namespace"] for w, dummy in promoter.batch_answers) == ["a", "b"]
 
 
+def test_the_check_before_the_writes_validates_the_hpa_selectors_too(monkeypatch):
+    """karmada_promote checks the batch policies after existing_templates(), which finds the HPAs
+    promoted with their workloads: the selectors promote() writes unvalidated were all checked."""
+    from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import promote as promote_mod
+
+    checked = []
+    real = promote_mod.schema.validate
+    monkeypatch.setattr(promote_mod.schema, "validate", lambda obj, what=None: checked.extend(
+        (s["kind"], s["name"]) for s in obj["spec"]["resourceSelectors"]) or real(obj, what))
+    objects = member_objects()
+    objects["/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web-hpa"] = {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web-hpa", "namespace": "shop"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                 "minReplicas": 1, "maxReplicas": 4}}
+    karmada = Server({"/api/v1/namespaces/shop": {"metadata": {"name": "shop"}}})
+    promoter = Promoter(karmada, Server(objects), "source", concurrency=4, mode="policy",
+                        policy_name="migration-pp")
+    workloads = [copy.deepcopy(o) for k, o in member_objects().items()]
+    existing = promoter.existing_templates(workloads)
+    promoter.check_batch_policies(workloads)
+    assert not [c for c in karmada.calls if c[0] == "POST"]
+    promoter.promote(workloads, existing, batch=True)
+    written = karmada.objects[PP_PATH % "shop" + "/migration-pp"]["spec"]["resourceSelectors"]
+    assert ("HorizontalPodAutoscaler", "web-hpa") in [(s["kind"], s["name"]) for s in written]
+    assert set((s["kind"], s["name"]) for s in written) <= set(checked)
+
+
 def test_a_namespace_with_a_failed_object_gets_no_batch_policy():
     karmada = GatedServer(namespaces_present(), fail={"/api/v1/namespaces/b/configmaps/bad"})
     promoter = Promoter(karmada, Server(two_namespaces()), "source", concurrency=1, mode="policy",
