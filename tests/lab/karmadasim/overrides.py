@@ -77,8 +77,13 @@ def apply_overriders(manifest, overriders):
             meta = manifest.setdefault("metadata", {})
             current = meta.setdefault(key, {})
             for k, v in (rule.get("value") or {}).items():
+                # buildLabelAnnotationOverriderPatches (labelannotationoverrider.go): remove and
+                # replace skip a key the object does not have; add sets it
                 if rule.get("operator") == "remove":
                     current.pop(k, None)
+                elif rule.get("operator") == "replace":
+                    if k in current:
+                        current[k] = v
                 else:
                     current[k] = v
     ops = []

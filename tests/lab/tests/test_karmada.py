@@ -243,10 +243,13 @@ def test_override_plaintext_comes_last_and_a_later_policy_applies_after_it(world
     labels = _wait(lambda: (lambda got: got if got and got.get("set-by") == "plaintext" else None)(target_labels()),
                    what="target copy with the plaintext labels")
     assert "tier" not in labels                 # the plaintext patch replaced what the labels overrider added
-    override("b-later", {"labelsOverrider": [{"operator": "add", "value": {"tier": "late"}}]})
+    # replace skips a key the object does not have (buildLabelAnnotationOverriderPatches)
+    override("b-later", {"labelsOverrider": [{"operator": "add", "value": {"tier": "late"}},
+                                             {"operator": "replace", "value": {"absent": "x", "set-by": "later"}}]})
     labels = _wait(lambda: (lambda got: got if got and got.get("tier") == "late" else None)(target_labels()),
                    what="the later policy's label on the target copy")
-    assert labels.get("set-by") == "plaintext"
+    assert labels.get("set-by") == "later"
+    assert "absent" not in labels
     policy = world.custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies",
                                                        "a-first")
     # the first policy is as it was written
