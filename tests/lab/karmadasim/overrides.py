@@ -4,6 +4,7 @@ imageOverrider, plaintext, labelsOverrider, annotationsOverrider, per target clu
 from __future__ import annotations
 
 import jsonpatch
+import jsonpointer
 
 from ..kubesim.store import clone
 from .matching import selector_matches
@@ -58,20 +59,39 @@ def pod_specs(obj):
     return [tmpl.get("spec") or {}] if tmpl else []
 
 
+# buildPatchesWithEmptyPredicate / extractPatchesBy (pkg/util/overridemanager/imageoverride.go):
+# an imageOverrider without a predicate rewrites the images of ``containers`` (not init or
+# ephemeral containers) of these kinds only; a predicate's path names one image, in any kind
+IMAGE_OVERRIDE_KINDS = ("Pod", "ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "Job")
+
+
+def apply_image_overrider(manifest, rule):
+    pred = rule.get("predicate") or {}
+    if pred.get("path"):
+        # buildPatchesWithPredicate: the image at the path (Karmada fails the Work when the path
+        # is absent; the simulation leaves the manifest as it is)
+        try:
+            image = jsonpointer.resolve_pointer(manifest, pred["path"])
+        except jsonpointer.JsonPointerException:
+            return
+        if isinstance(image, str) and image:
+            jsonpointer.set_pointer(manifest, pred["path"], override_image(image, rule))
+        return
+    if manifest.get("kind") not in IMAGE_OVERRIDE_KINDS:
+        return
+    for pspec in pod_specs(manifest):
+        for c in pspec.get("containers") or []:
+            if c.get("image"):
+                c["image"] = override_image(c["image"], rule)
+
+
 def apply_overriders(manifest, overriders):
     """One policy's overriders, in Karmada's order (applyPolicyOverriders,
     pkg/util/overridemanager/overridemanager.go): image, command, args, labels, annotations,
     field, and the plaintext JSON patches last. Command, args and field overriders are not
     simulated. Edits ``manifest`` in place, but for the plaintext patches (a new object)."""
     for rule in overriders.get("imageOverrider") or []:
-        pred = rule.get("predicate")
-        for pspec in pod_specs(manifest):
-            for field in ("containers", "initContainers"):
-                for c in pspec.get(field) or []:
-                    if pred and pred.get("path"):
-                        continue  # predicates on a path are not simulated
-                    if c.get("image"):
-                        c["image"] = override_image(c["image"], rule)
+        apply_image_overrider(manifest, rule)
     for field, key in (("labelsOverrider", "labels"), ("annotationsOverrider", "annotations")):
         for rule in overriders.get(field) or []:
             meta = manifest.setdefault("metadata", {})

@@ -257,6 +257,43 @@ def test_override_plaintext_comes_last_and_a_later_policy_applies_after_it(world
         "app": "ordered", "set-by": "plaintext"}
 
 
+def test_image_override_rewrites_containers_and_a_predicate_path_only(world):
+    # buildPatchesWithEmptyPredicate / extractPatchesBy (pkg/util/overridemanager/imageoverride.go):
+    # without a predicate only spec.template.spec.containers are rewritten, not initContainers;
+    # a predicate's path names one image (buildPatchesWithPredicate)
+    old, new = "registry.cn-hangzhou.aliyuncs.com", "registry-huadong1.crs.ctyun.cn"
+    world.apps["karmada"].create_namespaced_deployment(world.ns, {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "inits", "labels": {"app": "inits"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "inits"}},
+                 "template": {"metadata": {"labels": {"app": "inits"}}, "spec": {
+                     "initContainers": [{"name": "prep", "image": old + "/shop/prep:1.0"}],
+                     "containers": [{"name": "c", "image": old + "/shop/inits:1.0"}]}}}})
+
+    def override(name, rule):
+        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
+            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "inits"}],
+                     "overrideRules": [{"targetCluster": {"clusterNames": ["target"]},
+                                        "overriders": {"imageOverrider": [rule]}}]}})
+
+    def images():
+        dep = _safe(lambda: world.apps["target"].read_namespaced_deployment("inits", world.ns))
+        if dep is None:
+            return None
+        pod = dep.spec.template.spec
+        return pod.init_containers[0].image, pod.containers[0].image
+
+    override("registry", {"component": "Registry", "operator": "replace", "value": new})
+    world.policy("inits-pp", "inits", clusters=("target",))
+    got = _wait(lambda: (lambda i: i if i and i[1].startswith(new) else None)(images()), what="target copy")
+    assert got == (old + "/shop/prep:1.0", new + "/shop/inits:1.0")
+    override("registry-init", {"component": "Registry", "operator": "replace", "value": new,
+                               "predicate": {"path": "/spec/template/spec/initContainers/0/image"}})
+    got = _wait(lambda: (lambda i: i if i and i[0].startswith(new) else None)(images()),
+                what="the init container's image rewritten by the predicate")
+    assert got == (new + "/shop/prep:1.0", new + "/shop/inits:1.0")
+
+
 def _safe(func):
     try:
         return func()
