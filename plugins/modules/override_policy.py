@@ -45,9 +45,12 @@ options:
   registry_map:
     description:
       - Image prefixes C({from, to}) as produced by M(ctyun.cce_migration.image_sync).
-      - Becomes one Karmada imageOverrider rule that replaces the registry host of B(every) container image of
+      - Becomes one Karmada imageOverrider rule that replaces the registry host of every container image of
         the selected workloads on the target member, so every entry must keep its repository path and all
         entries must go to one registry host; other maps fail before any call, naming the entry.
+      - Karmada applies the rule to the C(containers) of Pods, ReplicaSets, Deployments, DaemonSets,
+        StatefulSets and Jobs only; the images it leaves (init containers, CronJobs, the digest of an image
+        with a tag and a digest) are returned in RV(images_not_rewritten) and named in a warning.
     type: list
     elements: dict
   storage_class_map:
@@ -103,6 +106,20 @@ action:
   description: C(created), C(updated), C(unchanged) or C(deleted).
   returned: always
   type: str
+images_not_rewritten:
+  description:
+    - Images from a O(registry_map) source registry, in the workloads the policy selects in Karmada, that its
+      registry rule leaves as they are on the target, each with the reason; a warning names them too.
+    - Karmada's imageOverrider without a predicate rewrites the C(containers) of Pods, ReplicaSets,
+      Deployments, DaemonSets, StatefulSets and Jobs only (not init containers, not CronJobs), and keeps only
+      the tag of an image that has a tag and a digest. Rewrite those images with a predicate rule (O(spec))
+      or in the template.
+  returned: when registry_map is given and state is present
+  type: list
+  elements: dict
+  sample: [{"kind": "Deployment", "namespace": "shop", "name": "web", "container": "prep",
+            "image": "registry.cn-hangzhou.aliyuncs.com/shop/prep:1.0",
+            "reason": "Karmada's imageOverrider does not rewrite initContainers"}]
 """
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
@@ -150,6 +167,29 @@ def wanted_policy(p):
     return pol.build(kind, p["name"], p["namespace"], spec)
 
 
+# the kinds whose pod templates can carry images (read to report what the registry rule misses)
+IMAGE_KINDS = ("Pod", "ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob")
+
+
+def run(mod):
+    p = mod.params
+
+    def images(karmada, result):
+        if p["state"] != "present" or not p["registry_map"] or not result.get("policy"):
+            return {}
+        missed = pol.images_not_rewritten(policy_ops.selected_objects(karmada, result["policy"], IMAGE_KINDS),
+                                          p["registry_map"])
+        for item in missed[:10]:
+            mod.warn("%s %s/%s container %s keeps image %s on %s: %s" % (
+                item["kind"], item["namespace"], item["name"], item["container"], item["image"],
+                p["target_cluster"], item["reason"]))
+        if len(missed) > 10:
+            mod.warn("%d more images are not rewritten (images_not_rewritten lists them all)" % (len(missed) - 10))
+        return dict(images_not_rewritten=missed)
+
+    return policy_ops.run_policy_module(mod, wanted_policy, inspect=images)
+
+
 def main():
     argument_spec = merge_specs(k8s_auth_argument_spec(), dict(
         name=dict(type="str", required=True),
@@ -164,8 +204,7 @@ def main():
         remove_annotations=dict(type="list", elements="str", no_log=False),
         add_annotations=dict(type="dict"),
     ))
-    CceMigrationModule(argument_spec).run(
-        lambda mod: policy_ops.run_policy_module(mod, wanted_policy))
+    CceMigrationModule(argument_spec).run(run)
 
 
 if __name__ == "__main__":

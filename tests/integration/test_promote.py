@@ -191,8 +191,26 @@ def test_override_policy_registry_rewrite_target_only(lab):
     params_ = dict(kubeconfig=lab.kubeconfig, context="karmada", name="registry-to-ctyun", namespace="shop",
                    target_cluster="target", registry_map=[{"from": "registry.cn-hangzhou.aliyuncs.com",
                                                            "to": "registry-huadong1.crs.ctyun.cn"}])
+    # a template whose init container comes from the source registry: Karmada's imageOverrider
+    # rewrites containers only (imageoverride.go), so the module names the image it leaves
+    from kubernetes import client as k8s_client
+
+    karmada = lab.api_client("karmada")
+    try:
+        k8s_client.CoreV1Api(karmada).create_namespace({"metadata": {"name": "shop"}})
+    except k8s_client.ApiException as exc:
+        assert exc.status == 409
+    k8s_client.AppsV1Api(karmada).create_namespaced_deployment("shop", {
+        "metadata": {"name": "with-init", "labels": {"app": "with-init"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "with-init"}},
+                 "template": {"metadata": {"labels": {"app": "with-init"}}, "spec": {
+                     "initContainers": [{"name": "prep", "image": "registry.cn-hangzhou.aliyuncs.com/shop/prep:1"}],
+                     "containers": [{"name": "c", "image": "registry.cn-hangzhou.aliyuncs.com/shop/web:1"}]}}}})
     first = run_module("override_policy", params_)
     assert first["changed"] and first.get("action") == "created", (first.get("msg"), first.get("action"))
+    assert [(i["name"], i["container"]) for i in first["images_not_rewritten"]] == [("with-init", "prep")]
+    assert any("with-init" in str(w) and "initContainers" in str(w) for w in first.get("warnings") or []), first.get(
+        "warnings")
     rules = first["policy"]["spec"]["overrideRules"]
     assert rules[0]["targetCluster"]["clusterNames"] == ["target"]
     assert rules[0]["overriders"]["imageOverrider"][0]["value"] == "registry-huadong1.crs.ctyun.cn"

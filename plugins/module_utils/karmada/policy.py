@@ -114,6 +114,58 @@ def registry_overriders(registry_map):
     return [{"component": "Registry", "operator": "replace", "value": hosts[0]}] if hosts else []
 
 
+# buildPatchesWithEmptyPredicate / extractPatchesBy (pkg/util/overridemanager/imageoverride.go):
+# an imageOverrider without a predicate rewrites the images of ``containers`` of these kinds only,
+# not init or ephemeral containers, and no other kind (a CronJob's images stay as they are)
+IMAGE_OVERRIDE_KINDS = ("Pod", "ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "Job")
+
+
+def _pod_spec(obj):
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "Pod":
+        return spec
+    if obj.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return (spec.get("template") or {}).get("spec") or {}
+
+
+def images_not_rewritten(templates, registry_map):
+    """What the registry rule of ``registry_map`` (registry_overriders) leaves to the source
+    registry on the target: ``[{kind, namespace, name, container, image, reason}]``.
+
+    Karmada's imageOverrider without a predicate rewrites only the ``containers`` of the kinds in
+    IMAGE_OVERRIDE_KINDS; and an image with both a tag and a digest comes out with the tag only
+    (Parse, pkg/util/imageparser/parser.go, keeps the tag and drops the digest), so the target
+    pulls by tag what the source pinned by digest."""
+    hosts = set()
+    for entry in registry_map or []:
+        src_host, dst_host = entry["from"].partition("/")[0], entry["to"].partition("/")[0]
+        if src_host != dst_host:
+            hosts.add(src_host)
+    out = []
+    for obj in templates:
+        kind = obj.get("kind")
+        meta = obj.get("metadata") or {}
+        pod = _pod_spec(obj)
+        for field in ("containers", "initContainers", "ephemeralContainers"):
+            for container in pod.get(field) or []:
+                image = container.get("image") or ""
+                if "/" not in image or image.partition("/")[0] not in hosts:
+                    continue
+                if kind not in IMAGE_OVERRIDE_KINDS:
+                    reason = "Karmada's imageOverrider does not rewrite the images of a %s" % kind
+                elif field != "containers":
+                    reason = "Karmada's imageOverrider does not rewrite %s" % field
+                elif "@" in image and ":" in image.split("@", 1)[0].rsplit("/", 1)[-1]:
+                    reason = ("tag and digest: Karmada keeps the tag and drops the digest, so the target pulls "
+                              "by tag")
+                else:
+                    continue
+                out.append(dict(kind=kind, namespace=meta.get("namespace"), name=meta.get("name"),
+                                container=container.get("name"), image=image, reason=reason))
+    return out
+
+
 def override_rules(target_cluster, registry_map=None, storage_class_map=None, annotation_removals=None,
                    annotation_additions=None):
     """overrideRules for the target member only (``targetCluster.clusterNames: [target]``)."""

@@ -12,16 +12,51 @@ from . import policy as pol
 from . import schemas
 
 
-def run_policy_module(mod, wanted_policy):
+def run_policy_module(mod, wanted_policy, inspect=None):
     """A policy module's whole run: build the wanted object from the parameters (``wanted_policy``
     raises ValidationError on bad input), validate it against Karmada's schema, both before any
-    call, then ensure it in the Karmada control plane."""
+    call, then ensure it in the Karmada control plane. ``inspect(karmada, result)``, when given,
+    returns more result fields (it may read, never write)."""
     p = mod.params
     wanted = wanted_policy(p)
     if p["state"] == "present":
         schemas.validate(wanted, what="%s %s" % (wanted["kind"], p["name"]))
     karmada = Rest(auth_params(p), what="the Karmada control plane")
-    return ensure(mod, karmada, wanted, p["state"])
+    result = ensure(mod, karmada, wanted, p["state"])
+    if inspect is not None:
+        result.update(inspect(karmada, result))
+    return result
+
+
+def label_selector_text(selector):
+    """A LabelSelector (matchLabels, matchExpressions) as the ``labelSelector`` query string."""
+    parts = ["%s=%s" % kv for kv in sorted(((selector or {}).get("matchLabels") or {}).items())]
+    for expr in (selector or {}).get("matchExpressions") or []:
+        op, key, values = expr.get("operator"), expr.get("key"), ",".join(expr.get("values") or [])
+        parts.append({"In": "%s in (%s)", "NotIn": "%s notin (%s)"}[op] % (key, values) if op in ("In", "NotIn")
+                     else (key if op == "Exists" else "!" + key))
+    return ",".join(parts) or None
+
+
+def selected_objects(karmada, policy, kinds):
+    """The objects of ``kinds`` in Karmada that the policy's resourceSelectors select (by kind,
+    namespace, name and label selector), each once, with its ``kind`` set."""
+    ns = policy["metadata"].get("namespace")
+    out, seen = [], set()
+    for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
+        kind = sel.get("kind")
+        if kind not in kinds:
+            continue
+        items = karmada.iter_list(path_for(kind, ns or sel.get("namespace") or None),
+                                  label_selector=label_selector_text(sel.get("labelSelector")))
+        for obj in items:
+            key = (kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])
+            if (sel.get("name") and obj["metadata"]["name"] != sel["name"]) or key in seen:
+                continue
+            seen.add(key)
+            obj.setdefault("kind", kind)
+            out.append(obj)
+    return out
 
 
 def ensure(mod, karmada, wanted, state):
