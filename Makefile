@@ -26,6 +26,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # built from the tree (ANSIBLE_COLLECTIONS_PATH above).
 TOOL_HOME := $(BUILD)/home
 export ANSIBLE_HOME := $(TOOL_HOME)/.ansible
+# the playbooks' modules too: remote_tmp defaults to ~/.ansible/tmp, and ansible reads ~ from the
+# user database, not $HOME (a local connection copied every module into the user's ~/.ansible/tmp)
+export ANSIBLE_REMOTE_TMP := $(ANSIBLE_HOME)/tmp
 TOOL_ENV := HOME=$(TOOL_HOME) XDG_CACHE_HOME=$(TOOL_HOME)/.cache
 
 # Run pytest; "no tests collected" (exit 5) is a failure, not a success.

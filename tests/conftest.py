@@ -8,3 +8,6 @@ ensure_dev_path()
 # ansible-playbook runs of the tests keep their temporary files and caches in the project, as
 # `make test` does, also when pytest is started directly (never in the user's ~/.ansible)
 os.environ.setdefault("ANSIBLE_HOME", str(REPO / ".build" / "home" / ".ansible"))
+# the modules a playbook runs through a local connection are copied to remote_tmp, which defaults
+# to ~/.ansible/tmp with ~ read from the user database (not $HOME)
+os.environ.setdefault("ANSIBLE_REMOTE_TMP", os.path.join(os.environ["ANSIBLE_HOME"], "tmp"))
