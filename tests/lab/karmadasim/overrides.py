@@ -7,7 +7,7 @@ import jsonpatch
 import jsonpointer
 
 from ..kubesim.store import clone
-from .matching import selector_matches
+from .matching import PRIORITY_ALL, implicit_priority, selector_matches
 from .division import cluster_matches
 
 
@@ -126,22 +126,33 @@ def applicable(policy, template, cluster):
     selectors = spec.get("resourceSelectors")
     if selectors and not any(selector_matches(s, template, policy) for s in selectors):
         return []
-    out = []
-    for rule in spec.get("overrideRules") or []:
-        if cluster_matches(cluster, rule.get("targetCluster") or {}):
-            out.append(rule.get("overriders") or {})
-    if spec.get("overriders") and cluster_matches(cluster, spec.get("targetCluster") or {}):
-        out.append(spec["overriders"])
-    return out
+    # the deprecated targetCluster/overriders pair only when there are no overrideRules (the
+    # webhook refuses both together); a rule without targetCluster applies to every cluster
+    rules = spec.get("overrideRules") or [{"targetCluster": spec.get("targetCluster"),
+                                           "overriders": spec.get("overriders")}]
+    return [rule.get("overriders") or {} for rule in rules
+            if not rule.get("targetCluster") or cluster_matches(cluster, rule["targetCluster"])]
+
+
+def override_order(policies, template):
+    """``policies`` (one scope: ClusterOverridePolicies, or a namespace's OverridePolicies) in the
+    order Karmada applies them (getOverridersFromOverridePolicies, overridemanager.go): lower
+    implicit priority first (no selectors counts as match-all), then by name; the last applied
+    wins."""
+    def key(policy):
+        selectors = (policy.get("spec") or {}).get("resourceSelectors")
+        return (implicit_priority(policy, template) if selectors else PRIORITY_ALL, policy["metadata"]["name"])
+    return sorted(policies, key=key)
 
 
 def apply_all(store, template, cluster, manifest):
     """(manifest with the overrides for ``cluster`` applied, names of the policies applied).
     ``manifest`` is the caller's own copy (clean_manifest) and is edited in place."""
     ns = template["metadata"].get("namespace")
-    policies = list(store.iter_raw(("policy.karmada.io", "ClusterOverridePolicy")))
+    # ClusterOverridePolicies first, then the namespace's OverridePolicies (ApplyOverridePolicies)
+    policies = override_order(store.iter_raw(("policy.karmada.io", "ClusterOverridePolicy")), template)
     if ns:
-        policies += list(store.iter_raw(("policy.karmada.io", "OverridePolicy"), ns))
+        policies += override_order(store.iter_raw(("policy.karmada.io", "OverridePolicy"), ns), template)
     applied = []
     for policy in policies:
         for overriders in applicable(policy, template, cluster):

@@ -294,6 +294,27 @@ def test_image_override_rewrites_containers_and_a_predicate_path_only(world):
     assert got == (new + "/shop/prep:1.0", new + "/shop/inits:1.0")
 
 
+def test_override_by_name_applies_after_one_by_kind(world):
+    # getOverridersFromOverridePolicies (overridemanager.go): within a scope the policies apply by
+    # implicit priority (kind-only 1, label selector 2, name 3), then by name: the named one wins
+    world.apps["karmada"].create_namespaced_deployment(world.ns, {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ranked", "labels": {"app": "ranked"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "ranked"}},
+                 "template": {"metadata": {"labels": {"app": "ranked"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+    for name, selector in (("a-byname", {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ranked"}),
+                           ("b-bykind", {"apiVersion": "apps/v1", "kind": "Deployment"})):
+        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
+            "spec": {"resourceSelectors": [selector], "overrideRules": [{
+                "targetCluster": {"clusterNames": ["target"]},
+                "overriders": {"labelsOverrider": [{"operator": "add", "value": {"winner": name}}]}}]}})
+    world.policy("ranked-pp", "ranked", clusters=("target",))
+    dep = _wait(lambda: _safe(lambda: world.apps["target"].read_namespaced_deployment("ranked", world.ns)),
+                what="target copy")
+    assert dep.metadata.labels["winner"] == "a-byname"
+
+
 def _safe(func):
     try:
         return func()
