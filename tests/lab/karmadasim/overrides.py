@@ -3,12 +3,21 @@ imageOverrider, plaintext, labelsOverrider, annotationsOverrider, per target clu
 
 from __future__ import annotations
 
+import re
+
 import jsonpatch
 import jsonpointer
 
 from ..kubesim.store import clone
 from .matching import PRIORITY_ALL, implicit_priority, selector_matches
 from .division import cluster_matches
+
+
+# pkg/util/imageparser (parser.go, lifted.go): a reference with a tag and a digest keeps the tag
+# only (Parse), and the Tag component sets or removes "the tag or the digest" (SetTagOrDigest,
+# RemoveTagOrDigest); a value that is neither a valid tag nor a valid digest changes nothing
+TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+DIGEST_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}$")
 
 
 def parse_image(image):
@@ -21,7 +30,7 @@ def parse_image(image):
     last = rest.rsplit("/", 1)[-1]
     if ":" in last:
         rest, tag = rest.rsplit(":", 1)
-    return {"Registry": registry, "Repository": rest, "Tag": tag, "digest": digest}
+    return {"Registry": registry, "Repository": rest, "Tag": tag, "digest": None if tag else digest}
 
 
 def format_image(parts):
@@ -29,10 +38,17 @@ def format_image(parts):
     if parts["Registry"]:
         out = parts["Registry"] + "/" + out
     if parts["Tag"]:
-        out += ":" + parts["Tag"]
+        return out + ":" + parts["Tag"]
     if parts["digest"]:
-        out += "@" + parts["digest"]
+        return out + "@" + parts["digest"]
     return out
+
+
+def _set_tag_or_digest(parts, value):
+    if TAG_RE.match(value):
+        parts["Tag"], parts["digest"] = value, None
+    elif DIGEST_RE.match(value):
+        parts["Tag"], parts["digest"] = None, value
 
 
 def override_image(image, rule):
@@ -40,10 +56,20 @@ def override_image(image, rule):
     comp = rule.get("component")
     op = rule.get("operator")
     value = rule.get("value") or ""
-    if op == "add":
+    if comp == "Tag":
+        if op == "add":
+            _set_tag_or_digest(parts, (parts["Tag"] or parts["digest"] or "") + value)
+        elif op == "replace":
+            _set_tag_or_digest(parts, value)
+        elif op == "remove":
+            if parts["Tag"]:
+                parts["Tag"] = None
+            else:
+                parts["digest"] = None
+    elif op == "add":
         parts[comp] = (parts[comp] or "") + value
     elif op == "remove":
-        parts[comp] = "" if comp != "Tag" else None
+        parts[comp] = ""
     elif op == "replace":
         parts[comp] = value
     return format_image(parts)

@@ -315,6 +315,29 @@ def test_override_by_name_applies_after_one_by_kind(world):
     assert dep.metadata.labels["winner"] == "a-byname"
 
 
+_D = "sha256:" + "a" * 64
+
+
+# Karmada's results for these (overrideImage, imageoverride.go, over pkg/util/imageparser):
+# a tag and a digest keep the tag only; the Tag component sets or removes the tag *or* digest
+@pytest.mark.parametrize("image, rule, expected", [
+    ("registry.cn-hangzhou.aliyuncs.com/shop/web:1.0", ("Registry", "replace", "new.reg"), "new.reg/shop/web:1.0"),
+    ("docker.io/library/nginx:1.25@" + _D, ("Registry", "replace", "new.reg"), "new.reg/library/nginx:1.25"),
+    ("reg.io/nginx@" + _D, ("Registry", "replace", "new.reg"), "new.reg/nginx@" + _D),
+    ("localhost:5000/app:1", ("Registry", "replace", "new.reg"), "new.reg/app:1"),
+    ("reg.io/nginx@" + _D, ("Tag", "replace", "v2"), "reg.io/nginx:v2"),
+    ("reg.io/nginx@" + _D, ("Tag", "remove", ""), "reg.io/nginx"),
+    ("reg.io/nginx:1.25", ("Tag", "replace", _D), "reg.io/nginx@" + _D),
+    ("reg.io/nginx:1.25", ("Tag", "replace", ""), "reg.io/nginx:1.25"),
+    ("reg.io/nginx:1.25", ("Tag", "add", "-ctyun"), "reg.io/nginx:1.25-ctyun"),
+    ("reg.io/shop/nginx:1.25", ("Repository", "replace", "mirror/nginx"), "reg.io/mirror/nginx:1.25"),
+])
+def test_simulated_image_override_follows_karmadas_image_parser(image, rule, expected):
+    from tests.lab.karmadasim.overrides import override_image
+
+    assert override_image(image, dict(zip(("component", "operator", "value"), rule))) == expected
+
+
 def _safe(func):
     try:
         return func()
