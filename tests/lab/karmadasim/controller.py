@@ -300,6 +300,13 @@ class Karmada:
         """Queue only the templates a policy's resourceSelectors can match (kind, and name when
         given), so creating one policy per resource stays linear in the number of resources."""
         ns = policy["metadata"].get("namespace")
+        if bindings and not (policy.get("spec") or {}).get("resourceSelectors"):
+            # an override policy without resourceSelectors applies to every resource in its scope:
+            # every binding there is synced again (newOverridePolicyFunc, binding_controller.go)
+            for bkind in (RB, CRB) if ns is None else (RB,):
+                for b in self.store.iter_raw(bkind, ns):
+                    self.mark("binding", bkind[1], b["metadata"].get("namespace") or "", b["metadata"]["name"])
+            return
         for sel in (policy.get("spec") or {}).get("resourceSelectors") or []:
             av = sel.get("apiVersion", "")
             tgk = (av.rpartition("/")[0] if "/" in av else "", sel.get("kind"))

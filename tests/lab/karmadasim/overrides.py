@@ -121,10 +121,10 @@ def apply_overriders(manifest, overriders):
     for field, key in (("labelsOverrider", "labels"), ("annotationsOverrider", "annotations")):
         for rule in overriders.get(field) or []:
             meta = manifest.setdefault("metadata", {})
-            current = meta.setdefault(key, {})
+            # buildLabelAnnotationOverriderPatches (labelannotationoverrider.go): only add creates
+            # the map; remove and replace skip a key the object does not have; add sets it
+            current = meta.setdefault(key, {}) if rule.get("operator") == "add" else (meta.get(key) or {})
             for k, v in (rule.get("value") or {}).items():
-                # buildLabelAnnotationOverriderPatches (labelannotationoverrider.go): remove and
-                # replace skip a key the object does not have; add sets it
                 if rule.get("operator") == "remove":
                     current.pop(k, None)
                 elif rule.get("operator") == "replace":

@@ -315,6 +315,28 @@ def test_override_by_name_applies_after_one_by_kind(world):
     assert dep.metadata.labels["winner"] == "a-byname"
 
 
+def test_override_without_selectors_reaches_what_is_already_propagated(world):
+    # an OverridePolicy without resourceSelectors applies to every resource of its namespace, and
+    # the bindings already there are synced again (newOverridePolicyFunc, binding_controller.go)
+    world.apps["karmada"].create_namespaced_deployment(world.ns, {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "late", "labels": {"app": "late"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "late"}},
+                 "template": {"metadata": {"labels": {"app": "late"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+    world.policy("late-pp", "late", clusters=("target",))
+    _wait(lambda: (lambda d: d is not None and (d.status.ready_replicas or 0) == 1)(_safe(
+        lambda: world.apps["target"].read_namespaced_deployment("late", world.ns))), what="target copy ready")
+    _wait(lambda: (world.condition("late", "FullyApplied") or {}).get("status") == "True", what="applied")
+    time.sleep(1)                       # settled: nothing else syncs the binding again
+    world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": "everything"},
+        "spec": {"overrideRules": [{"targetCluster": {"clusterNames": ["target"]},
+                                    "overriders": {"labelsOverrider": [{"operator": "add",
+                                                                        "value": {"scope": "namespace"}}]}}]}})
+    _wait(lambda: (world.apps["target"].read_namespaced_deployment("late", world.ns).metadata.labels or {}).get(
+        "scope") == "namespace", what="the label of the policy without selectors")
+
+
 _D = "sha256:" + "a" * 64
 
 
