@@ -74,6 +74,24 @@ class World:
         for c in ("source", "karmada"):
             self.core[c].create_namespace({"metadata": {"name": self.ns}})
 
+    def karmada_deploy(self, name, pod=None):
+        """A Deployment template of one replica in Karmada only (``pod``: its pod spec)."""
+        self.apps["karmada"].create_namespaced_deployment(self.ns, {
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": pod or {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+
+    def override(self, name, overriders, selectors=None, clusters=("target",)):
+        """An OverridePolicy whose one rule applies ``overriders`` on ``clusters``; ``selectors``
+        None: none (every resource of the namespace)."""
+        spec = {"overrideRules": [{"targetCluster": {"clusterNames": list(clusters)}, "overriders": overriders}]}
+        if selectors is not None:
+            spec["resourceSelectors"] = selectors
+        self.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", self.ns, "overridepolicies", {
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
+            "spec": spec})
+
     def member_deploy(self, name, replicas=2, image="nginx:1.25"):
         body = {"metadata": {"name": name, "labels": {"app": name}},
                 "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
@@ -227,10 +245,7 @@ def test_override_plaintext_comes_last_and_a_later_policy_applies_after_it(world
     world.template(body)
 
     def override(name, overriders):
-        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
-            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
-            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "ordered"}],
-                     "overrideRules": [{"targetCluster": {"clusterNames": ["target"]}, "overriders": overriders}]}})
+        world.override(name, overriders, [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "ordered"}])
 
     def target_labels():
         dep = _safe(lambda: world.apps["target"].read_namespaced_deployment("ordered", world.ns))
@@ -262,19 +277,12 @@ def test_image_override_rewrites_containers_and_a_predicate_path_only(world):
     # without a predicate only spec.template.spec.containers are rewritten, not initContainers;
     # a predicate's path names one image (buildPatchesWithPredicate)
     old, new = "registry.cn-hangzhou.aliyuncs.com", "registry-huadong1.crs.ctyun.cn"
-    world.apps["karmada"].create_namespaced_deployment(world.ns, {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "inits", "labels": {"app": "inits"}},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "inits"}},
-                 "template": {"metadata": {"labels": {"app": "inits"}}, "spec": {
-                     "initContainers": [{"name": "prep", "image": old + "/shop/prep:1.0"}],
-                     "containers": [{"name": "c", "image": old + "/shop/inits:1.0"}]}}}})
+    world.karmada_deploy("inits", {"initContainers": [{"name": "prep", "image": old + "/shop/prep:1.0"}],
+                                   "containers": [{"name": "c", "image": old + "/shop/inits:1.0"}]})
 
     def override(name, rule):
-        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
-            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
-            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "inits"}],
-                     "overrideRules": [{"targetCluster": {"clusterNames": ["target"]},
-                                        "overriders": {"imageOverrider": [rule]}}]}})
+        world.override(name, {"imageOverrider": [rule]}, [{"apiVersion": "apps/v1", "kind": "Deployment",
+                                                           "name": "inits"}])
 
     def images():
         dep = _safe(lambda: world.apps["target"].read_namespaced_deployment("inits", world.ns))
@@ -297,18 +305,10 @@ def test_image_override_rewrites_containers_and_a_predicate_path_only(world):
 def test_override_by_name_applies_after_one_by_kind(world):
     # getOverridersFromOverridePolicies (overridemanager.go): within a scope the policies apply by
     # implicit priority (kind-only 1, label selector 2, name 3), then by name: the named one wins
-    world.apps["karmada"].create_namespaced_deployment(world.ns, {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ranked", "labels": {"app": "ranked"}},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "ranked"}},
-                 "template": {"metadata": {"labels": {"app": "ranked"}},
-                              "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+    world.karmada_deploy("ranked")
     for name, selector in (("a-byname", {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ranked"}),
                            ("b-bykind", {"apiVersion": "apps/v1", "kind": "Deployment"})):
-        world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
-            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": name},
-            "spec": {"resourceSelectors": [selector], "overrideRules": [{
-                "targetCluster": {"clusterNames": ["target"]},
-                "overriders": {"labelsOverrider": [{"operator": "add", "value": {"winner": name}}]}}]}})
+        world.override(name, {"labelsOverrider": [{"operator": "add", "value": {"winner": name}}]}, [selector])
     world.policy("ranked-pp", "ranked", clusters=("target",))
     dep = _wait(lambda: _safe(lambda: world.apps["target"].read_namespaced_deployment("ranked", world.ns)),
                 what="target copy")
@@ -318,21 +318,13 @@ def test_override_by_name_applies_after_one_by_kind(world):
 def test_override_without_selectors_reaches_what_is_already_propagated(world):
     # an OverridePolicy without resourceSelectors applies to every resource of its namespace, and
     # the bindings already there are synced again (newOverridePolicyFunc, binding_controller.go)
-    world.apps["karmada"].create_namespaced_deployment(world.ns, {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "late", "labels": {"app": "late"}},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "late"}},
-                 "template": {"metadata": {"labels": {"app": "late"}},
-                              "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}}})
+    world.karmada_deploy("late")
     world.policy("late-pp", "late", clusters=("target",))
     _wait(lambda: (lambda d: d is not None and (d.status.ready_replicas or 0) == 1)(_safe(
         lambda: world.apps["target"].read_namespaced_deployment("late", world.ns))), what="target copy ready")
     _wait(lambda: (world.condition("late", "FullyApplied") or {}).get("status") == "True", what="applied")
     time.sleep(1)                       # settled: nothing else syncs the binding again
-    world.custom.create_namespaced_custom_object("policy.karmada.io", "v1alpha1", world.ns, "overridepolicies", {
-        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy", "metadata": {"name": "everything"},
-        "spec": {"overrideRules": [{"targetCluster": {"clusterNames": ["target"]},
-                                    "overriders": {"labelsOverrider": [{"operator": "add",
-                                                                        "value": {"scope": "namespace"}}]}}]}})
+    world.override("everything", {"labelsOverrider": [{"operator": "add", "value": {"scope": "namespace"}}]})
     _wait(lambda: (world.apps["target"].read_namespaced_deployment("late", world.ns).metadata.labels or {}).get(
         "scope") == "namespace", what="the label of the policy without selectors")
 
