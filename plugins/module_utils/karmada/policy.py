@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 from ..common.errors import ValidationError
+from .dependencies import pod_spec
 
 API_VERSION = "policy.karmada.io/v1alpha1"
 PROPAGATION_KINDS = ("PropagationPolicy", "ClusterPropagationPolicy")
@@ -120,15 +121,6 @@ def registry_overriders(registry_map):
 IMAGE_OVERRIDE_KINDS = ("Pod", "ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "Job")
 
 
-def _pod_spec(obj):
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == "Pod":
-        return spec
-    if obj.get("kind") == "CronJob":
-        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
-    return (spec.get("template") or {}).get("spec") or {}
-
-
 def images_not_rewritten(templates, registry_map):
     """What the registry rule of ``registry_map`` (registry_overriders) leaves to the source
     registry on the target: ``[{kind, namespace, name, container, image, reason}]``.
@@ -146,7 +138,7 @@ def images_not_rewritten(templates, registry_map):
     for obj in templates:
         kind = obj.get("kind")
         meta = obj.get("metadata") or {}
-        pod = _pod_spec(obj)
+        pod = pod_spec(obj)
         for field in ("containers", "initContainers", "ephemeralContainers"):
             for container in pod.get(field) or []:
                 image = container.get("image") or ""
