@@ -62,6 +62,7 @@ KINDS = {
     "Job": ("apis/batch/v1", "jobs", True),
     "CronJob": ("apis/batch/v1", "cronjobs", True),
     "Ingress": ("apis/networking.k8s.io/v1", "ingresses", True),
+    "HTTPRoute": ("apis/gateway.networking.k8s.io/v1", "httproutes", True),
     "HorizontalPodAutoscaler": ("apis/autoscaling/v2", "horizontalpodautoscalers", True),
     "PropagationPolicy": ("apis/policy.karmada.io/v1alpha1", "propagationpolicies", True),
     "ClusterPropagationPolicy": ("apis/policy.karmada.io/v1alpha1", "clusterpropagationpolicies", False),
