@@ -154,6 +154,23 @@ options:
     type: str
     choices: [ordinals, whole]
     default: ordinals
+  phase:
+    description:
+      - Which part of the step this run applies, so that users' traffic can move between the two parts (the cutover
+        role does it with C(cutover_traffic)).
+      - C(all) the whole step.
+      - C(grow) only until the member that grows runs its replicas ready, with no pod removed anywhere - the weights
+        of the far end of the move (100 going up, 0 going back), where the other member leaves the schedule and
+        keeps its pods (C(preserveResourcesOnDeletion)); with O(strategy=duplicated), the step itself. StatefulSets
+        move their ordinals as usual. The gates run; the step is recorded as held (annotation
+        C(cce-migration.ctyun.cn/shift-phase=held:<step>)), not reached.
+      - C(settle) the rest of the step, which only removes pods; a member out of the schedule is scaled to 0 only
+        at 0 % or 100 %, where it receives no traffic.
+      - With C(grow) or C(settle) a run moves one step (O(target_percent), or O(steps) with O(stop_after)).
+      - A rollback (O(target_percent) at the last step reached) undoes a held or interrupted step.
+    type: str
+    choices: [all, grow, settle]
+    default: all
   release_from_karmada:
     description:
       - Only with a final step of 0. After all replicas are back on the source and ready, delete from the
@@ -233,6 +250,11 @@ current_step:
   returned: always
   type: dict
   sample: {"shop/web-deployment-5c8f7d": 100}
+held:
+  description: With O(phase=grow), the step each policy holds (grown, not yet settled); empty otherwise.
+  returned: always
+  type: dict
+  sample: {"shop/web-deployment-5c8f7d": 50}
 steps:
   description:
     - One record per step applied (and one for a rollback), with the seconds it took, the gate results and per
@@ -329,6 +351,8 @@ def _validate(params):
                               "what keeps capacity; keep wait=true and tune wait_timeout")
     if params["concurrency"] < 1:
         raise ValidationError("concurrency: must be at least 1")
+    if params["phase"] != "all" and params["release_from_karmada"]:
+        raise ValidationError("phase: release_from_karmada runs after a whole step; use phase=all (or settle first)")
     if params["release_from_karmada"] and steps[-1] != 0:
         raise ValidationError("release_from_karmada: only with a final step of 0 (all replicas on the source)")
     gates = gates_mod.normalise(params["gates"])
@@ -449,6 +473,11 @@ def run(mod):
         mod.warn(warning)
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
+        g["current"] = runner.resume_point(g, steps, params["stop_after"])
+        if params["phase"] != "all" and len(planner.remaining_steps(steps, g["current"], params["stop_after"])) > 1:
+            raise ValidationError("phase: %s moves one step, and policy %s has the steps %s ahead; give stop_after "
+                                  "(or target_percent) for the next one" % (params["phase"], g["key"],
+                                  planner.remaining_steps(steps, g["current"], params["stop_after"])))
         if not g["workloads"]:
             mod.warn("policy %s selects no Deployment or StatefulSet; nothing to shift" % g["key"])
 
@@ -504,7 +533,7 @@ def run(mod):
         if preserved:
             shifter.changed = True
         outcome = runner.run_shift(shifter, groups, steps, on_failure=params["on_failure"], pause=params["pause"],
-                                   stop_after=params["stop_after"])
+                                   stop_after=params["stop_after"], phase=params["phase"])
     except CceMigrationError as exc:
         exc.partial_result = dict(changed=shifter.changed, plan=plan, preserved=preserved,
                                   current_step=dict((g["key"], g["current"]) for g in groups))
@@ -543,7 +572,8 @@ def run(mod):
         if released:
             mod.changed()
 
-    result = dict(current_step=dict((g["key"], g["current"]) for g in groups), steps=outcome["steps"], plan=plan,
+    result = dict(current_step=dict((g["key"], g["current"]) for g in groups), held=outcome["held"],
+                  steps=outcome["steps"], plan=plan,
                   results=results, released=released, preserved=preserved, seconds=round(time.time() - started, 3))
     if outcome["failure"]:
         f = outcome["failure"]
@@ -582,6 +612,7 @@ def main():
             release_from_karmada=dict(type="bool", default=False),
             strategy=dict(type="str", choices=["weighted", "duplicated"], default="weighted"),
             statefulset_move=dict(type="str", choices=["ordinals", "whole"], default="ordinals"),
+            phase=dict(type="str", choices=["all", "grow", "settle"], default="all"),
         ),
     )
     CceMigrationModule(argument_spec, mutually_exclusive=[("target_percent", "steps")]).run(run)

@@ -121,3 +121,88 @@ def test_resume_after_crash_converges(crash_after):
     for name, replicas, _, _ in WORKLOADS:
         assert world.members[SRC]["app/" + name]["spec"]["replicas"] == 0
         assert world.members[TGT]["app/" + name]["status"]["readyReplicas"] == replicas
+
+
+class _SideWorld(World):
+    """The model, also keeping the lowest ready count of each member object since ``reset``."""
+
+    def reset(self):
+        self.side_low = {}
+        self.sample()
+
+    def sample(self):
+        super().sample()
+        if hasattr(self, "side_low"):
+            for cluster in (SRC, TGT):
+                for key, obj in self.members[cluster].items():
+                    ready = obj["status"]["readyReplicas"]
+                    self.side_low[(cluster, key)] = min(self.side_low.get((cluster, key), ready), ready)
+
+
+def _ready(world):
+    return dict(((c, k), o["status"]["readyReplicas"]) for c in (SRC, TGT) for k, o in world.members[c].items())
+
+
+def _side_setup():
+    world = _SideWorld()
+    for w in WORKLOADS:
+        world.add(*w)
+    shifter = runner.Shifter(FakeRest(world), {"source": FakeRest(world, SRC), "target": FakeRest(world, TGT)},
+                             {"source": SRC, "target": TGT}, concurrency=3, wait_timeout=30, wait_sleep=0.001,
+                             gates=gates_mod.normalise(None))
+    return world, shifter
+
+
+def _groups_resumed(world, shifter, steps, stop_after):
+    groups = _groups(world, shifter)
+    for g in groups:
+        g["current"] = runner.resume_point(g, steps, stop_after)
+    return groups
+
+
+def test_grow_removes_no_pod_and_settle_keeps_serving_members():
+    """phase=grow then settle at each step (the cutover with traffic): during grow no member loses a
+    ready pod and the growing member runs every replica; settle ends on Karmada's division, except
+    that a member out of the schedule keeps its pods while it still gets traffic (0 < step < 100)."""
+    world, shifter = _side_setup()
+    steps = [0, 25, 50, 100]
+    for step in steps:
+        before = _ready(world)
+        world.reset()
+        out = runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=step, phase=runner.GROW)
+        assert out["failure"] is None and set(out["held"].values()) == {step}
+        for key, lowest in world.side_low.items():
+            assert lowest >= before.get(key, 0), (step, key, lowest, before.get(key))
+        for name, replicas, _, _ in WORKLOADS:
+            policy = world.policies["app/" + name]["metadata"]["annotations"]
+            assert policy[state.PHASE] == "held:%d" % step and policy.get(state.STEP) != str(step)
+            if step > 0:
+                assert world.members[TGT]["app/" + name]["status"]["readyReplicas"] == replicas
+        out = runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=step, phase=runner.SETTLE)
+        assert out["failure"] is None and out["held"] == {}
+        for name, replicas, _, uid in WORKLOADS:
+            key = "app/" + name
+            assert world.policies[key]["metadata"]["annotations"][state.STEP] == str(step)
+            div = divide_static(replicas, [SRC, TGT], [r for r in (
+                {"targetCluster": {"clusterNames": [SRC]}, "weight": 100 - step} if step < 100 else None,
+                {"targetCluster": {"clusterNames": [TGT]}, "weight": step} if step > 0 else None) if r], uid)
+            src_ready = world.members[SRC][key]["status"]["readyReplicas"]
+            if div.get(SRC, 0) == 0 and 0 < step < 100:
+                assert src_ready > 0, (step, key)      # out of the schedule, still serving traffic
+            else:
+                assert src_ready == div.get(SRC, 0), (step, key)
+    assert all(world.members[SRC]["app/" + w[0]]["spec"]["replicas"] == 0 for w in WORKLOADS)
+
+
+def test_rollback_from_a_held_step_returns_to_the_last_step_reached():
+    world, shifter = _side_setup()
+    steps = [0, 50, 100]
+    runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=0)
+    runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=50, phase=runner.GROW)
+    # the traffic gate failed: back to 0 with target_percent (steps [0]); the held step is undone
+    out = runner.run_shift(shifter, _groups_resumed(world, shifter, [0], None), [0])
+    assert out["failure"] is None
+    for name, replicas, _, _ in WORKLOADS:
+        assert world.members[SRC]["app/" + name]["status"]["readyReplicas"] == replicas
+        assert world.members[TGT]["app/" + name]["spec"]["replicas"] == 0
+        assert state.in_progress(world.policies["app/" + name]) is None

@@ -173,7 +173,7 @@ def _phase(kind, percent, workloads, before, after_sched, source, target):
     return dict(kind=kind, percent=percent, expect=expect)
 
 
-def plan_transition(workloads, from_percent, to_percent, source, target, before=None):
+def plan_transition(workloads, from_percent, to_percent, source, target, before=None, hold=False):
     """Phases that move the workloads of ONE policy from ``from_percent`` to ``to_percent``.
 
     ``workloads``: list of dicts with ``key``, ``replicas``, ``uid``, ``max_unavailable``.
@@ -181,6 +181,12 @@ def plan_transition(workloads, from_percent, to_percent, source, target, before=
     (defaults to the settled state of ``from_percent``).
     Returns a list of phases; each phase is ``{"kind": "weights", "percent": q,
     "expect": {...}}`` or ``{"kind": "scale_detached", "member": side, ...}``.
+
+    ``hold``: only the phase that grows, for a step whose traffic moves before any pod goes
+    away (``replica_shift`` ``phase=grow``): the weights of the far end towards which the step
+    moves (100 going up, 0 going back), where the growing member runs every replica and the
+    shrinking member, out of the schedule, keeps its pods (``preserveResourcesOnDeletion``).
+    With the copy strategy the step itself only grows (both members run the workload in full).
     """
     if before is None:
         before = dict((w["key"], state_at(w, from_percent, source, target)) for w in workloads)
@@ -195,6 +201,12 @@ def plan_transition(workloads, from_percent, to_percent, source, target, before=
         forward = any(final[k][TARGET] > before[k][TARGET] for k in final) or \
             not any(final[k][SOURCE] > before[k][SOURCE] for k in final) and to_percent > 0
     grow, shrink = (TARGET, SOURCE) if forward else (SOURCE, TARGET)
+    if hold:
+        far = to_percent if any(w.get("strategy") == DUPLICATED for w in workloads) else (100 if forward else 0)
+        phase = _phase("weights", far, workloads, before,
+                       dict((w["key"], state_at(w, far, source, target)) for w in workloads), source, target)
+        phase["purpose"] = "step" if far == to_percent else "surge"
+        return [phase]
     direct_ok = True
     for w in workloads:
         if w.get("kind") == "StatefulSet":

@@ -26,6 +26,26 @@ from . import state
 from ..k8s.rest import path_for as object_path
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+# replica_shift's phase option: the whole step, or the part before and the part after the traffic moves
+ALL, GROW, SETTLE = "all", "grow", "settle"
+HELD = "held"
+
+
+def serves(side, percent):
+    """Whether ``side`` still receives traffic when ``percent`` of it is on the target."""
+    return percent < 100 if side == "source" else percent > 0
+
+
+def resume_point(group, steps, stop_after):
+    """The step a group counts as coming from. A step interrupted (a crash) or held (``phase=grow``)
+    leaves its ``shift-to`` annotation; when no step of this run is left after the last one
+    reached (a rollback to it), the members are still at that interrupted step, which must be
+    undone: the group counts as coming from there."""
+    pending = state.in_progress(group["policy"])
+    if pending is not None and pending != group["current"] and \
+            not planner.remaining_steps(steps, group["current"], stop_after):
+        return pending
+    return group["current"]
 MANAGED_LABEL = "karmada.io/managed"
 WORK_NAME_ANNOTATION = "work.karmada.io/name"
 
@@ -285,6 +305,11 @@ class Shifter(object):
         ann = state.annotation_patch(step=percent, clear_progress=True)
         self._map(lambda g: self.set_progress(g, ann), groups)
 
+    def record_held(self, groups, percent):
+        """Record ``percent`` as grown and held (``phase=grow``), not reached."""
+        ann = state.annotation_patch(to=percent, phase="%s:%s" % (HELD, percent))
+        self._map(lambda g: self.set_progress(g, ann), groups)
+
     # -- one stage -------------------------------------------------------
     def run_stage(self, entries, stage):
         """``entries``: list of (group, phase). Patch all, then wait for all."""
@@ -434,8 +459,13 @@ class Shifter(object):
                    "StatefulSet identity %s stage" % stage)
 
     # -- one step for many policies --------------------------------------
-    def apply_step(self, groups, percent):
-        """Move every group to ``percent``; returns per-group phase lists (the plan)."""
+    def apply_step(self, groups, percent, part=ALL):
+        """Move every group to ``percent``; returns per-group phase lists (the plan).
+
+        ``part``: ``all`` the whole step; ``grow`` only until the growing member runs its replicas
+        ready, no pod removed (see ``planner.plan_transition``'s ``hold``); ``settle`` the whole step
+        from where ``grow`` left it, except that a member out of Karmada's schedule keeps its pods
+        while it still receives traffic (its weight at ``percent`` is not 0)."""
         src, tgt = self.names["source"], self.names["target"]
         stages = {"surge": [], "step": [], "scale_detached": []}
         observed = None
@@ -452,7 +482,10 @@ class Shifter(object):
             before = None
             if observed is not None:
                 before = dict((w["key"], observed[w["key"]]) for w in group["workloads"])
-            phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt, before=before)
+            phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt, before=before,
+                                             hold=part == GROW)
+            if part == SETTLE:
+                phases = [p for p in phases if p["kind"] != "scale_detached" or not serves(p["member"], percent)]
             group["phases"] = phases
             group["identity"] = {}
             for w in group["workloads"]:
@@ -497,16 +530,19 @@ class Shifter(object):
 
 
 def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, sleeper=time.sleep,
-              stop_after=None):
+              stop_after=None, phase=ALL):
     """Run ``steps`` over ``groups``; returns the result dict of the module.
 
     ``stop_after``: stop once the steps up to this percentage (its first occurrence in ``steps``)
     have been handled; policies already past it do not move.
+    ``phase``: applies to the last step of the run (see ``Shifter.apply_step``). After ``grow`` the
+    step is recorded as held (``shift-to`` and ``shift-phase: held:<step>``), not reached.
     """
     log = log or (lambda msg: None)
     records = []
     failure = None
     rolled_back_to = None
+    held = {}
     todo = {}
     for g in groups:
         todo[g["key"]] = planner.remaining_steps(steps, g["current"], stop_after)
@@ -531,8 +567,9 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
         started = time.time()
         for g in active:
             g["last_good"] = g["current"]
+        step_phase = phase if step == ordered[-1] else ALL
         try:
-            shifter.apply_step(active, step)
+            shifter.apply_step(active, step, step_phase)
             waited_ok = True
             wait_error = None
         except WaitTimeoutError as exc:
@@ -582,12 +619,16 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
                                     workloads=[r for p, gs in sorted(back.items()) for r in shifter.observe(gs, p)],
                                     gates=[], passed=True))
             break
+        if step_phase == GROW:
+            shifter.record_held(active, step)
+            held = dict((g["key"], step) for g in active)
+            break
         for g in active:
             g["current"] = step
         shifter.record_step(active, step)
         if pause and step != ordered[-1]:
             sleeper(pause)
-    return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to)
+    return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to, held=held)
 
 
 def _plan_summary(group):

@@ -34,7 +34,7 @@ def _int(value):
 def current_step(policy, source, target):
     """Last completed step of ``policy`` (percent on the target) or ``None`` if never shifted.
 
-    Without our annotation, the policy's own placement tells: a promoted policy
+    Without our step annotation (and without a step in progress), the policy's own placement tells: a promoted policy
     (only the source, no Divided scheduling) is ``None``; Divided static weights
     between the two members give the percentage they encode.
     """
@@ -42,6 +42,8 @@ def current_step(policy, source, target):
     step = _int(ann.get(STEP))
     if step is not None:
         return step
+    if _int(ann.get(TO)) is not None:
+        return None     # the first step was started (or held) by the module and not reached yet
     placement = ((policy or {}).get("spec") or {}).get("placement") or {}
     rs = placement.get("replicaScheduling") or {}
     rules = ((rs.get("weightPreference") or {}).get("staticWeightList")) or []
