@@ -351,8 +351,8 @@ def _validate(params):
                               "what keeps capacity; keep wait=true and tune wait_timeout")
     if params["concurrency"] < 1:
         raise ValidationError("concurrency: must be at least 1")
-    if params["phase"] != "all" and params["release_from_karmada"]:
-        raise ValidationError("phase: release_from_karmada runs after a whole step; use phase=all (or settle first)")
+    if params["phase"] == "grow" and params["release_from_karmada"]:
+        raise ValidationError("release_from_karmada: runs once the step is whole; use it with phase=settle or all")
     if params["release_from_karmada"] and steps[-1] != 0:
         raise ValidationError("release_from_karmada: only with a final step of 0 (all replicas on the source)")
     gates = gates_mod.normalise(params["gates"])

@@ -67,7 +67,7 @@ def test_cutover_then_rollback(setup):
     proc = _play(inv, "cutover.yml")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    assert "50 % on CTyun" in out and "WORKLOAD" in out
+    assert "50 % on CTyun" in out and "WORKLOAD" in out, out[-6000:]
     record = json.loads((workdir / "cutover.json").read_text())
     assert record["stage"] == "cutover" and record["status"] == "done"
     assert [s["percent"] for s in record["steps"]] == [0, 50, 100]
@@ -108,3 +108,21 @@ def test_check_mode_does_not_predict_success(setup):
     assert world.writes == 0
     for name, replicas, _mu, _uid in WORKLOADS:
         assert world.members[SRC]["app/" + name]["spec"]["replicas"] == replicas
+
+
+def test_a_failing_gate_fails_the_play_and_the_record_says_rolled_back(setup):
+    """A gate failing at 50 % rolls the replicas back to 0 % and the play FAILS, naming the step and
+    the gate; the record says failed, not done (before, the role kept the module's result with
+    failed_when: false, which turned the failure into ok: the play ended with failed=0 and
+    "Cutover done")."""
+    world, inv, workdir, traffic_log = setup
+    proc = _play(inv, "cutover.yml", "-e", json.dumps(
+        {"cutover_gates": {"command": ["sh", "-c", 'test "$SHIFT_PERCENT" -lt 50']}}))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-4000:]
+    assert "Cutover done" not in out
+    assert "Gate command failed at step 50%" in out and "rolled back to the last good step" in out
+    record = json.loads((workdir / "cutover.json").read_text())
+    assert record["status"] == "failed" and record["failure"]["step"] == 50
+    for name, replicas, _mu, _uid in WORKLOADS:
+        assert world.members[SRC]["app/" + name]["status"]["readyReplicas"] == replicas
