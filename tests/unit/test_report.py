@@ -116,3 +116,18 @@ def test_chart_uses_its_width():
     right_edge = xs[-1] + widths[-1]
     assert right_edge > 640 * 0.8, "the bars leave the right part of the chart empty"
     assert xs[0] < 640 * 0.3
+
+
+def test_traffic_share_beside_the_replica_split():
+    records = json.loads(json.dumps(RECORDS))
+    for step, share in zip(records["cutover"]["steps"], (0.0, 50.0)):
+        step["traffic"] = {"percent": share, "after": {"source": 50, "target": 50}}
+    report = render.build_report(records)
+    text = render.render_markdown(report)
+    assert "| Step | Replicas on the source | Replicas on CTyun | Traffic on CTyun |" in text
+    assert "| 50 % | 2 | 2 | 50 % |" in text
+    page = render.render_html(report)
+    assert page.count('<circle class="traffic"') == 2 and "traffic on CTyun" in page
+    # without traffic moved by the collection: no column, no line
+    plain = render.render_markdown(render.build_report(RECORDS))
+    assert "Traffic on CTyun" not in plain and 'class="traffic"' not in render.render_html(render.build_report(RECORDS))

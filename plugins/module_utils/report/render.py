@@ -150,10 +150,11 @@ def _steps(records):
                 target_ready=w.get("target_ready"),
                 gate=w.get("gate", w.get("gate_result", "")),
             ))
+        traffic = step.get("traffic") if isinstance(step.get("traffic"), dict) else {}
         out.append(dict(percent=_first(step, "percent", "target_percent", "step", default="?"),
                         seconds=_first(step, "seconds", "duration", default=""),
                         finished=_first(step, "finished", "finished_at", default=""),
-                        workloads=rows))
+                        workloads=rows, traffic=traffic.get("percent")))
     return out
 
 
@@ -223,9 +224,12 @@ def sections(report):
               ("table", ["Kind", "Before", "After"],
                [(c["kind"], c["before"], c["after"]) for c in report["counts"]])] \
         if report["counts"] else [("text", "No counts recorded.")]
+    traffic = any(st.get("traffic") is not None for st in report["steps"])
+    headers = ["Step", "Replicas on the source", "Replicas on CTyun"] + (["Traffic on CTyun"] if traffic else [])
     split = [("chart", report["steps"]),
-             ("table", ["Step", "Replicas on the source", "Replicas on CTyun"],
-              [("%s %%" % st["percent"],) + _totals(st) for st in report["steps"]])] \
+             ("table", headers,
+              [("%s %%" % st["percent"],) + _totals(st) + ((_traffic_cell(st),) if traffic else ())
+               for st in report["steps"]])] \
         if report["steps"] else [("text", "No cutover step recorded.")]
     steps = []
     for step in report["steps"]:
@@ -255,6 +259,11 @@ def render_markdown(report):
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _traffic_cell(step):
+    value = step.get("traffic")
+    return "not moved by the collection" if value is None else "%g %%" % round(float(value), 2)
+
+
 def _totals(step):
     src = sum(int(w["source_replicas"] or 0) for w in step["workloads"])
     tgt = sum(int(w["target_replicas"] or 0) for w in step["workloads"])
@@ -262,7 +271,8 @@ def _totals(step):
 
 
 def render_chart(steps, width=640, height=260):
-    """Stacked bars: replicas on the source and on CTyun after each cutover step.
+    """Stacked bars: replicas on the source and on CTyun after each cutover step, and a line of the
+    share of users' requests on CTyun where the collection moved the traffic.
 
     The bars share the whole plot width (one slot per step, the bar 60 % of its slot) and the SVG
     scales to the page width (``viewBox``)."""
@@ -290,6 +300,15 @@ def render_chart(steps, width=640, height=260):
                      '</title></rect>' % (x, y_src - h_tgt, bar_w, h_tgt, tgt))
         parts.append('<text x="%.1f" y="%d" font-size="12" text-anchor="middle">%s%%</text>'
                      % (x + bar_w / 2, height - bottom + 16, html.escape(str(step["percent"]))))
+    points = [(left + i * slot + slot / 2, height - bottom - plot_h * float(st["traffic"]) / 100.0)
+              for i, st in enumerate(steps) if st.get("traffic") is not None]
+    if points:
+        # the users' traffic on CTyun, on its own scale: the top of the plot is 100 % of the requests
+        parts.append('<polyline class="traffic" fill="none" stroke="#dc2626" stroke-width="2" points="%s"/>'
+                     % " ".join("%.1f,%.1f" % p for p in points))
+        parts += ['<circle class="traffic" cx="%.1f" cy="%.1f" r="3" fill="#dc2626"/>' % p for p in points]
+        parts.append('<text x="%d" y="14" font-size="12" text-anchor="end" fill="#dc2626">traffic on CTyun '
+                     '(top = 100 %%)</text>' % (width - right))
     parts.append('<text x="%d" y="14" font-size="12">replicas (max %d)</text>' % (left, peak))
     parts.append('</svg>')
     return "".join(parts)
