@@ -31,7 +31,7 @@ from aiohttp import web
 
 from . import eop, table
 
-ROUTE_MODULES = ("cce", "cceone", "dts")
+ROUTE_MODULES = ("cce", "cceone", "dts", "elb")
 
 REGION_KEY = web.RequestKey("ctyun_region", str)
 AK_KEY = web.RequestKey("ctyun_ak", str)

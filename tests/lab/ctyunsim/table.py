@@ -162,3 +162,80 @@ KNOB_MAX_SKEW_S = ("LAB_CTYUN_MAX_SKEW_S", MAX_CLOCK_SKEW_S)
 
 # Kubeconfig given for a running cluster: the lab's API server of this name.
 KUBECONFIG_LAB_CLUSTER = "target"
+
+# -- ELB ("ctelb"): CTyun's Terraform provider @ PROVIDER_COMMIT, internal/core/ctelb/ctelb_*_api.go (one file
+#    per call: method, path, request and answer structs). Served on the same port as the other calls; the real
+#    endpoint is ``ctelb-global.<host>`` (apis.go EndpointName, internal/service/ctyun_provider.go).
+ELB_PATHS = {
+    "create_target": ("POST", "/v4/elb/create-target"),               # ctelb_create_target_api.go
+    "update_target": ("POST", "/v4/elb/update-target"),               # ctelb_update_target_api.go
+    "show_target": ("GET", "/v4/elb/show-target"),                    # ctelb_show_target_api.go
+    "list_target": ("GET", "/v4/elb/list-target"),                    # ctelb_list_target_api.go
+    "delete_target": ("POST", "/v4/elb/delete-target"),               # ctelb_delete_target_api.go
+    "show_target_group": ("GET", "/v4/elb/show-target-group"),        # ctelb_show_target_group_api.go
+    "show_health_check": ("GET", "/v4/elb/show-health-check"),        # ctelb_show_health_check_api.go
+    "realtime_monitor": ("POST", "/v4/elb/query-realtime-monitor"),   # ctelb_query_elb_reatime_metric_api.go
+}
+ELB_READ_ROUTES = ("realtime_monitor",)          # a POST that changes nothing
+# Envelope of every ELB answer (the structs' comments): statusCode 800/900, errorCode "SUCCESS" on 800 and
+# product.module.code on 900, message (English; "success"), description (Chinese; "成功"), returnObj.
+# Business failures come on HTTP 200 (the provider's client fails on any other status outside /v2/cce).
+ELB_SUCCESS_CODE = "SUCCESS"
+ELB_SUCCESS_MESSAGE = "success"
+ELB_SUCCESS_DESCRIPTION = "\u6210\u529f"          # 成功
+# Ranges from the request structs' comments and the provider's validators (resource_ctyun_elb_target.go).
+ELB_WEIGHT_RANGE = (1, 256)
+ELB_WEIGHT_DEFAULT = 100                         # "默认为100": also what an update without weight sets
+ELB_PORT_RANGE = (1, 65535)
+ELB_CLIENT_TOKEN_LEN = (1, 64)
+ELB_INSTANCE_TYPES = ("VM", "BM", "ECI", "IP")   # create-target's comment (the provider's validator lacks IP)
+ELB_ALGORITHMS = ("rr", "wrr", "lc", "sh")
+ELB_MONITOR_PAGE_SIZE = (1, 50)
+ELB_MONITOR_PAGE_SIZE_DEFAULT = 10               # assumed
+# Error codes. The provider matches no ELB code; its own list (internal/common/error_code.go) has
+# "Openapi.<Resource>.NotFound" for the VPC family (Openapi.Vpc.NotFound, Openapi.Eip.NotFound, ...), and its ELB
+# resources treat an error whose text holds "not found" or 不存在 as a missing object. The ELB codes below follow
+# that pattern and are ASSUMED; messages carry both words.
+ELB_ERRORS = {
+    "bad_request": "Openapi.Parameter.Error",
+    "load_balancer_not_found": "Openapi.Elb.NotFound",
+    "target_group_not_found": "Openapi.ElbTargetGroup.NotFound",
+    "target_not_found": "Openapi.ElbTarget.NotFound",
+    "health_check_not_found": "Openapi.ElbHealthCheck.NotFound",
+    "target_exists": "Openapi.ElbTarget.AlreadyExists",
+    "quota": "Openapi.ElbTarget.QuotaExceeded",
+}
+ELB_TARGETS_PER_GROUP = 32                       # the lab's limit (HAProxy server slots per backend)
+
+# Seeded at lab start in REGIONS[0] (ids shaped like the provider's examples: lb-/tg-/hc- and ten characters).
+# The listener of the load balancer forwards to ELB_SEED["target_group"]; its one target is the source cluster's
+# entry (127.0.0.1 and the entry's port; weight 100). The rr group and the group without a health check exist
+# for bad-input tests.
+ELB_SEED = {
+    "region": REGIONS[0],
+    "load_balancer": "lb-labentry01",
+    "target_group": "tg-labwrr0001",
+    "rr_target_group": "tg-labrr00001",
+    "unchecked_target_group": "tg-labnohc001",
+    "health_check": "hc-labhttp001",
+    "source_target": "target-labsource1",
+    "vpc": "vpc-lab0000001",
+}
+ELB_HEALTH_CHECKS = {
+    # show-health-check fields. Path and expected codes are the lab's choice; interval 1 s (CTyun's range 1-20 s)
+    # and maxRetry 2 so a new target is online within about two seconds.
+    ELB_SEED["health_check"]: {"name": "lab-http-healthz", "protocol": "HTTP", "protocolPort": 0, "timeout": 2,
+                               "interval": 1, "maxRetry": 2, "httpMethod": "GET", "httpUrlPath": "/healthz",
+                               "httpExpectedCodes": "http_2xx"},
+}
+ELB_TARGET_GROUPS = (
+    {"ID": ELB_SEED["target_group"], "name": "lab-entry-wrr", "algorithm": "wrr",
+     "healthCheckID": ELB_SEED["health_check"]},
+    {"ID": ELB_SEED["rr_target_group"], "name": "lab-entry-rr", "algorithm": "rr",
+     "healthCheckID": ELB_SEED["health_check"]},
+    {"ID": ELB_SEED["unchecked_target_group"], "name": "lab-entry-nohc", "algorithm": "wrr", "healthCheckID": ""},
+)
+# Without the lab's load balancer (the simulation's own tests): the seeded target's port, and the time a new
+# target stays "unknown" before it is "online".
+ELB_UNBOUND_SOURCE_PORT = 80
+KNOB_ELB_ONLINE_S = ("LAB_ELB_ONLINE_S", 0.5)
