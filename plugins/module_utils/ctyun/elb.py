@@ -70,9 +70,11 @@ def list_targets(client, group_id):
 
 
 def show_target_group(client, group_id):
-    answer = _shape(client.call("GET", SHOW_TARGET_GROUP, query=dict(regionID=client.region_id,
-                                                                    targetGroupID=group_id)),
-                    "returnObj", "show-target-group")
+    # the provider's struct: returnObj is a list ([]*CtelbShowTargetGroupReturnObjResponse)
+    items = _shape(client.call("GET", SHOW_TARGET_GROUP, query=dict(regionID=client.region_id,
+                                                                   targetGroupID=group_id)),
+                   "returnObj", "show-target-group", list)
+    answer = _shape(items[0] if items else None, "returnObj[0]", "show-target-group")
     return dict(id=answer.get("ID"), name=answer.get("name"), algorithm=answer.get("algorithm"),
                 health_check_id=answer.get("healthCheckID") or None, status=answer.get("status"),
                 vpc_id=answer.get("vpcID"))
