@@ -34,6 +34,12 @@ BENCHES = [
      [("seconds_c16", "<=", 15), ("speedup_c16", ">=", 10), ("restarted", "==", 0)]),
     ("One shift step over 200 workloads, gates off", ["tests/bench/bench_shift.py"],
      {"LAB_LATENCY_MS": "20"}, [("beyond_ready_s", "<=", 5)]),
+    # The traffic step waits for CCE's new ELB target to pass its health check (interval 1 s, 2 checks in the
+    # lab): most of its time. The cutover is three steps of grow, traffic and settle, each waited for.
+    ("Traffic: one step through the ELB (write, verify, health), and a cutover [0, 50, 100] with traffic over "
+     "200 workloads while a client sends 60 requests/s through the real load balancer",
+     ["tests/bench/bench_traffic.py"], {"LAB_LATENCY_MS": "20"},
+     [("traffic_step_s", "<=", 5), ("cutover_s", "<=", 30), ("failed_requests", "==", 0), ("requests", ">=", 600)]),
     ("Assessment of 5,000 objects (time, peak RSS)", ["tests/bench/bench_assess.py"],
      {"LAB_LATENCY_MS": "20"}, [("objects", ">=", 5000), ("seconds", "<=", 10), ("peak_rss_mb", "<=", 300)]),
     ("Full make demo", ["tests/bench/bench_demo.py"], {}, [("seconds", "<=", 180), ("rc", "==", 0)]),
