@@ -20,7 +20,11 @@ class LabHandle:
         self.dir = Path(directory)
         self.kubeconfig = str(self.dir / "kubeconfig")
         self.ports = json.loads((self.dir / "ports.json").read_text())
-        self.env = json.loads((self.dir / "env.json").read_text())
+        env = json.loads((self.dir / "env.json").read_text())
+        # env.json: the lab's environment (strings, what env.sh exports; tests pass it to processes)
+        # and the traffic section (tests/lab/traffic: the entries, the load balancer's public URL)
+        self.traffic = env.get("traffic") or {}
+        self.env = dict((k, v) for k, v in env.items() if isinstance(v, str))
         self.seed = json.loads((self.dir / "seed.json").read_text())
         self.ca = str(self.dir / "ca.crt")
         self.kube = self.env.get("kube", "sim")  # "real": real Kubernetes and Karmada (LAB_KUBE=real)

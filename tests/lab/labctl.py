@@ -54,7 +54,11 @@ def write_outputs(lab):
     }
     (d / "env.sh").write_text("".join("export %s='%s'\n" % kv for kv in env.items()))
     os.chmod(d / "env.sh", 0o600)
-    (d / "env.json").write_text(json.dumps(dict(env, kube=env["LAB_KUBE"])))
+    # traffic: the entries and the load balancer's public URL (tests/lab/traffic), when the lab runs them
+    from tests.lab import traffic
+    section = traffic.outputs(lab)
+    extra = {"traffic": section} if section is not None else {}
+    (d / "env.json").write_text(json.dumps(dict(env, kube=env["LAB_KUBE"], **extra)))
     os.chmod(d / "env.json", 0o600)
     from tests.lab.ctyunsim import table as ctyun_table
     example = REPO / "inventory" / "example" / "group_vars" / "all.yml"
@@ -121,6 +125,8 @@ async def serve(lab_dir):
         karmadasim = None
     if karmadasim is not None and hasattr(karmadasim, "start"):
         await karmadasim.start(lab)
+    from tests.lab import traffic
+    await traffic.start(lab)
     write_outputs(lab)
     # The seeded objects live as long as the lab: frozen, the cyclic collector no longer walks
     # them, and a full collection waits for 10,000 collections of the middle generation instead
@@ -140,7 +146,8 @@ async def serve(lab_dir):
         await asyncio.sleep(0.2)
     counts = {}
     for gk, items in store.objects.items():
-        if items:
+        # EndpointSlices are the controllers' own, as on the real backend (real/lab.py COUNTED_KINDS)
+        if items and gk != ("discovery.k8s.io", "EndpointSlice"):
             counts[gk[1]] = counts.get(gk[1], 0) + len(items)
     (lab.dir / "seed.json").write_text(json.dumps({"source": {"counts": counts, "secret_values": secrets,
                                                               "workloads": workloads}}, indent=1))
@@ -150,6 +157,7 @@ async def serve(lab_dir):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    await traffic.stop(lab)
     await lab.stop_apps()
 
 

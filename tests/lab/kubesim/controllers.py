@@ -15,6 +15,7 @@ import json
 import math
 import traceback
 
+from .endpointslices import attach_endpointslices
 from .store import StoreError, clone, match_label_selector, now_iso
 
 APPS = "apps/v1"
@@ -65,6 +66,7 @@ class Controllers:
         store.add_listener(self.on_event)
         self.handlers = {DEPLOY: self.sync_deployment, RS: self.sync_replicaset, STS: self.sync_statefulset,
                          DS: self.sync_daemonset, JOB: self.sync_job, PVC: self.sync_claim, HPA: self.sync_hpa}
+        attach_endpointslices(self)   # Services -> EndpointSlices (endpointslices.py)
 
     def mark(self, gk, ns, name):
         self.dirty[(gk, ns, name)] = True

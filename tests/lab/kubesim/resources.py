@@ -61,6 +61,7 @@ BUILTIN = [
     Kind("batch", "v1", "Job", "jobs", True, ("status",)),
     Kind("batch", "v1", "CronJob", "cronjobs", True, ("status",), ("cj",), min_minor=21),
     Kind("batch", "v1beta1", "CronJob", "cronjobs", True, ("status",), ("cj",), max_minor=24),
+    Kind("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True, (), (), min_minor=21),
     Kind("networking.k8s.io", "v1", "Ingress", "ingresses", True, ("status",), ("ing",)),
     Kind("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False, ()),
     Kind("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", True, (), ("netpol",)),

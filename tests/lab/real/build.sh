@@ -7,6 +7,8 @@
 #                              karmada-scheduler karmada-webhook karmadactl
 #   $REAL_CACHE/<key>/karmada  Karmada's CRDs and webhook configuration, from the built module
 #   $REAL_CACHE/go/{cache,mod} GOCACHE and GOMODCACHE, shared between version sets
+#   $REAL_CACHE/gateway-api/<version>/crds  the Gateway API CRDs the real lab applies to its
+#                              source (HTTPRoute, standard channel), keyed by their own version
 # REAL_CACHE defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/ctyun-cce-migration/real.
 # A second run finds <key>/.complete and returns in seconds. Prints the key folder last.
 set -euo pipefail
@@ -31,8 +33,33 @@ if [ "${1:-}" = "--check" ]; then
   [ -f "$OUT/.complete" ] || die "the real control planes are not built: run 'make real-build'"
   echo "$OUT"; exit 0
 fi
+
+# --- Gateway API CRDs: downloaded through the module proxy into a folder of their own, so that the
+# key above does not depend on them (a cached build stays valid; only this step runs).
+gateway_api() {
+  local dest="$REAL_CACHE/gateway-api/$GATEWAY_API_VERSION" tmp dir
+  local crd=config/crd/standard/gateway.networking.k8s.io_httproutes.yaml
+  [ -f "$dest/.complete" ] && return 0
+  say "gateway-api $GATEWAY_API_VERSION: downloading its CRDs"
+  mkdir -p "$REAL_CACHE/go/mod"
+  tmp=$(mktemp -d)
+  dir=$(cd "$tmp" && GOMODCACHE="$REAL_CACHE/go/mod" GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+        GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}" \
+        go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" \
+        | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p') || true
+  rmdir "$tmp"
+  if [ -z "$dir" ] || [ ! -f "$dir/$crd" ]; then
+    die "downloading sigs.k8s.io/gateway-api $GATEWAY_API_VERSION failed: is the Go module proxy reachable?"
+  fi
+  rm -rf "$dest" && mkdir -p "$dest/crds"
+  cp "$dir/$crd" "$dest/crds/"
+  chmod -R u+w "$dest"
+  touch "$dest/.complete"
+}
+
 if [ -f "$OUT/.complete" ]; then
   say "cache hit: $OUT (kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, karmada $KARMADA_VERSION)"
+  gateway_api
   echo "$OUT"; exit 0
 fi
 mkdir -p "$OUT/bin" "$OUT/src" "$REAL_CACHE/go/cache" "$REAL_CACHE/go/mod"
@@ -145,5 +172,6 @@ cat > "$OUT/versions.json" <<JSON
 {"kubernetes": "$KUBE_VERSION", "etcd": "$ETCD_VERSION", "kwok": "$KWOK_VERSION", "karmada": "$KARMADA_VERSION"}
 JSON
 touch "$OUT/.complete"
+gateway_api
 say "all built in $(( $(date +%s) - start )) s into $OUT"
 echo "$OUT"

@@ -259,6 +259,31 @@ async def provisioner(planes, interval=1.0):
         await asyncio.sleep(interval)
 
 
+# -- Gateway API --------------------------------------------------------------------------------
+def gateway_crd_dir():
+    """The Gateway API CRDs ``make real-build`` downloaded (``gateway-api/<version>/crds`` in the
+    cache); the repository's copy of the same release (tools/sync_gateway_crds.sh) when the cache
+    predates them."""
+    version = controlplane.versions().get("GATEWAY_API_VERSION", "")
+    cached = controlplane.cache_root() / "gateway-api" / version
+    if version and (cached / ".complete").exists():
+        return cached / "crds"
+    print("gateway-api %s not in the build cache (make real-build fetches it): applying %s" % (
+        version, simlab.GATEWAY_CRDS), flush=True)
+    return simlab.GATEWAY_CRDS
+
+
+def install_gateway_api(rest, timeout=60):
+    """The HTTPRoute CRD (standard channel) on the source, established before anything uses it."""
+    import yaml
+
+    for path in sorted(gateway_crd_dir().glob("*.yaml")):
+        for crd in yaml.safe_load_all(path.read_text()):
+            if crd and crd.get("kind") == "CustomResourceDefinition":
+                rest.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    rest.wait("/apis/gateway.networking.k8s.io/v1/httproutes?limit=1", timeout=timeout)
+
+
 # -- serve ------------------------------------------------------------------------------------
 def wait_seeded(rest, timeout=240):
     deadline = time.monotonic() + timeout
@@ -325,6 +350,7 @@ async def _serve(lab, planes, t0, write_outputs):
     # and the lab's inventory plans the target at that version (the source runs it too)
     lab.inventory_vars = {"target_cluster_kubernetes_version": real_version}
     await lab.start_app("ctyun", ctyunsim.make_app(lab))
+    await loop.run_in_executor(None, install_gateway_api, planes.rest("source"))
 
     # the seeded estate, through the real API
     workloads = int(lab.knobs["LAB_WORKLOADS"])
@@ -336,6 +362,8 @@ async def _serve(lab, planes, t0, write_outputs):
     for member in members:
         name, _, key = member.partition("=")
         planes.join(name, key or name)
+    from tests.lab import traffic
+    await traffic.start(lab)
     write_outputs(lab)
     await loop.run_in_executor(None, wait_seeded, planes.rest("source"))
     if members:
@@ -356,6 +384,7 @@ async def _serve(lab, planes, t0, write_outputs):
     try:
         await stop.wait()
     finally:
+        await traffic.stop(lab)
         await lab.stop_apps()
         await session.close()
 
