@@ -835,3 +835,120 @@ def test_hpa_moves_to_the_target_with_its_bounds(lab):
     assert (source_hpa["spec"]["minReplicas"], source_hpa["spec"]["maxReplicas"]) == (2, 8)
     assert not managed(apps.read_namespaced_deployment("api", ns).metadata)
     assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
+
+
+# -- issue 25 point 6: the StatefulSet controller's order, on both backends ---------------------------------
+GRACEFUL = "lab.test/graceful"   # the lab keeps such a pod Terminating for its grace period (docs/lab.md)
+
+
+class OrderSampler(object):
+    """The pods of one StatefulSet (name -> "ready", "up" or "terminating", from one LIST, so one
+    consistent view) and then the StatefulSet's ``status.replicas``, sampled in a loop."""
+
+    def __init__(self, lab, ns, name, context):
+        import threading
+        self.core, self.apps = apis(lab, context)[0], apis(lab, context)[1]
+        self.ns, self.name = ns, name
+        self.samples = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def pods(self):
+        out = {}
+        for pod in self.core.list_namespaced_pod(self.ns, label_selector="app=%s" % self.name).items:
+            ready = pod.status.phase == "Running" and any(
+                c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+            out[pod.metadata.name] = "terminating" if pod.metadata.deletion_timestamp else "ready" if ready else "up"
+        return out
+
+    def run(self):
+        while not self.stop.is_set():
+            pods = self.pods()
+            try:
+                status = self.apps.read_namespaced_stateful_set(self.name, self.ns).status.replicas or 0
+            except Exception as exc:   # not created yet
+                if getattr(exc, "status", None) != 404:
+                    raise
+                status = None
+            self.samples.append((pods, status))
+            time.sleep(0.02)
+
+    def take(self):
+        out, self.samples = self.samples, []
+        return out
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def test_statefulset_pods_come_and_go_in_order(lab):
+    """Kubernetes' StatefulSet controller with OrderedReady (stateful_set_control.go): a pod is
+    created only once every lower ordinal is Running and Ready; condemned pods go one at a time,
+    highest ordinal first, each Terminating for its grace period before the next is deleted, and only
+    once every pod in range is available; ``status.replicas`` counts the terminating pods;
+    ``spec.ordinals.start`` moves the range. Pods of the lab annotated lab.test/graceful stay
+    Terminating for terminationGracePeriodSeconds on both backends. Before the simulation followed
+    the controller, it created the three pods at once (a sample had ord-1 and ord-2 not ready), deleted
+    the condemned pods at once and counted only pods in range in status.replicas."""
+    ns, name = "sts-order", "ord"
+    namespace(lab, ns, ("target",))
+    apps = apis(lab, "target")[1]
+    body = statefulset(name, 3)
+    body["spec"]["template"]["metadata"]["annotations"] = {GRACEFUL: "true"}
+    body["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 2
+
+    def ordinal(pod_name):
+        return int(pod_name.rsplit("-", 1)[1])
+
+    def settled(want):
+        def check():
+            obj = apps.read_namespaced_stateful_set(name, ns)
+            now = sampler.pods()
+            ok = now == dict(("%s-%d" % (name, i), "ready") for i in want) and obj.status.replicas == len(want) \
+                and (obj.status.ready_replicas or 0) == len(want)
+            return ok, (now, obj.status.replicas)
+        wait_for("pods %s ready" % list(want), check, timeout=90)
+
+    with OrderSampler(lab, ns, name, "target") as sampler:
+        # scale up from nothing: one pod at a time, each after the lower ones are Running and Ready
+        apps.create_namespaced_stateful_set(ns, body)
+        settled(range(3))
+        up = sampler.take()
+        for pods, _status in up:
+            present = sorted(ordinal(p) for p in pods)
+            assert present == list(range(len(present))), "pods out of order: %s" % pods
+            assert all(pods["%s-%d" % (name, i)] == "ready" for i in present[:-1]), \
+                "a pod was created before the lower ones were ready: %s" % pods
+
+        # scale down 3 -> 1: ord-2 terminates (counted in status.replicas), goes, then ord-1
+        apps.patch_namespaced_stateful_set(name, ns, {"spec": {"replicas": 1}})
+        settled([0])
+        down = sampler.take()
+        for pods, _status in down:
+            terminating = [p for p, state in pods.items() if state == "terminating"]
+            assert len(terminating) <= 1, "more than one pod terminating at once: %s" % pods
+            if pods.get("%s-1" % name) in (None, "terminating"):
+                assert "%s-2" % name not in pods, "ord-1 went before ord-2: %s" % pods
+        seen = [(pods, status) for pods, status in down if pods.get("%s-2" % name) == "terminating"]
+        assert seen, "ord-2 was never seen terminating"
+        assert any(status == 3 for pods, status in seen), \
+            "status.replicas did not count the terminating pod: %s" % seen[:5]
+        assert any(pods.get("%s-1" % name) == "terminating" and "%s-2" % name not in pods for pods, dummy in down)
+
+        # the range moves to 1..2: ord-1 then ord-2 are created, and only then ord-0 (condemned) goes
+        apps.patch_namespaced_stateful_set(name, ns, {"spec": {"replicas": 2, "ordinals": {"start": 1}}})
+        settled([1, 2])
+        moved = sampler.take()
+        for pods, _status in moved:
+            if "%s-2" % name in pods:
+                assert pods.get("%s-1" % name) == "ready", "ord-2 came before ord-1 was ready: %s" % pods
+            if pods.get("%s-0" % name) in (None, "terminating"):
+                assert pods.get("%s-1" % name) == "ready" and pods.get("%s-2" % name) == "ready", \
+                    "ord-0 went before the pods in range were available: %s" % pods
+        assert any(pods.get("%s-0" % name) == "terminating" for pods, dummy in moved)
+    assert apps.read_namespaced_stateful_set(name, ns).spec.ordinals.start == 1

@@ -4,12 +4,14 @@ What matters for "no restart" is kept exact: a Deployment gets a new ReplicaSet 
 pods) only when ``spec.template`` changes (pod-template-hash); scaling changes pod counts
 only; metadata-only changes touch no pod; pods keep their UID and creationTimestamp and
 become Ready after ``LAB_READY_S``; rollouts honour maxSurge/maxUnavailable.
-StatefulSet, DaemonSet, Job and CronJob keep plausible status.
+StatefulSets follow the real controller's order (``sync_statefulset``); DaemonSet, Job and
+CronJob keep plausible status.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import math
@@ -48,6 +50,29 @@ def owner_ref(obj):
             "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
+def pod_ordinal(set_name, pod):
+    """getOrdinal: the number after the set's name and a dash in the pod's name, else None."""
+    prefix, _, number = pod["metadata"]["name"].rpartition("-")
+    if prefix != set_name or not number.isdigit():
+        return None
+    return int(number)
+
+
+def pod_running_and_ready(pod):
+    """isRunningAndReady (stateful_set_utils.go): phase Running and the Ready condition True."""
+    return (pod.get("status") or {}).get("phase") == "Running" and pod_ready(pod)
+
+
+def ready_since(pod):
+    """Seconds since the Ready condition turned True (for minReadySeconds), or None."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready" and cond.get("status") == "True" and cond.get("lastTransitionTime"):
+            stamp = dt.datetime.strptime(cond["lastTransitionTime"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=dt.timezone.utc)
+            return (dt.datetime.now(dt.timezone.utc) - stamp).total_seconds()
+    return None
+
+
 def pod_ready(pod):
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "Ready":
@@ -67,6 +92,8 @@ class Controllers:
         self.handlers = {DEPLOY: self.sync_deployment, RS: self.sync_replicaset, STS: self.sync_statefulset,
                          DS: self.sync_daemonset, JOB: self.sync_job, PVC: self.sync_claim, HPA: self.sync_hpa}
         attach_endpointslices(self)   # Services -> EndpointSlices (endpointslices.py)
+        # graceful pod deletion (store.GRACEFUL): the store removes a terminating pod later
+        store.later = lambda seconds, callback: asyncio.get_event_loop().call_later(seconds, callback)
 
     def mark(self, gk, ns, name):
         self.dirty[(gk, ns, name)] = True
@@ -283,7 +310,8 @@ class Controllers:
                 self.rolling(new_rs, olds, desired, surge, unavail)
         # status
         rss = self.children(RS, dep)
-        pods = [p for r in rss for p in self.children(POD, r)]
+        # status.replicas: the ReplicaSets' active pods (FilterActivePods leaves terminating ones out)
+        pods = [p for r in rss for p in self.children(POD, r) if not p["metadata"].get("deletionTimestamp")]
         new_pods = [p for p in self.children(POD, new_rs)] if new_rs else []
         ready = sum(1 for p in pods if pod_ready(p))
         updated = len(new_pods)
@@ -387,37 +415,125 @@ class Controllers:
             self.store.update_status(dict(hpa, status=status), result=False)
 
     def sync_statefulset(self, sts):
+        """One pass of Kubernetes' StatefulSet controller (``updateStatefulSet``,
+        pkg/controller/statefulset/stateful_set_control.go; helpers in stateful_set_utils.go).
+
+        Pods ``start .. start+replicas-1`` are the replicas (``spec.ordinals.start``:
+        getStartOrdinal/getEndOrdinal, podInOrdinalRange), pods with other ordinals are condemned.
+        With ``podManagementPolicy: OrderedReady`` (``monotonic``), processReplica goes through the
+        replicas in ordinal order and stops at the first it creates, or that is terminating, or
+        not Running and Ready ("StatefulSet is waiting for Pod to be Running and Ready"), or not
+        available for ``minReadySeconds``; only when every replica passed does processCondemned
+        delete condemned pods, highest ordinal first (``sort.Sort(descendingOrdinal(condemned))``),
+        one per pass, waiting while one is terminating ("waiting for Pod to Terminate prior to scale
+        down") or not Running and Ready (unless it is the first unhealthy pod). ``Parallel`` does
+        all of it at once. The status counts every created pod, terminating ones included
+        (computeReplicaStatus: ``isCreated`` -> replicas, ``isRunningAndReady`` -> readyReplicas),
+        and the current/updated replicas among the pods not terminating. Not simulated: rolling
+        updates of the pod template (pods keep the revision they were created with)."""
+        spec = sts["spec"]
         ns = sts["metadata"]["namespace"]
         name = sts["metadata"]["name"]
-        want = int(sts["spec"].get("replicas", 1))
-        # spec.ordinals.start (StatefulSetStartOrdinal): the pods run ordinals start .. start+replicas-1,
-        # pods outside that range are condemned (pkg/controller/statefulset/stateful_set_utils.go
-        # getStartOrdinal/getEndOrdinal, stateful_set_control.go)
-        start = int((sts["spec"].get("ordinals") or {}).get("start") or 0)
-        phash = template_hash(sts["spec"]["template"])
-        pods = dict((p["metadata"]["name"], p) for p in self.children(POD, sts))
-        for i in range(start, start + want):
-            pname = "%s-%d" % (name, i)
-            for claim in sts["spec"].get("volumeClaimTemplates") or []:
-                cname = "%s-%s" % (claim["metadata"]["name"], pname)
-                if self.store.raw(("", "PersistentVolumeClaim"), ns, cname) is None:
-                    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                           "metadata": {"name": cname, "namespace": ns,
-                                        "labels": dict((sts["spec"].get("selector") or {}).get("matchLabels") or {})},
-                           "spec": clone(claim.get("spec") or {}), "status": {"phase": "Bound"}}
-                    self.store.create(pvc)
-            if pname not in pods:
-                pods[pname] = self.create_pod(sts, sts["spec"]["template"], name=pname,
-                                              extra_labels={"controller-revision-hash": "%s-%s" % (name, phash),
-                                                            "statefulset.kubernetes.io/pod-name": pname})
-        extra = [p for n, p in pods.items() if not start <= int(n.rsplit("-", 1)[1]) < start + want]
-        self.delete_pods(extra)
-        live = [p for n, p in pods.items() if start <= int(n.rsplit("-", 1)[1]) < start + want]
-        ready = sum(1 for p in live if pod_ready(p))
-        status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(live),
-                  "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": len(live),
-                  "updatedReplicas": len(live), "currentRevision": "%s-%s" % (name, phash),
-                  "updateRevision": "%s-%s" % (name, phash), "collisionCount": 0}
+        want = int(spec.get("replicas", 1))
+        start = int((spec.get("ordinals") or {}).get("start") or 0)
+        end = start + want - 1
+        monotonic = spec.get("podManagementPolicy") != "Parallel"
+        min_ready = int(spec.get("minReadySeconds") or 0)
+        revision = "%s-%s" % (name, template_hash(spec["template"]))
+        replicas, condemned = {}, []
+        for pod in self.children(POD, sts):
+            ordinal = pod_ordinal(name, pod)
+            if ordinal is None:
+                continue   # ordinal not parsed: ignored, as getOrdinal < 0
+            if start <= ordinal <= end:
+                replicas[ordinal] = pod
+            else:
+                condemned.append(pod)
+        condemned.sort(key=lambda p: pod_ordinal(name, p), reverse=True)
+        first_unhealthy = next((replicas[o] for o in range(start, end + 1)
+                                if o in replicas and self.unavailable(replicas[o], min_ready)), None)
+        if first_unhealthy is None:
+            first_unhealthy = next((p for p in reversed(condemned) if self.unavailable(p, min_ready)), None)
+
+        def finish():
+            self.statefulset_status(sts, list(replicas.values()) + condemned, revision, min_ready)
+
+        for ordinal in range(start, end + 1):
+            pod = replicas.get(ordinal)
+            if pod is not None and (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+                if not pod["metadata"].get("deletionTimestamp"):
+                    self.delete_pods([pod])
+                return finish()   # a new pod comes on the next pass, once this one is gone
+            if pod is None:
+                pod = replicas[ordinal] = self.create_stateful_pod(sts, ordinal, revision)
+                if monotonic:
+                    return finish()
+                continue
+            if monotonic and (pod["metadata"].get("deletionTimestamp") or not pod_running_and_ready(pod)
+                              or self.unavailable(pod, min_ready)):
+                return finish()
+        for pod in condemned:
+            if pod["metadata"].get("deletionTimestamp"):
+                if monotonic:
+                    return finish()
+                continue
+            if monotonic and pod is not first_unhealthy and (not pod_running_and_ready(pod)
+                                                            or self.unavailable(pod, min_ready)):
+                return finish()
+            self.delete_pods([pod])
+            fresh = self.store.raw(POD, ns, pod["metadata"]["name"])
+            if fresh is None:
+                condemned = [p for p in condemned if p is not pod]
+            else:
+                condemned = [fresh if p is pod else p for p in condemned]
+            if monotonic:
+                return finish()
+        return finish()
+
+    def create_stateful_pod(self, sts, ordinal, revision):
+        """A replica with its claims first (createPersistentVolumeClaims, then the pod)."""
+        ns = sts["metadata"]["namespace"]
+        pname = "%s-%d" % (sts["metadata"]["name"], ordinal)
+        for claim in sts["spec"].get("volumeClaimTemplates") or []:
+            cname = "%s-%s" % (claim["metadata"]["name"], pname)
+            if self.store.raw(("", "PersistentVolumeClaim"), ns, cname) is None:
+                self.store.create({
+                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": cname, "namespace": ns,
+                                 "labels": dict((sts["spec"].get("selector") or {}).get("matchLabels") or {})},
+                    "spec": clone(claim.get("spec") or {}), "status": {"phase": "Bound"}})
+        return self.create_pod(sts, sts["spec"]["template"], name=pname,
+                               extra_labels={"controller-revision-hash": revision,
+                                             "statefulset.kubernetes.io/pod-name": pname,
+                                             "apps.kubernetes.io/pod-index": str(ordinal)})
+
+    def unavailable(self, pod, min_ready):
+        """isUnavailable: not available for ``minReadySeconds``, or terminating. A pod that will be
+        available once its Ready condition is old enough has the StatefulSet synced again then."""
+        if pod["metadata"].get("deletionTimestamp") or not pod_running_and_ready(pod):
+            return True
+        if min_ready <= 0:
+            return False
+        since = ready_since(pod)
+        left = min_ready - since if since is not None else min_ready
+        if left > 0:
+            owner = next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+            if owner is not None:
+                asyncio.get_event_loop().call_later(left + 0.05, self.mark, STS, pod["metadata"]["namespace"],
+                                                    owner["name"])
+            return True
+        return False
+
+    def statefulset_status(self, sts, pods, revision, min_ready):
+        created = [p for p in pods if (p.get("status") or {}).get("phase")]
+        ready = [p for p in created if pod_running_and_ready(p)]
+        available = [p for p in ready if min_ready <= 0 or (ready_since(p) or 0) >= min_ready]
+        current = sum(1 for p in created if not p["metadata"].get("deletionTimestamp")
+                      and (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision)
+        status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(created),
+                  "readyReplicas": len(ready), "availableReplicas": len(available), "currentReplicas": current,
+                  "updatedReplicas": current, "currentRevision": revision, "updateRevision": revision,
+                  "collisionCount": 0}
         self.set_status(sts, status)
 
     # -- DaemonSet -----------------------------------------------------------------------

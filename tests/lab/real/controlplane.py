@@ -17,6 +17,7 @@ instead of ``karmada-webhook.karmada-system.svc``, and the ExternalName Service 
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 import ipaddress
@@ -48,6 +49,37 @@ KWOK_STAGES = ("node/fast/node-initialize.yaml", "node/heartbeat/node-heartbeat.
                "pod/fast/pod-ready.yaml", "pod/fast/pod-complete.yaml", "pod/fast/pod-delete.yaml")
 # The Karmada CRDs Karmada's kustomization installs (charts/karmada/_crds/kustomization.yaml).
 CRD_KUSTOMIZATION = "crds/kustomization.yaml"
+
+
+# A pod with this annotation stays Terminating for its grace period (the simulation's store.GRACEFUL):
+# the API server's graceful deletion sets deletionTimestamp to now + terminationGracePeriodSeconds,
+# and kwok deletes the pod (grace 0) only at that time instead of at once.
+GRACEFUL = "lab.test/graceful"
+
+
+def graceful_pod_delete(stages):
+    """kwok's fast ``pod-delete`` stage for pods without the annotation, and a stage that deletes
+    an annotated pod at its ``deletionTimestamp`` (kwok reads a timestamp in ``durationFrom`` as
+    the time left until it)."""
+    key = '.metadata.annotations["%s"]' % GRACEFUL
+    out = []
+    for doc in stages:
+        if doc.get("kind") == "Stage" and doc["metadata"]["name"] == "pod-delete":
+            doc = copy.deepcopy(doc)
+            doc["spec"]["selector"]["matchExpressions"].append({"key": key, "operator": "DoesNotExist"})
+            out.append(doc)
+            out.append({"apiVersion": doc["apiVersion"], "kind": "Stage",
+                        "metadata": {"name": "pod-delete-after-grace"},
+                        "spec": {"resourceRef": {"apiGroup": "v1", "kind": "Pod"},
+                                 "selector": {"matchExpressions": [
+                                     {"key": ".metadata.deletionTimestamp", "operator": "Exists"},
+                                     {"key": key, "operator": "In", "values": ["true"]}]},
+                                 "delay": {"durationMilliseconds": 0,
+                                           "durationFrom": {"expressionFrom": ".metadata.deletionTimestamp"}},
+                                 "next": {"delete": True}}})
+            continue
+        out.append(doc)
+    return out
 
 
 class RealLabError(RuntimeError):
@@ -412,6 +444,7 @@ class ControlPlanes:
                              "nodeLeaseParallelism": 2, "podsOnNodeSyncParallelism": 4}}]
         for rel in KWOK_STAGES:
             docs.extend(d for d in yaml.safe_load_all((stages / rel).read_text()) if d)
+        docs = graceful_pod_delete(docs)
         config = self.work / ("kwok-%s.yaml" % name)
         config.write_text(yaml.safe_dump_all(docs))
         self._spawn("%s-kwok" % name, [
