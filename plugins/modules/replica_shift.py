@@ -33,7 +33,11 @@ description:
     member's replicas) are moved through the HPA's bounds - at each step an OverridePolicy named
     C(<hpa>-hpa-bounds), labelled C(cce-migration.ctyun.cn/hpa-bounds=true), sets per member C(minReplicas) and
     C(maxReplicas) to the step's share (Karmada's division of each bound, min at least 1, max at least min), the
-    growing member first. Each member's HPA moves the replicas into its bounds; the wait is for replicas within
+    growing member first. A member to which Karmada's division of the replicas gives 0 is out of the
+    Deployment's schedule (no Deployment there) and gets no bounds; the other gets the HPA's own. During a step
+    each member's minimum is raised to its share of the replicas ready when the step started, so the shrinking
+    member's maximum is lowered only once the growing member holds its share; the step's own bounds come back
+    at its end. Each member's HPA moves the replicas into its bounds; the wait is for replicas within
     the bounds and all ready on each member of the schedule. A member coming back with 0 replicas (where its HPA
     is disabled) is scaled to its share by the module. See C(docs/cutover.md).
   - The step reached is recorded on each PropagationPolicy (annotation C(cce-migration.ctyun.cn/shift-step)),

@@ -837,6 +837,118 @@ def test_hpa_moves_to_the_target_with_its_bounds(lab):
     assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
 
 
+# -- issue 25 point 3: HPA capacity and small autoscaled workloads ----------------------------------------
+class ReadySampler(object):
+    """Ready replicas of Deployments summed over both members, sampled while a shift runs; a sum is
+    kept only when the source read before and after the target read agree (so a slow read cannot
+    pair an old source with a new target)."""
+
+    def __init__(self, lab, ns, names):
+        import threading
+        self.apps = dict(source=apis(lab, "source")[1], target=apis(lab, "target")[1])
+        self.ns, self.names = ns, names
+        self.low = {}
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def ready(self, side):
+        return dict((d.metadata.name, d.status.ready_replicas or 0)
+                    for d in self.apps[side].list_namespaced_deployment(self.ns).items)
+
+    def run(self):
+        while not self.stop.is_set():
+            first, target, second = self.ready("source"), self.ready("target"), self.ready("source")
+            for name in self.names:
+                if first.get(name, 0) != second.get(name, 0):
+                    continue
+                total = first.get(name, 0) + target.get(name, 0)
+                self.low[name] = min(self.low.get(name, total), total)
+            self.samples += 1
+            time.sleep(0.03)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def test_one_replica_with_an_hpa_moves_without_waiting_for_a_deployment_karmada_does_not_send(lab):
+    """A Deployment of 1 replica with an HPA of 1..5: at 25 % (and at 50 % when the template's UID
+    gives the seat to the source) Karmada's division gives the target 0 replicas and sends it no
+    Deployment (removeZeroReplicasCluster); the bounds must agree (none for the target, the HPA's own
+    on the source, which runs everything) and no wait may expect a target Deployment. The workload
+    still reaches the target at 100 % and comes back. Before the fix the 25 % step waited for a target
+    Deployment (target bounds 1..1) until wait_timeout and failed ("absent, want 1..1 ready")."""
+    ns = "hpa-solo"
+    apps = scaled_deployment(lab, ns, "solo", 1, 1, 5)
+    result, policies = batch_promote(lab, ns, ["Deployment"])
+    key = "Deployment/%s/solo" % ns
+    check = run_module("replica_shift", shift_params(lab, policies, steps=[0, 25, 50, 75, 100]), check=True)
+    assert not check.failed, check.get("msg")
+    shown = dict((p["percent"], p["hpa_bounds"][key]) for p in check["plan"])
+    assert shown[25] == {"source": [1, 5], "target": None}, shown
+    assert shown[75] == {"source": None, "target": [1, 5]}, shown
+    assert shown[50] in ({"source": [1, 5], "target": None}, {"source": None, "target": [1, 5]}), shown
+    with ReadySampler(lab, ns, ["solo"]) as sampler:
+        started = time.monotonic()
+        moved = run_module("replica_shift", shift_params(lab, policies, steps=[0, 25, 50, 75, 100], wait_timeout=45))
+        took = time.monotonic() - started
+        assert not moved.failed, moved.get("msg")
+        assert took < 45, "the shift waited %.0f s" % took
+        for record in moved["steps"]:
+            row = record["workloads"][0]
+            assert record["passed"] and record["seconds"] < 30, record
+            if record["percent"] in (25, 75):
+                alone = "source" if record["percent"] == 25 else "target"
+                assert row["%s_replicas" % alone] == 1 and row["%s_ready" % alone] == 1, row
+        tapps = apis(lab, "target")[1]
+        dep = tapps.read_namespaced_deployment("solo", ns)
+        assert dep.spec.replicas == 1 and dep.status.ready_replicas == 1
+        assert apps.read_namespaced_deployment("solo", ns).spec.replicas == 0
+        got = read_hpa(lab, ns, "solo", "target")["spec"]
+        assert (got["minReplicas"], got["maxReplicas"]) == (1, 5)
+        back = run_module("replica_shift", shift_params(lab, policies, steps=[75, 25, 0], wait_timeout=45))
+        assert not back.failed, back.get("msg")
+    wait_for("source ready again", lambda: ready(lab, ns, "solo"))
+    assert sampler.samples > 20
+    assert sampler.low["solo"] >= 1, "no ready replica at some point: %s" % sampler.low
+
+
+def test_loaded_hpa_never_leaves_fewer_ready_replicas_than_it_started_with(lab):
+    """An HPA of 2..8 at its maximum (load arrived after the promotion: the member runs 8 where the
+    template says 4). Through 0 -> 50 -> 100 and back, each step raises the growing member's minimum to
+    its share of the 8 running before it lowers the shrinking member's maximum, then gives the growing
+    member the step's own minimum back: ready replicas summed over both members never fall below 8, and
+    the HPAs end with the step's bounds. Before the fix the ready sum fell to 4 during 0 -> 50 -> 100:
+    at 100 % the target kept the 4 it ran (within 2..8) while the source was scaled to 0."""
+    ns = "hpa-loaded"
+    apps = scaled_deployment(lab, ns, "busy", 4, 2, 8)
+    result, policies = batch_promote(lab, ns, ["Deployment"])
+    wait_for("the member managed by Karmada", lambda: (
+        managed(apps.read_namespaced_deployment("busy", ns).metadata), None))
+    # what the HPA does under load: the member's replicas to the maximum (retained by Karmada)
+    apps.patch_namespaced_deployment_scale("busy", ns, {"spec": {"replicas": 8}})
+    wait_for("8 ready", lambda: (apps.read_namespaced_deployment("busy", ns).status.ready_replicas == 8, None))
+    with ReadySampler(lab, ns, ["busy"]) as sampler:
+        for steps in ([0, 50], [0, 50, 100], [100, 50], [100, 50, 0]):
+            moved = run_module("replica_shift", shift_params(lab, policies, steps=steps))
+            assert not moved.failed, (steps, moved.get("msg"))
+            percent = steps[-1]
+            for ctx in ("source", "target"):
+                want = {0: {"source": (2, 8)}, 50: {"source": (1, 4), "target": (1, 4)},
+                        100: {"target": (2, 8)}}[percent].get(ctx)
+                if want is None:
+                    continue
+                got = read_hpa(lab, ns, "busy", ctx)["spec"]
+                assert (got["minReplicas"], got["maxReplicas"]) == want, (steps, ctx, got)
+            assert sampler.low["busy"] >= 8, "ready sum fell to %d during %s" % (sampler.low["busy"], steps)
+    assert sampler.samples > 20
+
+
 # -- issue 25 point 6: the StatefulSet controller's order, on both backends ---------------------------------
 GRACEFUL = "lab.test/graceful"   # the lab keeps such a pod Terminating for its grace period (docs/lab.md)
 
@@ -952,3 +1064,30 @@ def test_statefulset_pods_come_and_go_in_order(lab):
                     "ord-0 went before the pods in range were available: %s" % pods
         assert any(pods.get("%s-0" % name) == "terminating" for pods, dummy in moved)
     assert apps.read_namespaced_stateful_set(name, ns).spec.ordinals.start == 1
+
+
+def test_loaded_hpa_keeps_its_capacity_when_steps_grow_then_settle(lab):
+    """The same loaded HPA (2..8 running 8, template 4) moved as the cutover role moves it with
+    traffic: each step in two calls, phase=grow (the far end's weights first: the growing member takes
+    every replica, nothing is removed) then phase=settle (the step's own weights), 0 -> 50 -> 100 and
+    back to 0. The ready sum never falls below 8, and after each settle the HPAs have the step's own
+    bounds. Before the fix the sum fell to 4 (settle of 100: the target held the 4 it ran at 50, with
+    2..8, while the source went to 0)."""
+    ns = "hpa-phases"
+    apps = scaled_deployment(lab, ns, "busy", 4, 2, 8)
+    result, policies = batch_promote(lab, ns, ["Deployment"])
+    wait_for("the member managed by Karmada", lambda: (
+        managed(apps.read_namespaced_deployment("busy", ns).metadata), None))
+    apps.patch_namespaced_deployment_scale("busy", ns, {"spec": {"replicas": 8}})
+    wait_for("8 ready", lambda: (apps.read_namespaced_deployment("busy", ns).status.ready_replicas == 8, None))
+    own = {0: {"source": (2, 8)}, 50: {"source": (1, 4), "target": (1, 4)}, 100: {"target": (2, 8)}}
+    with ReadySampler(lab, ns, ["busy"]) as sampler:
+        for percent in (50, 100, 50, 0):
+            for phase in ("grow", "settle"):
+                moved = run_module("replica_shift", shift_params(lab, policies, target_percent=percent, phase=phase))
+                assert not moved.failed, (percent, phase, moved.get("msg"))
+                assert sampler.low["busy"] >= 8, "ready sum fell to %d at %s %d" % (sampler.low["busy"], phase, percent)
+            for ctx, want in own[percent].items():
+                got = read_hpa(lab, ns, "busy", ctx)["spec"]
+                assert (got["minReplicas"], got["maxReplicas"]) == want, (percent, ctx, got)
+    assert sampler.samples > 20

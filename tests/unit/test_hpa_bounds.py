@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import hpa as khpa
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.division import fnv32a
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import hpa
 
 S, T = "aws-prod", "cce-prod"
@@ -109,3 +110,55 @@ def test_planned_is_what_the_hpa_keeps_within_the_bounds():
     assert hpa.planned(w, 100, names, "weighted", 0, 8, None, {"spec": {"replicas": 4}}) == (0, 4)
     assert hpa.planned(w, 50, names, "weighted", 4, 4, {"spec": {"replicas": 7}}, None) == (4, 4)
     assert hpa.planned(dict(w, hpa=None), 50, names, "weighted", 4, 4) == (4, 4)
+
+
+# issue 25 point 3 -------------------------------------------------------------------------------------
+# UIDs whose FNV-32a hash is even / odd: Karmada's tieBreakerByUID gives a tied seat to the smaller /
+# larger member name (aws-prod < cce-prod)
+EVEN = next(u for u in ("u%d" % i for i in range(100)) if not fnv32a(u) & 1)
+ODD = next(u for u in ("u%d" % i for i in range(100)) if fnv32a(u) & 1)
+
+
+@pytest.mark.parametrize("replicas,low,high,percent,uid,expected", [
+    # web/catalog-2 of the seeded lab: 1 replica, HPA 1..5. Karmada's division of the 1 replica leaves
+    # the target out (no Work, no Deployment): no bounds for it, the HPA's own on the source
+    (1, 1, 5, 50, EVEN, {"source": (1, 5), "target": None}),
+    (1, 1, 5, 50, ODD, {"source": None, "target": (1, 5)}),
+    (1, 1, 5, 25, ODD, {"source": (1, 5), "target": None}),
+    (1, 1, 5, 75, EVEN, {"source": None, "target": (1, 5)}),
+    (1, 1, 5, 100, EVEN, {"source": None, "target": (1, 5)}),
+    # 2 replicas at 10 %: the target's seat rounds to 0
+    (2, 1, 6, 10, EVEN, {"source": (1, 6), "target": None}),
+    # enough replicas for both: divided as before
+    (2, 1, 6, 50, EVEN, {"source": (1, 3), "target": (1, 3)}),
+    (4, 2, 8, 50, "", {"source": (1, 4), "target": (1, 4)}),
+    # a template at 0 replicas (its HPA disabled): no member gets bounds
+    (0, 1, 5, 0, "", {"source": None, "target": None}),
+])
+def test_a_member_the_division_gives_no_replica_gets_no_bounds(replicas, low, high, percent, uid, expected):
+    assert hpa.member_bounds(low, high, percent, S, T, uid=uid, replicas=replicas) == expected
+
+
+@pytest.mark.parametrize("replicas,low,high,percent,hold,expected", [
+    # a loaded HPA at its max 8 (template 4): each member's minimum is its share of the 8 running
+    (4, 2, 8, 50, 8, {"source": (4, 4), "target": (4, 4)}),
+    (4, 2, 8, 100, 8, {"source": None, "target": (8, 8)}),
+    (4, 2, 8, 0, 8, {"source": (8, 8), "target": None}),
+    # the share never goes above the member's maximum
+    (4, 2, 8, 25, 8, {"source": (6, 6), "target": (2, 2)}),
+    # an idle HPA: the minimum stays the division's
+    (4, 2, 8, 50, 2, {"source": (1, 4), "target": (1, 4)}),
+    # 1 replica: the member alone holds all of it
+    (1, 1, 5, 25, 3, {"source": (3, 5), "target": None}),
+])
+def test_minimums_hold_the_replicas_that_ran_before_the_step(replicas, low, high, percent, hold, expected):
+    assert hpa.member_bounds(low, high, percent, S, T, uid="", replicas=replicas, hold=hold) == expected
+
+
+def test_hold_is_what_ran_before_at_most_the_hpa_max():
+    w = {"hpa": {"retained": True, "max": 8}}
+    assert hpa.hold_of(w, {"source": 8, "target": 0}) == 8
+    assert hpa.hold_of(w, {"source": 8, "target": 8}) == 8     # after a surge both run it in full
+    assert hpa.hold_of(w, {"source": 3, "target": 2}) == 5
+    assert hpa.hold_of(w, None) is None                          # check mode: not observed
+    assert hpa.hold_of({"hpa": {"retained": False, "max": 8}}, {"source": 8}) is None

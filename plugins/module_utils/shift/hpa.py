@@ -43,28 +43,60 @@ SIDES = ("source", "target")
 MIN_PATH, MAX_PATH = "/spec/minReplicas", "/spec/maxReplicas"
 
 
-def member_bounds(low, high, percent, source, target, uid="", strategy=planner.WEIGHTED):
+def member_bounds(low, high, percent, source, target, uid="", strategy=planner.WEIGHTED, replicas=None, hold=None):
     """``{"source": (min, max) or None, "target": ...}`` at ``percent``: None for a member out of
     the schedule (its bounds stay as they are).
 
     Weighted: each bound divided like replicas (same static weights, same UID tie-breaker); min at
     least 1 (0 stays 0 for an HPA allowed to scale to zero) and max at least min. Duplicated: every
-    member in the schedule runs the workload in full, so it gets the HPA's own bounds."""
+    member in the schedule runs the workload in full, so it gets the HPA's own bounds.
+
+    ``replicas``: the template's replicas, which Karmada divides. A member the division gives 0 is
+    out of the workload's schedule even between 0 and 100 %: Karmada removes it from the binding
+    (``removeZeroReplicasCluster``, pkg/scheduler/core/util.go) and sends it no Deployment, so it
+    gets no bounds (None), and the other member, which runs every replica, the HPA's own.
+
+    ``hold``: the ready replicas the workload ran before the step. Each member's minimum is raised
+    to its share of them (the same division; everything for a member alone), within its maximum,
+    so that no member's HPA may go below what it must carry while the other member shrinks."""
     if strategy == planner.DUPLICATED:
         clusters = planner.duplicated_clusters(percent, source, target)
-        return {"source": (low, high) if source in clusters else None,
-                "target": (low, high) if target in clusters else None}
-    rules = planner.weight_rules(percent, source, target)
-    lows = divide_static(int(low), [source, target], rules, uid)
-    highs = divide_static(int(high), [source, target], rules, uid)
+        scheduled = {"source": source in clusters, "target": target in clusters}
+        shares = {"source": hold, "target": hold}
+        plain = dict((side, (int(low), int(high))) for side in SIDES)
+    else:
+        rules = planner.weight_rules(percent, source, target)
+        scheduled = {"source": percent < 100, "target": percent > 0}
+        if replicas is not None:
+            seats = divide_static(int(replicas), [source, target], rules, uid)
+            scheduled = {"source": scheduled["source"] and seats[source] > 0,
+                         "target": scheduled["target"] and seats[target] > 0}
+        lows = divide_static(int(low), [source, target], rules, uid)
+        highs = divide_static(int(high), [source, target], rules, uid)
+        shares = {"source": None, "target": None}
+        if hold is not None:
+            held = divide_static(int(hold), [source, target], rules, uid)
+            shares = {"source": held[source], "target": held[target]}
+        plain = {}
+        for side, name in (("source", source), ("target", target)):
+            floor = 1 if int(low) > 0 else 0
+            mn = max(floor, lows[name])
+            plain[side] = (mn, max(mn, highs[name], 1))
+        if scheduled["source"] != scheduled["target"]:
+            # one member runs every replica: the HPA's own bounds, and all of what ran before
+            alone = "source" if scheduled["source"] else "target"
+            plain[alone] = (int(low), int(high))
+            if hold is not None:
+                shares[alone] = int(hold)
     out = {}
-    for side, name, scheduled in (("source", source, percent < 100), ("target", target, percent > 0)):
-        if not scheduled:
+    for side in SIDES:
+        if not scheduled[side]:
             out[side] = None
             continue
-        floor = 1 if int(low) > 0 else 0
-        mn = max(floor, lows[name])
-        out[side] = (mn, max(mn, highs[name], 1))
+        mn, mx = plain[side]
+        if shares[side] is not None:
+            mn = max(mn, min(int(shares[side]), mx))
+        out[side] = (mn, mx)
     return out
 
 
@@ -139,9 +171,18 @@ def attach(karmada, groups, names):
                 break
 
 
-def bounds_at(w, percent, names, strategy):
+def bounds_at(w, percent, names, strategy, hold=None):
     return member_bounds(w["hpa"]["min"], w["hpa"]["max"], percent, names["source"], names["target"],
-                         w.get("uid") or "", strategy)
+                         w.get("uid") or "", strategy, replicas=w.get("replicas"), hold=hold)
+
+
+def hold_of(w, ready_before):
+    """The ready replicas ``w`` ran on both members when the step started (``ready_before``:
+    {side: count}), at most the HPA's maximum (after a surge both members run the workload in
+    full), or None when unknown (check mode) or when Karmada does not retain the replicas."""
+    if not ready_before or not w["hpa"].get("retained"):
+        return None
+    return min(sum(int(ready_before.get(side) or 0) for side in SIDES), int(w["hpa"]["max"]))
 
 
 def planned(w, percent, names, strategy, source, target, source_obj=None, target_obj=None):
@@ -187,18 +228,31 @@ def settled(w, side, obj, exp):
 
 class Stage(object):
     """The bounds of one weights stage of the runner (``before`` the policy patches, ``after``
-    them, before the runner's wait)."""
+    them, before the runner's wait).
+
+    When the step moves a workload (a member's bounds change) and the ready replicas it ran when
+    the step started are known (``group["ready_before"]``, set by the runner), each member's minimum
+    is first raised to its share of those replicas (``hold``): the growing member gets it before the
+    policy patch and runs it ready before the shrinking member's maximum is lowered, so the ready
+    replicas summed over both members stay at what ran before. Once the step is over (``relax``),
+    the members get the step's own bounds back and their HPAs scale freely within them."""
 
     def __init__(self, shifter, entries):
         self.shifter = shifter
         self.items = []
         for group, phase in entries:
+            ready = group.get("ready_before") or {}
             for w in group["workloads"]:
                 # a StatefulSet's replicas are pinned per member by its identity override
                 # (identity.py): its HPA keeps its own bounds and is not divided
                 if w.get("hpa") and w["kind"] != "StatefulSet":
-                    new = bounds_at(w, phase["percent"], shifter.names, shifter.strategy)
-                    self.items.append((group, phase, w, new))
+                    plain = bounds_at(w, phase["percent"], shifter.names, shifter.strategy)
+                    new = plain
+                    hold = hold_of(w, ready.get(w["key"]))
+                    if hold is not None and any(plain[s] is not None and w["hpa"]["bounds"].get(s) != plain[s]
+                                                for s in SIDES):
+                        new = bounds_at(w, phase["percent"], shifter.names, shifter.strategy, hold=hold)
+                    self.items.append((group, phase, w, new, plain))
 
     def _grows(self, w, side, new):
         current = w["hpa"]["bounds"].get(side)
@@ -222,7 +276,7 @@ class Stage(object):
 
     def _apply(self, which):
         jobs = []
-        for group, _phase, w, new in self.items:
+        for group, _phase, w, new, _plain in self.items:
             sides = [s for s in SIDES if new[s] is not None and which(w, s, new)]
             if sides and any(w["hpa"]["bounds"].get(s) != new[s] for s in sides):
                 for s in sides:
@@ -237,7 +291,8 @@ class Stage(object):
     def after(self):
         """Members of the schedule running fewer replicas than their share (a member coming back at
         0, where the HPA is disabled and Karmada retains the 0) get it; the growing members are
-        waited for; then the shrinking members get their bounds."""
+        waited for; then the shrinking members get their bounds. Bounds raised to hold what ran
+        before are given back by ``relax`` at the end of the step."""
         if not self.items:
             return
         if not self.shifter.check_mode:
@@ -245,12 +300,19 @@ class Stage(object):
             self._wait_growing()
         self._apply(lambda w, side, new: True)
         if not self.shifter.check_mode:
-            self._wait_member_bounds()
+            self._wait_member_bounds([(w, s) for dummy, phase, w, new, plain in self.items for s in SIDES
+                                      if new[s] is not None])
+        held = [(group, w, new, plain) for group, phase, w, new, plain in self.items if new != plain]
+        if held:
+            pending = getattr(self.shifter, "hpa_held", None)
+            if pending is None:
+                pending = self.shifter.hpa_held = {}
+            for group, w, new, plain in held:
+                pending[w["key"]] = (group, w, new, plain)
 
-    def _wait_member_bounds(self):
+    def _wait_member_bounds(self, todo):
         """Until each member's HPA carries the bounds written (Karmada applies overrides
         asynchronously): a step is not done while a member still scales to the old ones."""
-        todo = [(w, s) for dummy, phase, w, new in self.items for s in SIDES if new[s] is not None]
         if not todo:
             return
 
@@ -273,7 +335,7 @@ class Stage(object):
                    sleep=min(self.shifter.wait_sleep, 0.5))
 
     def _raise_to_share(self):
-        todo = [(phase, w, new) for dummy, phase, w, new in self.items if w["hpa"]["retained"]]
+        todo = [(phase, w, new) for dummy, phase, w, new, plain in self.items if w["hpa"]["retained"]]
         if not todo:
             return
         snap = self.shifter.snapshot([w for dummy, w, dummy2 in todo])
@@ -292,7 +354,7 @@ class Stage(object):
                     self.shifter.changed = True
 
     def _wait_growing(self):
-        todo = [(w, s) for dummy, phase, w, new in self.items for s in SIDES
+        todo = [(w, s) for dummy, phase, w, new, plain in self.items for s in SIDES
                 if w["hpa"]["retained"] and new[s] is not None and w["hpa"]["bounds"].get(s) == new[s]]
         if not todo:
             return
@@ -301,12 +363,62 @@ class Stage(object):
             snap = self.shifter.snapshot([w for w, dummy in todo])
             pending = []
             for w, side in todo:
-                got = settled(w, side, snap[side].get(w["key"]), {"scheduled_%s" % side: 1})
+                obj = snap[side].get(w["key"])
+                lift(self.shifter, w, side, obj)
+                got = settled(w, side, obj, {"scheduled_%s" % side: 1})
                 if got is not None and not got[0]:
                     pending.append(got[1])
             return not pending, "; ".join(pending[:5])
         wait_until(check, self.shifter.wait_timeout, "the growing members of HPA-scaled workloads",
                    sleep=min(self.shifter.wait_sleep, 0.5))
+
+
+def lift(shifter, w, side, obj):
+    """A member object Karmada created with the division of the template's replicas, below the
+    minimum its HPA now has: set it to that minimum, as its HPA controller would on its next sync
+    (``reconcileAutoscaler``: below minReplicas, desired = minReplicas), without waiting for it
+    (``--horizontal-pod-autoscaler-sync-period``, 15 s by default)."""
+    bounds = w["hpa"]["bounds"].get(side)
+    if obj is None or bounds is None or not w["hpa"].get("retained"):
+        return
+    if planner.spec_replicas(obj) < bounds[0]:
+        shifter.members[side].merge_patch(path_for(w["kind"], w["namespace"], w["name"]),
+                                          {"spec": {"replicas": int(bounds[0])}})
+        shifter.changed = True
+
+
+def relax(shifter):
+    """At the end of a step: the bounds raised to hold what ran before (``Stage``) go back to the
+    step's own, once every member in the schedule runs within the raised ones, ready (the shrinking
+    member has come down to its maximum). A step that timed out keeps them raised; the next step or
+    the rollback sets them again."""
+    pending = getattr(shifter, "hpa_held", None) or {}
+    shifter.hpa_held = {}
+    todo = [(group, w, plain) for group, w, new, plain in pending.values()
+            if all(w["hpa"]["bounds"].get(s) == new[s] for s in SIDES if new[s] is not None)]
+    if not todo or shifter.check_mode:
+        return
+    sides = [(w, s) for dummy, w, plain in todo for s in SIDES if plain[s] is not None]
+
+    def check():
+        snap = shifter.snapshot([w for dummy, w, dummy2 in todo])
+        waiting = []
+        for w, side in sides:
+            got = settled(w, side, snap[side].get(w["key"]), {"scheduled_%s" % side: 1})
+            if got is not None and not got[0]:
+                waiting.append(got[1])
+        return not waiting, "; ".join(waiting[:5])
+    wait_until(check, shifter.wait_timeout, "HPA-scaled workloads within the bounds that hold their replicas",
+               sleep=min(shifter.wait_sleep, 0.5))
+    stage = Stage(shifter, [])
+    jobs = []
+    for group, w, plain in todo:
+        for s in SIDES:
+            if plain[s] is not None:
+                w["hpa"]["bounds"][s] = plain[s]
+        jobs.append((group, w))
+    shifter._map(lambda job: stage._write(*job), jobs)
+    stage._wait_member_bounds(sides)
 
 
 def member_list(client, kind, ns):
@@ -343,4 +455,4 @@ def warnings(groups):
     return out
 
 
-__all__ = ["CceMigrationError", "attach", "member_bounds", "Stage", "settled", "planned", "delete_overrides"]
+__all__ = ["CceMigrationError", "attach", "member_bounds", "Stage", "relax", "settled", "planned", "delete_overrides"]

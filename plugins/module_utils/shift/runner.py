@@ -482,6 +482,7 @@ class Shifter(object):
             before = None
             if observed is not None:
                 before = dict((w["key"], observed[w["key"]]) for w in group["workloads"])
+            group["ready_before"] = before   # what an HPA's bounds hold during the step (hpa.Stage)
             phases = planner.plan_transition(group["workloads"], group["current"], percent, src, tgt, before=before,
                                              hold=part == GROW)
             if part == SETTLE:
@@ -509,6 +510,7 @@ class Shifter(object):
         for stage in ("surge", "step", "scale_detached"):
             self.run_stage(stages[stage], stage)
         self.run_identity(groups, "take")
+        hpa.relax(self)   # HPA minimums raised for the step go back to the step's own (hpa.py)
 
     def observe(self, groups, percent):
         """Rows for the step table: planned and ready replicas per member."""
