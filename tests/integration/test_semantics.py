@@ -468,10 +468,14 @@ def test_copy_strategy_runs_both_in_full_then_moves_and_rolls_back(lab):
 
 # -- point 7 ----------------------------------------------------------------------------------------------
 def statefulset(name, replicas):
+    """A StatefulSet whose pods stay Terminating for 1 s when deleted (the lab's lab.test/graceful, on
+    both backends), so a shift must wait for a pod to be gone, as on a real cluster, before the same
+    ordinal starts on the other member."""
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "labels": {"app": name}},
             "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "c", "image": "mysql:8.0"}]}}}}
+                     "template": {"metadata": {"labels": {"app": name}, "annotations": {"lab.test/graceful": "true"}},
+                                  "spec": {"containers": [{"name": "c", "image": "mysql:8.0"}],
+                                           "terminationGracePeriodSeconds": 1}}}}
 
 
 def promoted_statefulset(lab, ns, body, ready=True):
