@@ -478,10 +478,10 @@ def run(mod):
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
         g["current"] = runner.resume_point(g, steps, params["stop_after"])
-        if params["phase"] != "all" and len(planner.remaining_steps(steps, g["current"], params["stop_after"])) > 1:
+        ahead = planner.remaining_steps(steps, g["current"], params["stop_after"])
+        if params["phase"] != "all" and len(ahead) > 1:
             raise ValidationError("phase: %s moves one step, and policy %s has the steps %s ahead; give stop_after "
-                                  "(or target_percent) for the next one" % (params["phase"], g["key"],
-                                  planner.remaining_steps(steps, g["current"], params["stop_after"])))
+                                  "(or target_percent) for the next one" % (params["phase"], g["key"], ahead))
         if not g["workloads"]:
             mod.warn("policy %s selects no Deployment or StatefulSet; nothing to shift" % g["key"])
 

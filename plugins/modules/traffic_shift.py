@@ -53,20 +53,20 @@ options:
       - The source cluster's entry as an ELB target. O(backend=ctyun_elb) only.
     type: dict
     suboptions:
-      ip: {description: Address of the entry (C(instanceIP)), required for C(IP) targets., type: str}
-      port: {description: Port of the entry (C(protocolPort)), 1-65535., type: int, required: true}
+      ip: {description: "Address of the entry (C(instanceIP)), required for C(IP) targets.", type: str}
+      port: {description: "Port of the entry (C(protocolPort)), 1-65535.", type: int, required: true}
       instance_type: {description: C(instanceType) of the target., type: str, default: IP, choices: [IP, VM, BM, ECI]}
       instance_id: {description: C(instanceID) of the target; for an C(IP) target the address when not set., type: str}
   target_entry:
     description: The CCE cluster's entry as an ELB target, with the suboptions of O(source_entry).
     type: dict
     suboptions:
-      ip: {description: Address of the entry (C(instanceIP)), required for C(IP) targets., type: str}
-      port: {description: Port of the entry (C(protocolPort)), 1-65535., type: int, required: true}
+      ip: {description: "Address of the entry (C(instanceIP)), required for C(IP) targets.", type: str}
+      port: {description: "Port of the entry (C(protocolPort)), 1-65535.", type: int, required: true}
       instance_type: {description: C(instanceType) of the target., type: str, default: IP, choices: [IP, VM, BM, ECI]}
       instance_id: {description: C(instanceID) of the target; for an C(IP) target the address when not set., type: str}
   load_balancer_id:
-    description: ID of the load balancer whose realtime monitor the O(gates.max_5xx_percent) gate reads.
+    description: ID of the load balancer whose realtime monitor the C(max_5xx_percent) gate of O(gates) reads.
     type: str
   route:
     description: The HTTPRoute on the source cluster. O(backend=gateway_api) only.
@@ -244,7 +244,7 @@ def main():
     endpoint = dict(ip=dict(type="str"), port=dict(type="int", required=True),
                     instance_type=dict(type="str", default="IP", choices=["IP", "VM", "BM", "ECI"]),
                     instance_id=dict(type="str"))
-    spec = merge_specs(ctyun_auth_argument_spec(), wait_argument_spec(default_timeout=300), dict(
+    spec = merge_specs(ctyun_auth_argument_spec(), wait_argument_spec(default_timeout=600), dict(
         backend=dict(type="str", required=True, choices=["ctyun_elb", "gateway_api"]),
         percent=dict(type="float", required=True),
         target_group_id=dict(type="str"),

@@ -94,7 +94,7 @@ def web(lab):
     for cluster in ("source", "target"):
         _serving(lab, cluster)
     yield apps
-    for cluster, api in apps.items():
+    for api in apps.values():
         _scale(api, 2)
 
 

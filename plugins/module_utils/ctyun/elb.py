@@ -71,9 +71,8 @@ def list_targets(client, group_id):
 
 def show_target_group(client, group_id):
     # the provider's struct: returnObj is a list ([]*CtelbShowTargetGroupReturnObjResponse)
-    items = _shape(client.call("GET", SHOW_TARGET_GROUP, query=dict(regionID=client.region_id,
-                                                                   targetGroupID=group_id)),
-                   "returnObj", "show-target-group", list)
+    query = dict(regionID=client.region_id, targetGroupID=group_id)
+    items = _shape(client.call("GET", SHOW_TARGET_GROUP, query=query), "returnObj", "show-target-group", list)
     answer = _shape(items[0] if items else None, "returnObj[0]", "show-target-group")
     return dict(id=answer.get("ID"), name=answer.get("name"), algorithm=answer.get("algorithm"),
                 health_check_id=answer.get("healthCheckID") or None, status=answer.get("status"),
@@ -81,9 +80,8 @@ def show_target_group(client, group_id):
 
 
 def show_health_check(client, health_check_id):
-    answer = _shape(client.call("GET", SHOW_HEALTH_CHECK, query=dict(regionID=client.region_id,
-                                                                    healthCheckID=health_check_id)),
-                    "returnObj", "show-health-check")
+    query = dict(regionID=client.region_id, healthCheckID=health_check_id)
+    answer = _shape(client.call("GET", SHOW_HEALTH_CHECK, query=query), "returnObj", "show-health-check")
     return dict(id=answer.get("ID"), protocol=answer.get("protocol"), path=answer.get("httpUrlPath"),
                 interval=answer.get("interval"), timeout=answer.get("timeout"), max_retry=answer.get("maxRetry"),
                 status=answer.get("status"))
@@ -129,8 +127,8 @@ def realtime_counters(client, device_id):
     The provider's struct names the counters (strings) but not whether a sample counts since the
     previous sample or since start; the collection reads each as the answers of its sampling
     period (an assumption listed in docs/traffic.md)."""
-    answer = client.call("POST", REALTIME_MONITOR, body=dict(regionID=client.region_id, deviceIDs=[device_id],
-                                                              pageNo=1, pageSize=50), idempotent=True)
+    body = dict(regionID=client.region_id, deviceIDs=[device_id], pageNo=1, pageSize=50)
+    answer = client.call("POST", REALTIME_MONITOR, body=body, idempotent=True)
     samples = {}
     for device in _shape(answer or [], "returnObj", "query-realtime-monitor", list):
         if not isinstance(device, dict) or device.get("deviceID") not in (None, device_id):

@@ -46,6 +46,8 @@ def resume_point(group, steps, stop_after):
             not planner.remaining_steps(steps, group["current"], stop_after):
         return pending
     return group["current"]
+
+
 MANAGED_LABEL = "karmada.io/managed"
 WORK_NAME_ANNOTATION = "work.karmada.io/name"
 

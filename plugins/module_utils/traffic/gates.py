@@ -28,8 +28,8 @@ def normalise(gates, backend):
     gates = dict(gates or {})
     unknown = set(gates) - set(DEFAULTS)
     if unknown:
-        raise ValidationError("gates: unknown key(s) %s; use %s" % (", ".join(sorted(unknown)),
-                                                                   ", ".join(sorted(DEFAULTS))))
+        raise ValidationError("gates: unknown key(s) %s; use %s"
+                              % (", ".join(sorted(unknown)), ", ".join(sorted(DEFAULTS))))
     out = dict(DEFAULTS)
     out.update((k, v) for k, v in gates.items() if v is not None)
     if out["max_5xx_percent"] is not None:

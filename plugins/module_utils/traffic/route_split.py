@@ -90,8 +90,8 @@ class RouteSplit(object):
             strangers = [r.get("name") for r in refs if self._side(r) is None]
             if strangers:
                 raise CceMigrationError("HTTPRoute %s/%s rule %d also sends to %s: the split asked for would be "
-                                        "wrong; move that backend to another rule" % (self.namespace, self.name,
-                                                                                     index, ", ".join(strangers)))
+                                        "wrong; move that backend to another rule"
+                                        % (self.namespace, self.name, index, ", ".join(strangers)))
             by_side = dict((self._side(r), r) for r in refs)
             template = by_side.get("source") or by_side.get("target")
             out = []
