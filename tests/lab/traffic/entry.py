@@ -4,6 +4,8 @@ An entry stands for what takes a cluster's traffic in (its ingress, or the node 
 cloud load balancer). It serves plain HTTP on 127.0.0.1:
 
 - ``GET /healthz`` answers 200: the load balancer's health check of the entry itself;
+- ``POST /_lab/faults`` with ``{"hosts": {host: status}}`` makes the entry answer that status for
+  those hosts (an application failing behind this cluster's entry), ``{"hosts": {}}`` clears it;
 - a request for host ``<service>.<namespace>.<anything>`` (``Host`` header, port ignored) is
   answered 200 with a short JSON body and ``X-Served-By: <cluster>`` while the cluster has at
   least one ready endpoint for Service ``<namespace>/<service>`` in its EndpointSlices
@@ -402,6 +404,7 @@ class Entry:
         self.tasks = []
         self.informers = []
         self.counts = {"requests": 0}
+        self.faults = {}              # host -> HTTP status the entry answers instead (POST /_lab/faults)
 
     async def start(self, sync_timeout=60.0):
         ctx = ssl.create_default_context(cafile=self.cafile)
@@ -420,6 +423,7 @@ class Entry:
         await asyncio.wait_for(asyncio.gather(*(i.synced.wait() for i in self.informers)), sync_timeout)
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_post("/_lab/faults", self.set_faults)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
@@ -452,9 +456,19 @@ class Entry:
         return web.Response(status=status, text=json.dumps(body) + "\n", content_type="application/json",
                             headers=headers)
 
+    async def set_faults(self, request):
+        """``{"hosts": {host: status}}``: answer that status for those hosts from now on (a failing
+        application behind this cluster's entry); ``{"hosts": {}}`` clears them."""
+        body = await request.json()
+        self.faults = dict((str(h).lower(), int(code)) for h, code in (body.get("hosts") or {}).items())
+        return self._answer(200, {"entry": self.cluster, "faults": self.faults})
+
     async def handle(self, request):
         self.counts["requests"] += 1
         host = request_host(request)
+        if host in self.faults:
+            return self._answer(self.faults[host], {"entry": self.cluster, "error": "fault set for %s" % host},
+                                **{"X-Served-By": self.cluster})
         if self.routes is not None:
             chosen = self.routes.choose(host, request)
             if chosen is not None:
