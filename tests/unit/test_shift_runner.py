@@ -206,3 +206,31 @@ def test_rollback_from_a_held_step_returns_to_the_last_step_reached():
         assert world.members[SRC]["app/" + name]["status"]["readyReplicas"] == replicas
         assert world.members[TGT]["app/" + name]["spec"]["replicas"] == 0
         assert state.in_progress(world.policies["app/" + name]) is None
+
+
+def test_rollback_in_two_parts_from_a_step_held_after_0_empties_the_target():
+    """rollback.yml with traffic: grow to 0 then settle to 0, after a cutover [0, 25] stopped
+    between the grow and the settle of 25. The settle finds the step held at 0, the step reached:
+    it still settles it (before, it found nothing to do and CCE kept every replica, out of Karmada)."""
+    world, shifter = _side_setup()
+    runner.run_shift(shifter, _groups(world, shifter), [0, 25], stop_after=0)
+    runner.run_shift(shifter, _groups(world, shifter), [0, 25], stop_after=25, phase=runner.GROW)
+    runner.run_shift(shifter, _groups_resumed(world, shifter, [0], None), [0], phase=runner.GROW)
+    out = runner.run_shift(shifter, _groups_resumed(world, shifter, [0], None), [0], phase=runner.SETTLE)
+    assert out["failure"] is None and out["steps"]
+    for name, replicas, _, _ in WORKLOADS:
+        policy = world.policies["app/" + name]
+        assert world.members[SRC]["app/" + name]["status"]["readyReplicas"] == replicas
+        assert world.members[TGT]["app/" + name]["spec"]["replicas"] == 0
+        assert state.in_progress(policy) is None and state.PHASE not in policy["metadata"]["annotations"]
+
+
+def test_a_held_step_grown_again_writes_nothing():
+    world, shifter = _side_setup()
+    steps = [0, 50]
+    runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=0)
+    runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=50, phase=runner.GROW)
+    writes = world.writes
+    shifter.changed = False
+    again = runner.run_shift(shifter, _groups(world, shifter), steps, stop_after=50, phase=runner.GROW)
+    assert again["held"] and not shifter.changed and world.writes == writes

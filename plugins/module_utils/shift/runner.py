@@ -40,12 +40,13 @@ def resume_point(group, steps, stop_after):
     """The step a group counts as coming from. A step interrupted (a crash) or held (``phase=grow``)
     leaves its ``shift-to`` annotation; when no step of this run is left after the last one
     reached (a rollback to it), the members are still at that interrupted step, which must be
-    undone: the group counts as coming from there."""
+    undone: the group counts as coming from there. A step held at the very step reached (the grow
+    of a rollback to 0 when 0 was reached before) is not settled either: no step counts as reached,
+    and the run plans from the replicas that run."""
     pending = state.in_progress(group["policy"])
-    if pending is not None and pending != group["current"] and \
-            not planner.remaining_steps(steps, group["current"], stop_after):
-        return pending
-    return group["current"]
+    if pending is None or planner.remaining_steps(steps, group["current"], stop_after):
+        return group["current"]
+    return None if pending == group["current"] else pending
 
 
 MANAGED_LABEL = "karmada.io/managed"
@@ -323,7 +324,10 @@ class Shifter(object):
         else:
             def apply(entry):
                 group, phase = entry
-                ann = state.annotation_patch(to=group["to"], phase="%s:%s" % (phase["purpose"], phase["percent"]))
+                # grow: the policy carries its final mark at once, so a re-run of a held step writes nothing
+                label = "%s:%s" % (HELD, group["to"]) if group.get("part") == GROW else \
+                    "%s:%s" % (phase["purpose"], phase["percent"])
+                ann = state.annotation_patch(to=group["to"], phase=label)
                 return self.patch_policy(group, phase["percent"], ann)
             bounds = hpa.Stage(self, entries)   # HPA-scaled workloads: the bounds follow the step (hpa.py)
             bounds.before()
@@ -481,6 +485,7 @@ class Shifter(object):
                             for g in groups for w in g["workloads"])
         for group in groups:
             group["to"] = percent
+            group["part"] = part
             before = None
             if observed is not None:
                 before = dict((w["key"], observed[w["key"]]) for w in group["workloads"])
