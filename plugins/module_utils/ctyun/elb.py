@@ -130,8 +130,10 @@ def realtime_counters(client, device_id):
     body = dict(regionID=client.region_id, deviceIDs=[device_id], pageNo=1, pageSize=50)
     answer = client.call("POST", REALTIME_MONITOR, body=body, idempotent=True)
     samples = {}
+    # one device asked for: every item is its (the provider names deviceID an elastic IP, so it is
+    # not compared with the load balancer's ID)
     for device in _shape(answer or [], "returnObj", "query-realtime-monitor", list):
-        if not isinstance(device, dict) or device.get("deviceID") not in (None, device_id):
+        if not isinstance(device, dict):
             continue
         for item in _shape(device.get("itemList") or [], "returnObj[].itemList", "query-realtime-monitor", list):
             try:

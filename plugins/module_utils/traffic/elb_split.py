@@ -20,6 +20,8 @@ from ..ctyun import elb
 from . import weights as weights_mod
 
 TOKEN_PREFIX = "ccemig-"
+# answers for targets removed since, one per earlier add of the entry from the same group state
+MAX_REPLAYS = 8
 
 
 def endpoint_key(endpoint):
@@ -97,37 +99,45 @@ class ElbSplit(object):
         for op in ops:
             side, endpoint = op["side"], self.endpoints[op["side"]]
             row = dict(op=op["op"], side=side, weight=op["weight"], target=endpoint_key(endpoint))
+            # recorded before it is sent: a failure from here on still reports the write
+            self.writes.append(row)
             if self.check_mode:
-                self.writes.append(row)
                 continue
             if op["op"] == "create":
                 row["target_id"] = self._create(endpoint, op["weight"], state)
                 state[side] = dict(id=row["target_id"], weight=op["weight"], port=int(endpoint["port"]),
                                    instance_id=endpoint["instance_id"], health="unknown")
             elif op["op"] == "update":
-                elb.update_target(self.client, state[side]["id"], endpoint["port"], op["weight"])
                 row["target_id"] = state[side]["id"]
+                elb.update_target(self.client, state[side]["id"], endpoint["port"], op["weight"])
                 state[side] = dict(state[side], weight=op["weight"])
             else:
                 row["target_id"] = state[side]["id"]
                 elb.delete_target(self.client, state[side]["id"], client_token("delete", self.group_id,
                                                                                state[side]["id"]))
                 state[side] = None
-            self.writes.append(row)
         return state
 
     def _create(self, endpoint, weight, state):
-        # The token names the group's state at the time of the add: a lost answer and a re-run from
-        # the same state replay it; a later add of the same entry (after a removal) gets a new one.
+        """Add ``endpoint``; returns the new target's ID, checked to be in the group.
+
+        The token names the group's state at the time of the add, so a lost answer and a re-run
+        from the same state replay it and nothing is added twice. The group can come back to the
+        same state later (the entry removed, then added again): the ELB then answers with the ID of
+        the target that token added before, which is gone. Each such answer chains a new token on
+        that ID, until the answer is a target the group holds."""
         others = sorted(t["id"] for t in state.values() if t)
         token = client_token("create", self.group_id, endpoint_key(endpoint), weight, *others)
-        target_id = elb.create_target(self.client, self.group_id, endpoint, weight, token)
-        held = dict((t["id"], t) for t in elb.list_targets(self.client, self.group_id))
-        if target_id not in held:
-            # the answer of an earlier add with the same token, whose target is gone since: add anew
-            token = client_token("create", self.group_id, endpoint_key(endpoint), weight, "after", target_id)
+        seen = []
+        for _attempt in range(MAX_REPLAYS):
             target_id = elb.create_target(self.client, self.group_id, endpoint, weight, token)
-        return target_id
+            if any(t["id"] == target_id for t in elb.list_targets(self.client, self.group_id)):
+                return target_id
+            seen.append(target_id)
+            token = client_token("create", self.group_id, endpoint_key(endpoint), weight, "after", target_id)
+        raise CceMigrationError("CTyun ELB create-target in group %s answered %d times with targets the group does "
+                                "not hold (%s); the entry was not added" % (self.group_id, len(seen),
+                                                                           ", ".join(seen)))
 
     # -- verification ----------------------------------------------------
     def verify(self, wanted):
