@@ -27,8 +27,10 @@ description:
   - Weighted DNS and other means stay with the cutover role's C(cutover_traffic_tasks) hook (see C(docs/traffic.md)).
   - After the split changed (and on a converged run too), the gates run - every ELB target online in the group's
     health check, the 5xx share of the load balancer's realtime monitor over a window, HTTP checks through the
-    public entry. A failing gate fails the module; the split stays as written and the result says what was seen
-    (the cutover role then moves traffic and replicas back).
+    public entry; for an HTTPRoute, every Gateway reporting on it has accepted this generation with its references
+    resolved (a route no Gateway reports on passes, and the result says so). A failing gate fails the module; the
+    split stays as written and the result says what was seen (the cutover role then moves traffic and replicas
+    back).
   - Check mode computes the writes and, for the HTTPRoute, sends the write as a server-side dry run; C(--diff)
     shows the weights before and after.
 author:
@@ -159,7 +161,9 @@ targets:
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
     ctyun_auth_argument_spec, k8s_auth_suboptions, merge_specs, wait_argument_spec)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import WaitTimeoutError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import wait_until
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.traffic import gates as gates_mod
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.traffic import options
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.traffic import weights
@@ -220,7 +224,16 @@ def run_route(mod, p, gates):
         split.apply(wanted)
         if not mod.check_mode:
             mod.done(writes=split.writes)
-    return dict(before=before, after=wanted if write else before, writes=split.writes, changed=write, gates=[])
+    results = []
+    if not mod.check_mode:
+        try:
+            seen = wait_until(split.accepted, p["wait_timeout"] if p["wait"] else 0,
+                              "the Gateways to accept HTTPRoute %s/%s" % (route["namespace"], route["name"]),
+                              sleep=p["wait_sleep"])
+            results.append(dict(gate="route_accepted", passed=True, seen=seen))
+        except WaitTimeoutError as exc:
+            results.append(dict(gate="route_accepted", passed=False, seen=exc.msg))
+    return dict(before=before, after=wanted if write else before, writes=split.writes, changed=write, gates=results)
 
 
 def run(mod):

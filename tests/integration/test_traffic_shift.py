@@ -223,3 +223,31 @@ def test_missing_httproute_fails_before_any_write(lab):
         name="nope", namespace=NS, source_service="web", target_service="web-cce")))
     assert result.failed and "does not exist" in result["msg"] and result["msg"].startswith("route")
     assert lab.writes(mark) == []
+
+
+def test_httproute_a_gateway_refuses_fails_the_gate(lab, web):
+    """A Gateway reports the CCE backendRef unresolved (an ExternalName it does not support): the split
+    is written, the route_accepted gate fails naming what the Gateway said; a route no Gateway reports
+    on passes and says so."""
+    custom = _route(lab)
+    route = custom.get_namespaced_custom_object(*GATEWAY, NS, "httproutes", "web")
+    status = {"parents": [{"parentRef": {"name": "public"}, "controllerName": "example.com/gateway",
+                           "conditions": [
+                               {"type": "Accepted", "status": "True", "reason": "Accepted", "message": "",
+                                "lastTransitionTime": "2026-12-07T00:00:00Z",
+                                "observedGeneration": route["metadata"]["generation"] + 1},
+                               {"type": "ResolvedRefs", "status": "False", "reason": "InvalidKind",
+                                "message": "ExternalName Services are not supported",
+                                "lastTransitionTime": "2026-12-07T00:00:00Z",
+                                "observedGeneration": route["metadata"]["generation"] + 1}]}]}
+    custom.patch_namespaced_custom_object_status(*GATEWAY, NS, "httproutes", "web", {"status": status})
+    try:
+        result = run_module("traffic_shift", route_args(lab, 25, wait_timeout=3))
+        assert result.failed and result["changed"] is True, result.get("msg")
+        failed = [g for g in result["gates"] if not g["passed"]]
+        assert failed[0]["gate"] == "route_accepted" and "ExternalName Services are not supported" in result["msg"]
+    finally:
+        custom.patch_namespaced_custom_object_status(*GATEWAY, NS, "httproutes", "web", {"status": {"parents": []}})
+        back = run_module("traffic_shift", route_args(lab, 0))
+        assert not back.failed, back.get("msg")
+        assert back["gates"][0]["gate"] == "route_accepted" and "no Gateway reports" in back["gates"][0]["seen"]

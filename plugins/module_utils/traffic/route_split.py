@@ -126,3 +126,29 @@ class RouteSplit(object):
         if not self.check_mode:
             self.route = answer
         return answer
+
+    def accepted(self):
+        """``(done, seen)`` for the route as written: every Gateway that reports on it
+        (``status.parents``) has seen this generation and says ``Accepted`` and ``ResolvedRefs``
+        True. Gateway API: a backendRef that cannot be resolved gets its share of requests answered
+        with 500 (HTTPBackendRef, apis/v1/httproute_types.go), so an unresolved Service (an
+        ExternalName a Gateway does not support) is a failed split. A route no Gateway reports on
+        passes and says so."""
+        route = self.rest.get(self.path)
+        generation = (route.get("metadata") or {}).get("generation")
+        parents = ((route.get("status") or {}).get("parents")) or []
+        if not parents:
+            return True, "no Gateway reports a status for HTTPRoute %s/%s" % (self.namespace, self.name)
+        waiting = []
+        for parent in parents:
+            ref = (parent.get("parentRef") or {}).get("name", "?")
+            conditions = dict((c.get("type"), c) for c in parent.get("conditions") or [])
+            for kind in ("Accepted", "ResolvedRefs"):
+                cond = conditions.get(kind) or {}
+                stale = generation is not None and cond.get("observedGeneration") is not None \
+                    and int(cond["observedGeneration"]) < int(generation)
+                if stale or cond.get("status") != "True":
+                    waiting.append("%s: %s %s%s" % (ref, kind, cond.get("status", "not reported"),
+                                                    " (%s)" % cond.get("message") if cond.get("message") else ""))
+        return not waiting, "; ".join(waiting) or "accepted by %d Gateway(s)" % len(parents)
+
