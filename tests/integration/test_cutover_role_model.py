@@ -114,7 +114,7 @@ def test_a_failing_gate_fails_the_play_and_the_record_says_rolled_back(setup):
     """A gate failing at 50 % rolls the replicas back to 0 % and the play FAILS, naming the step and
     the gate; the record says failed, not done (before, the role kept the module's result with
     failed_when: false, which turned the failure into ok: the play ended with failed=0 and
-    "Cutover done")."""
+    "Cutover done"), and the steps after it are not tried."""
     world, inv, workdir, traffic_log = setup
     proc = _play(inv, "cutover.yml", "-e", json.dumps(
         {"cutover_gates": {"command": ["sh", "-c", 'test "$SHIFT_PERCENT" -lt 50']}}))
@@ -124,5 +124,7 @@ def test_a_failing_gate_fails_the_play_and_the_record_says_rolled_back(setup):
     assert "Gate command failed at step 50%" in out and "rolled back to the last good step" in out
     record = json.loads((workdir / "cutover.json").read_text())
     assert record["status"] == "failed" and record["failure"]["step"] == 50
+    # the step of 100 is not tried after the failure (the loop's `when` does not stop an include loop)
+    assert [s["percent"] for s in record["steps"]] == [0, 50, 0], record["steps"]
     for name, replicas, _mu, _uid in WORKLOADS:
         assert world.members[SRC]["app/" + name]["status"]["readyReplicas"] == replicas
