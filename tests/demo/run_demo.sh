@@ -24,10 +24,21 @@ echo "== starting the lab"
 . "$lab_dir/env.sh"
 
 rm -rf "$workdir"
+# users: requests through the lab's public entry (a real HAProxy the CTyun ELB simulation programs)
+# for the whole run; the cutover moves them with the replicas (cutover_traffic)
+traffic_vars=$("$py" tests/demo/traffic.py vars "$lab_dir" "$workdir-traffic")
+"$py" tests/demo/traffic.py users "$lab_dir" "$workdir-traffic" &
+users=$!
 echo "== running playbooks/migrate.yml against $lab_dir/inventory.yml"
+rc=0
 ANSIBLE_CONFIG=$repo/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$repo/.collections \
   "$repo/.venv/bin/ansible-playbook" -i "$lab_dir/inventory.yml" playbooks/migrate.yml \
-  -e "migration_workdir=$workdir" -e @tests/demo/demo_vars.yml ${DEMO_ARGS:-}
+  -e "migration_workdir=$workdir" -e @tests/demo/demo_vars.yml -e "@$traffic_vars" ${DEMO_ARGS:-} || rc=$?
+kill -TERM "$users" 2>/dev/null || true
+users_rc=0
+wait "$users" || users_rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"
+[ "$users_rc" -eq 0 ] || { echo "== some users' requests failed"; exit "$users_rc"; }
 
 end=$(date +%s)
 echo "== migration finished in $((end - start)) s"

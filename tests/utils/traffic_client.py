@@ -27,7 +27,7 @@ class TrafficClient:
         self.deadline = time.monotonic() + max_seconds
         self.max_requests = max_requests
         self.timeout = timeout
-        self.records = []           # (monotonic time, status or None, served by or None)
+        self.records = []           # (wall clock time, status or None, served by or None)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = []
@@ -70,7 +70,7 @@ class TrafficClient:
                 conn.close()
                 conn = self._connect()
             with self.lock:
-                self.records.append((time.monotonic(), status, served))
+                self.records.append((time.time(), status, served))
             next_at += self.interval
             pause = next_at - time.monotonic()
             if pause > 0:
