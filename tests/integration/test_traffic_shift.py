@@ -6,14 +6,12 @@ counts failures and who served them."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
 from tests.lab.ctyunsim.table import ELB_SEED
 from tests.utils.modrun import run_module
+from tests.utils.polling import create_tolerant, until
 from tests.utils.traffic_client import TrafficClient
 
 NS = "shift-traffic"
@@ -22,30 +20,17 @@ GATEWAY = ("gateway.networking.k8s.io", "v1")
 pytest_plugins = ["tests.lab.pytest_lab"]
 
 
-def _create(fn, *args, **kwargs):
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except ApiException as exc:
-            if exc.status == 409:
-                return None
-            if exc.status != 403 or time.monotonic() > deadline:   # a new namespace's ServiceAccount
-                raise
-            time.sleep(0.2)
-
-
 def _web(lab, context, replicas=2):
     api = lab.api_client(context)
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    _create(core.create_namespace, {"metadata": {"name": NS}})
+    create_tolerant(core.create_namespace, {"metadata": {"name": NS}})
     labels = {"app": "web"}
-    _create(apps.create_namespaced_deployment, NS, {
+    create_tolerant(apps.create_namespaced_deployment, NS, {
         "metadata": {"name": "web", "labels": labels},
         "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels},
                               "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
-    _create(core.create_namespaced_service, NS, {
+    create_tolerant(core.create_namespaced_service, NS, {
         "metadata": {"name": "web"},
         "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]}})
     return apps
@@ -55,23 +40,12 @@ def _scale(apps, replicas):
     apps.patch_namespaced_deployment_scale("web", NS, {"spec": {"replicas": replicas}})
 
 
-def _until(check, timeout=90, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError("%s not met within %ss (last: %r)" % (what, timeout, last))
-
-
 def _serving(lab, cluster):
     """Requests for HOST sent to one cluster's entry directly: the answers while its pods start."""
     entry = lab.traffic["%s_entry" % cluster]
     probe = TrafficClient("http://%s:%d" % (entry["host"], entry["port"]), HOST, rate=20, workers=1, max_seconds=90)
     with probe:
-        _until(lambda: probe.summary(max(0, probe.mark() - 3))["served"].get(cluster, 0) == 3,
+        until(lambda: probe.summary(max(0, probe.mark() - 3))["served"].get(cluster, 0) == 3,
                what="%s's entry serving %s" % (cluster, HOST))
 
 
@@ -171,11 +145,11 @@ def test_bad_input_fails_before_any_write(lab, extra, option):
 def _route(lab, weights=None):
     custom = client.CustomObjectsApi(lab.api_client("source"))
     core = client.CoreV1Api(lab.api_client("source"))
-    _create(core.create_namespaced_service, NS, {
+    create_tolerant(core.create_namespaced_service, NS, {
         "metadata": {"name": "web-cce"},
         "spec": {"type": "ExternalName", "externalName": lab.traffic["cce_entry_name"],
                  "ports": [{"port": 80}]}})
-    _create(custom.create_namespaced_custom_object, *GATEWAY, NS, "httproutes", {
+    create_tolerant(custom.create_namespaced_custom_object, *GATEWAY, NS, "httproutes", {
         "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "web"},
         "spec": {"hostnames": [HOST], "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}})
     return custom

@@ -10,6 +10,7 @@ import pytest
 from kubernetes import client
 
 from tests.lab.karmadasim import division
+from tests.utils.polling import until
 
 EMPTY, EVEN, ODD = "", "4858ca61-3ff8-4095-8267-f3d059d8074c", "d43fdeeb-d750-4e2b-bee3-64eb94534f4c"
 
@@ -54,14 +55,7 @@ def _api(lab, ctx):
 
 
 def _wait(check, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+    return until(check, timeout, what)
 
 
 class World:

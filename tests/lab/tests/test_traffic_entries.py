@@ -13,6 +13,8 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from tests.utils.polling import create_tolerant, until
+
 NS = "traffic"
 GATEWAY = ("gateway.networking.k8s.io", "v1")
 
@@ -52,14 +54,7 @@ class Client:
 
 def wait_for(check, timeout=60, what="condition"):
     """Poll ``check`` (every 50 ms, at most ``timeout`` s) until it returns something true."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError("%s not met in %ss (last: %r)" % (what, timeout, last))
+    return until(check, timeout, what, sleep=0.05)
 
 
 def apis(lab, context):
@@ -68,20 +63,7 @@ def apis(lab, context):
         client.DiscoveryV1Api(api)
 
 
-def create(fn, *args, **kwargs):
-    """Create, tolerating what an earlier test of the module left (409), and the real server's
-    short wait for a new namespace's default ServiceAccount (403)."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except ApiException as exc:
-            if exc.status == 409:
-                return None
-            if exc.status == 403 and time.monotonic() < deadline:
-                time.sleep(0.2)
-                continue
-            raise
+create = create_tolerant
 
 
 def workload(lab, context, name, replicas, finalizers=None):

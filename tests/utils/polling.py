@@ -1,0 +1,36 @@
+"""What the lab tests share to wait and to create: ``until`` polls a check until it returns
+something true (bounded in time, saying what it waited for and what it saw last), and
+``create_tolerant`` creates an object through the official client, tolerating one an earlier test
+of the module left (409) and a real API server's short refusal while a new namespace gets its
+default ServiceAccount (403)."""
+
+from __future__ import annotations
+
+import time
+
+
+def until(check, timeout=60, what="condition", sleep=0.1):
+    """Call ``check()`` every ``sleep`` seconds until it returns something true; return that."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(sleep)
+    raise AssertionError("%s not met within %ss (last: %r)" % (what, timeout, last))
+
+
+def create_tolerant(fn, *args, **kwargs):
+    from kubernetes.client.exceptions import ApiException
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except ApiException as exc:
+            if exc.status == 409:
+                return None
+            if exc.status != 403 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
