@@ -223,8 +223,10 @@ ELB_SEED = {
 }
 ELB_HEALTH_CHECKS = {
     # show-health-check fields. Path and expected codes are the lab's choice; interval 1 s (CTyun's range 1-20 s)
-    # and maxRetry 2 so a new target is online within about two seconds.
-    ELB_SEED["health_check"]: {"name": "lab-http-healthz", "protocol": "HTTP", "protocolPort": 0, "timeout": 2,
+    # and maxRetry 2 so a new target is online within about two seconds; timeout 5 s, so a check of an entry
+    # answering slowly on a loaded machine (the entries share the lab's event loop) does not take the only
+    # target of a group down.
+    ELB_SEED["health_check"]: {"name": "lab-http-healthz", "protocol": "HTTP", "protocolPort": 0, "timeout": 5,
                                "interval": 1, "maxRetry": 2, "httpMethod": "GET", "httpUrlPath": "/healthz",
                                "httpExpectedCodes": "http_2xx"},
 }
