@@ -13,6 +13,8 @@ CTyun's entry served.
    play fails and the record names the gate.
 4. The fault cleared, cutover.yml again: 50 % and 100 % with no failed request; a re-run writes
    nothing to the ELB.
+5. Back to 0 %, then the same through the source's HTTPRoute (``backend: gateway_api``), the client
+   on the source's entry: cutover.yml [0, 50, 100] and rollback.yml with no failed request.
 """
 
 from __future__ import annotations
@@ -73,7 +75,43 @@ def cutover(request, tmp_path_factory):
             runs["again"] = run_playbook(lab, work / "m", playbook="cutover.yml",
                                          extra=full)
             runs["again_elb_writes"] = lab.writes(elb_mark, server="ctyun")
+            # back to 0 through the ELB, before the same cutover through the source's HTTPRoute
+            runs["elb_back"] = run_playbook(lab, work / "m", playbook="rollback.yml", extra=settings, timeout=900)
+        route = dict(settings, cutover_steps=[0, 50, 100], cutover_traffic=http_route(lab, host))
+        entry = lab.traffic["source_entry"]
+        with TrafficClient("http://%s:%d" % (entry["host"], entry["port"]), host, rate=RATE,
+                           max_seconds=1200) as users:
+            users.wait_for(50)
+            start = time.time()
+            runs["route"] = run_playbook(lab, work / "m", playbook="cutover.yml", extra=route)
+            users.wait_for(550)
+            runs["route_windows"] = windows(markers, users.records, start, time.time())
+            runs["route_back"] = run_playbook(lab, work / "m", playbook="rollback.yml", extra=route, timeout=900)
+            runs["route_answers"] = users.summary(0)
+            users.wait_for(100)
+            runs["route_after"] = users.summary(users.mark() - 100)
         yield dict(lab=lab, work=work / "m", runs=runs, host=host)
+
+
+def http_route(lab, host):
+    """An HTTPRoute on the source for ``host`` to its Service, and an ExternalName Service that
+    reaches CCE's entry; returns the cutover_traffic settings that move it."""
+    from kubernetes import client
+
+    from tests.utils.polling import create_tolerant
+
+    name, ns = host.split(".")[:2]
+    api = lab.api_client("source")
+    create_tolerant(client.CoreV1Api(api).create_namespaced_service, ns, {
+        "metadata": {"name": "%s-cce" % name},
+        "spec": {"type": "ExternalName", "externalName": lab.traffic["cce_entry_name"], "ports": [{"port": 80}]}})
+    create_tolerant(client.CustomObjectsApi(api).create_namespaced_custom_object,
+                    "gateway.networking.k8s.io", "v1", ns, "httproutes", {
+                        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                        "metadata": {"name": "users"},
+                        "spec": {"hostnames": [host], "rules": [{"backendRefs": [{"name": name, "port": 80}]}]}})
+    return {"backend": "gateway_api",
+            "route": {"name": "users", "namespace": ns, "source_service": name, "target_service": "%s-cce" % name}}
 
 
 def lab_clear_fault(lab):
@@ -132,3 +170,18 @@ def test_then_every_step_to_100_fails_no_request_and_a_rerun_writes_nothing(cuto
     _ok(runs["again"])
     assert runs["again_elb_writes"] == []
     assert "changed=0" in runs["again"][0].stdout.split("PLAY RECAP")[-1], runs["again"][0].stdout[-3000:]
+
+
+def test_the_same_cutover_through_an_httproute_fails_no_request(cutover):
+    """gateway_api: the source's entry splits the host between its Service and CCE's entry by the
+    HTTPRoute's weights; cutover.yml through [0, 50, 100] then rollback.yml, no failed request."""
+    runs = cutover["runs"]
+    _ok(runs["elb_back"])
+    _ok(runs["route"])
+    _ok(runs["route_back"])
+    assert runs["route_answers"]["failed"] == 0, runs["route_answers"]["failures"]
+    for percent in (50, 100):
+        window = runs["route_windows"][percent]
+        assert window["total"] >= 500 and abs(window["share"] - percent) <= 3, (percent, window)
+    assert runs["route_after"]["served"] == {"source": 100}, runs["route_after"]
+
