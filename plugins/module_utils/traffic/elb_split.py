@@ -136,8 +136,8 @@ class ElbSplit(object):
             seen.append(target_id)
             token = client_token("create", self.group_id, endpoint_key(endpoint), weight, "after", target_id)
         raise CceMigrationError("CTyun ELB create-target in group %s answered %d times with targets the group does "
-                                "not hold (%s); the entry was not added" % (self.group_id, len(seen),
-                                                                           ", ".join(seen)))
+                                "not hold (%s); the entry was not added"
+                                % (self.group_id, len(seen), ", ".join(seen)))
 
     # -- verification ----------------------------------------------------
     def verify(self, wanted):

@@ -151,4 +151,3 @@ class RouteSplit(object):
                     waiting.append("%s: %s %s%s" % (ref, kind, cond.get("status", "not reported"),
                                                     " (%s)" % cond.get("message") if cond.get("message") else ""))
         return not waiting, "; ".join(waiting) or "accepted by %d Gateway(s)" % len(parents)
-
