@@ -146,7 +146,16 @@ options:
         starts it on the target within that step. For a store that cannot resync an ordinal, stop its writes
         and copy its volumes before running the step of 100 (see docs/cutover.md).
       - Each StatefulSet's replicas per member (and the target's start ordinal) are pinned by an
-        OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages.
+        OverridePolicy named C(<name>-cce-migration-identity) in its namespace, which the module manages. It carries
+        the finalizer C(cce-migration.ctyun.cn/identity), so a deletion by another tool (a GitOps prune) leaves it in
+        force; before each stage the module checks it is there and not being deleted, and stops otherwise (a
+        terminating one only lets the shift run to 0 or 100 %). Once a policy reaches 0 or 100 % the override is let
+        go - Karmada's own division runs the same pods there - so template scaling applies again.
+      - A ResourceInterpreterCustomization whose retention keeps a StatefulSet's replicas, ordinals or spec from the
+        members would undo the pins; it is refused before any write.
+      - A target whose API server drops C(spec.ordinals) (the C(StatefulSetStartOrdinal) feature gate off) is found
+        before any write with a server-side dry run; while ordinals move, a target pod with an ordinal the source
+        runs stops the shift at once.
       - Not with O(strategy=duplicated), which would run every ordinal on both members.
       - A StatefulSet with C(volumeClaimTemplates) and C(persistentVolumeClaimRetentionPolicy.whenScaled=Delete)
         (in the template or on either member) is refused before any write, in both modes, when a step left to
@@ -175,6 +184,49 @@ options:
     type: str
     choices: [all, grow, settle]
     default: all
+  statefulsets:
+    description:
+      - How the data of each StatefulSet reaches the target, so that no ordinal starts on an empty volume unnoticed.
+        Required, before any write, for every StatefulSet with volumes (C(volumeClaimTemplates) or claims in its pod
+        template) that a step left to run moves; the error names them. See docs/cutover.md, "StatefulSets and their
+        data".
+      - A step that would start such a StatefulSet's ordinals on the target without an entry fails before any write,
+        and so does an entry naming no StatefulSet of the shifted policies.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The StatefulSet, as C(namespace/name).
+        type: str
+        required: true
+      data:
+        description:
+          - C(replicated) - the application copies the data to a new member itself (a database replica set, a
+            Raft or Zab quorum, Kafka). It moves at most one ordinal per hop, or what its PodDisruptionBudget (read on
+            the source) or C(updateStrategy.rollingUpdate.maxUnavailable) allows; a step that moves more runs in
+            hops, each released and taken before the next. Its peers on both clusters must reach each other.
+          - C(external) - the data lives outside the volumes (RDS, object storage) and the data stage moved it.
+          - C(none) - nothing to keep (a cache).
+        type: str
+        required: true
+        choices: [replicated, external, none]
+      quorum:
+        description:
+          - With O(statefulsets[].data=replicated), a store that needs a majority of its members - a hop never
+            leaves fewer than C(n // 2 + 1) running. A StatefulSet of fewer than 3 replicas cannot move so; it is
+            refused before any write.
+        type: bool
+        default: false
+      rollback_consent:
+        description:
+          - The automatic rollback (O(on_failure=rollback)) of a StatefulSet whose data is not C(external), after it
+            ran ordinals on the target, starts them again on the source's volumes as they were, without what was
+            written on the target meanwhile. Without this consent the shift stops instead (as with
+            O(on_failure=stop)) and says so; the result's RV(on_target) lists which ordinals ran on the target and
+            when.
+        type: bool
+        default: false
   release_from_karmada:
     description:
       - Only with a final step of 0. After all replicas are back on the source and ready, delete from the
@@ -259,6 +311,21 @@ held:
   returned: always
   type: dict
   sample: {"shop/web-deployment-5c8f7d": 50}
+on_target:
+  description:
+    - Per StatefulSet moved in this run, the ordinals (relative to its own start ordinal) that ran on the target and
+      when - C(since) and C(until) (null while it still runs there), UTC. Also in the result of a failed run.
+  returned: always
+  type: dict
+  sample: {"data/mysql": [{"ordinal": 1, "since": "2026-12-07T10:00:03Z", "until": null}]}
+identity_let_go:
+  description:
+    - The StatefulSet identity overrides let go once their policy reached 0 or 100 % (finalizer removed, deleted);
+      Karmada's own division then keeps the same pods, and the template's replicas and start ordinal apply again.
+  returned: always
+  type: list
+  elements: str
+  sample: ["data/mysql-cce-migration-identity"]
 steps:
   description:
     - One record per step applied (and one for a rollback), with the seconds it took, the gate results and per
@@ -329,9 +396,9 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import gates as gates_mod
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import hpa as hpa_shift
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import identity
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import planner, release, runner, state
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest, path_for
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.shift import stateful
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
 
 
 def _validate(params):
@@ -363,82 +430,10 @@ def _validate(params):
     return steps, gates
 
 
-def _check_statefulsets(groups, params, target, karmada):
-    """Refuse, before any write, a shift that would run a StatefulSet ordinal on both members."""
-    stateful = [w for g in groups for w in g["workloads"] if w["kind"] == "StatefulSet"]
-    if not stateful:
-        return
-    sets = ["%s/%s" % (w["namespace"], w["name"]) for w in stateful]
-    overrides = {}
-    shadowed = []
-    for w in stateful:
-        if w["namespace"] not in overrides:
-            overrides[w["namespace"]] = karmada.list(path_for("OverridePolicy", w["namespace"]))
-        shadowed.extend("%s/%s by %s" % (w["namespace"], w["name"], name)
-                        for name in identity.shadowing_overrides(w, overrides[w["namespace"]]))
-    if shadowed:
-        raise ValidationError("OverridePolicies that Karmada applies after the identity override write the replicas "
-                              "or ordinals of StatefulSet %s, and would run an ordinal on both members; rename them to "
-                              "sort before <statefulset>-cce-migration-identity or drop their /spec/replicas and "
-                              "/spec/ordinals overriders" % "; ".join(sorted(shadowed)[:5]))
-    if params["strategy"] == "duplicated":
-        raise ValidationError("strategy: duplicated would run every ordinal of the StatefulSets %s on both members "
-                              "(two pods with the same identity and volumes); shift them with strategy=weighted "
-                              "in a policy of their own" % ", ".join(sorted(sets)[:5]))
-    scaled = ["%s/%s (HPA %s)" % (w["namespace"], w["name"], w["hpa"]["name"]) for g in groups for w in g["workloads"]
-              if w["kind"] == "StatefulSet" and w.get("hpa")]
-    if scaled and params["statefulset_move"] == "ordinals":
-        # Karmada retains member replicas for Deployments only (retain.go), so an HPA would scale a
-        # member StatefulSet against its pinned ordinals and could start a released ordinal again
-        raise ValidationError("statefulset_move: ordinals would let the HPA of %s start ordinals the other member "
-                              "runs; use statefulset_move=whole for StatefulSets scaled by an HPA"
-                              % ", ".join(sorted(scaled)[:5]))
-    if params["statefulset_move"] == "ordinals":
-        # spec.ordinals (StatefulSetStartOrdinal) is beta and on by default from 1.27; an older API server
-        # drops the field, and the target would start again from ordinal 0
-        version = (target.get("/version", missing_ok=True) or {})
-        major, minor = str(version.get("major") or "0"), str(version.get("minor") or "0")
-        digits = "".join(ch for ch in minor if ch.isdigit()) or "0"
-        if version and (int("".join(ch for ch in major if ch.isdigit()) or "0"), int(digits)) < (1, 27):
-            raise ValidationError("statefulset_move: ordinals needs spec.ordinals.start on the target (Kubernetes "
-                                  "1.27 or later), and the target runs %s.%s; use statefulset_move=whole for %s"
-                                  % (major, minor, ", ".join(sorted(sets)[:5])))
-
-
-def _check_volume_retention(ahead, members, params, steps):
-    """Refuse, before any write, a shift that would scale down a StatefulSet whose claims are deleted
-    on scale-down. With ``persistentVolumeClaimRetentionPolicy.whenScaled: Delete`` the StatefulSet
-    controller deletes the PVCs of the ordinals a member gives up (pkg/controller/statefulset,
-    StatefulSetAutoDeletePVC): the source's volumes as the target takes ordinals or the whole set,
-    the target's on a rollback. Read from the template and from both members' objects."""
-    found = []
-    src, tgt = params["source_member"], params["target_member"]
-    for g in ahead:
-        percents = [g["current"]] + planner.remaining_steps(steps, g["current"], params["stop_after"])
-        for w in g["workloads"]:
-            if w["kind"] != "StatefulSet" or not w.get("claim_templates"):
-                continue        # only claims made from volumeClaimTemplates are deleted
-            if len(set(identity.settled(w, p, src, tgt, params["statefulset_move"]) for p in percents)) < 2:
-                continue        # no step changes its members (whole, short of 100 %)
-            path = path_for("StatefulSet", w["namespace"], w["name"])
-            where = [("template", w.get("when_scaled"))]
-            for side in ("source", "target"):
-                obj = members[side].get(path, missing_ok=True) or {}
-                where.append((side, ((obj.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {})
-                              .get("whenScaled")))
-            bad = [name for name, value in where if value == "Delete"]
-            if bad:
-                found.append("%s/%s (%s)" % (w["namespace"], w["name"], ", ".join(bad)))
-    if found:
-        raise ValidationError("persistentVolumeClaimRetentionPolicy.whenScaled is Delete on StatefulSet %s: a step "
-                              "would delete the volumes of the ordinals a member gives up, and a rollback would find "
-                              "them empty. Set whenScaled: Retain on the member objects and in the Karmada template "
-                              "(it changes no pod) and run again" % "; ".join(sorted(found)[:5]))
-
-
 def run(mod):
     params = mod.params
     steps, gates = _validate(params)
+    chosen = stateful.decisions(params["statefulsets"])
     src, tgt = params["source_member"], params["target_member"]
     pool = max(4, min(64, params["concurrency"] * 2))
     karmada = Rest(auth_params(params), pool_size=pool, what="Karmada control plane")
@@ -472,7 +467,8 @@ def run(mod):
                 w["statefulset_move"] = params["statefulset_move"]
     names = dict(source=src, target=tgt)
     hpa_shift.attach(karmada, groups, names)
-    _check_statefulsets(groups, params, members["target"], karmada)
+    stateful.check_pins(groups, params, members["target"], karmada)
+    stateful.check_interpreters(karmada, groups)
     for warning in hpa_shift.warnings(groups):
         mod.warn(warning)
     for g in groups:
@@ -519,7 +515,8 @@ def run(mod):
                 header="PropagationPolicy %s" % g["key"])
 
     ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
-    _check_volume_retention(ahead, members, params, steps)
+    stateful.check_volume_retention(ahead, members, params, steps)
+    stateful.check_moves(groups, ahead, chosen, params, steps, members)
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
         missing = release.missing_dependencies(karmada, members["target"], ahead)
         if missing:
@@ -540,6 +537,7 @@ def run(mod):
                                    stop_after=params["stop_after"], phase=params["phase"])
     except CceMigrationError as exc:
         exc.partial_result = dict(changed=shifter.changed, plan=plan, preserved=preserved,
+                                  on_target=shifter.pins.on_target(),
                                   current_step=dict((g["key"], g["current"]) for g in groups))
         raise
     if shifter.changed:
@@ -577,6 +575,7 @@ def run(mod):
             mod.changed()
 
     result = dict(current_step=dict((g["key"], g["current"]) for g in groups), held=outcome["held"],
+                  on_target=outcome["on_target"], identity_let_go=outcome["let_go"],
                   steps=outcome["steps"], plan=plan,
                   results=results, released=released, preserved=preserved, seconds=round(time.time() - started, 3))
     if outcome["failure"]:
@@ -588,6 +587,11 @@ def run(mod):
             result["rolled_back_to"] = outcome["rolled_back_to"]
             msg += "; rolled back to the last good step (%s)" % ", ".join(
                 "%s: %s%%" % kv for kv in sorted(outcome["rolled_back_to"].items()))
+        elif f.get("rollback_refused"):
+            msg += ("; not rolled back: StatefulSet %s ran ordinals on %s (see on_target), and going back would start "
+                    "them on the source's volumes without what was written there since. Move their data back, or "
+                    "give statefulsets[].rollback_consent=true, and run the rollback" % (
+                        ", ".join(f["rollback_refused"]), tgt))
         else:
             msg += "; stopped there (on_failure=stop)"
         result["failed_msg"] = msg
@@ -617,6 +621,12 @@ def main():
             strategy=dict(type="str", choices=["weighted", "duplicated"], default="weighted"),
             statefulset_move=dict(type="str", choices=["ordinals", "whole"], default="ordinals"),
             phase=dict(type="str", choices=["all", "grow", "settle"], default="all"),
+            statefulsets=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                data=dict(type="str", required=True, choices=["replicated", "external", "none"]),
+                quorum=dict(type="bool", default=False),
+                rollback_consent=dict(type="bool", default=False),
+            )),
         ),
     )
     CceMigrationModule(argument_spec, mutually_exclusive=[("target_percent", "steps")]).run(run)

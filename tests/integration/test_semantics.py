@@ -566,13 +566,17 @@ def test_statefulset_ordinals_never_run_twice(lab):
         src, tgt = sts_state(lab, ns, "db", "source"), sts_state(lab, ns, "db", "target")
         assert src["uid"] == uid and src["replicas"] == 0 and src["pods"] == []
         assert tgt["start"] == 0 and tgt["pods"] == ["db-0", "db-1", "db-2"] and tgt["ready"] == 3
+        # at 100 % the identity override is let go: Karmada's own division runs the same pods
+        assert full["identity_let_go"] == ["%s/db-cce-migration-identity" % ns], full["identity_let_go"]
+        assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
+        assert [o["ordinal"] for o in full["on_target"]["%s/db" % ns]] == [0, 1, 2]
         back = run_module("replica_shift", shift_params(lab, policies, steps=[50, 0], release_from_karmada=True))
         assert not back.failed, back.get("msg")
     src, tgt = sts_state(lab, ns, "db", "source"), sts_state(lab, ns, "db", "target")
     assert src["uid"] == uid and src["pods"] == ["db-0", "db-1", "db-2"] and src["ready"] == 3
     assert tgt["replicas"] == 0
-    # released: the identity override went with the template, nothing on the source is managed any more
-    assert "OverridePolicy/%s/db-cce-migration-identity" % ns in back["released"], back["released"]
+    # back at 0 % the identity override made for 50 % was let go, nothing on the source is managed any more
+    assert back["identity_let_go"] == ["%s/db-cce-migration-identity" % ns], back["identity_let_go"]
     assert apis(lab, "karmada")[2].list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
     assert not managed(apps.read_namespaced_stateful_set("db", ns).metadata)
     assert sampler.samples > 10
@@ -610,12 +614,13 @@ def test_statefulset_identity_override_is_released_after_its_template_went(lab):
     StatefulSet whose template is gone is still deleted (and listed in check mode first)."""
     ns = "relapse"
     apps, policies = promoted_statefulset(lab, ns, statefulset("db", 2))
-    for steps in ([0, 50], [50, 0]):
-        moved = run_module("replica_shift", shift_params(lab, policies, steps=steps))
-        assert not moved.failed, moved.get("msg")
+    moved = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+    assert not moved.failed, moved.get("msg")
     custom = apis(lab, "karmada")[2]
     override = "db-cce-migration-identity"
-    assert custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies", override)
+    stored = custom.get_namespaced_custom_object("policy.karmada.io", "v1alpha1", ns, "overridepolicies", override)
+    # held by the shift's finalizer, which the release removes (the list below would keep it otherwise)
+    assert stored["metadata"]["finalizers"] == ["cce-migration.ctyun.cn/identity"]
     source_uid = apps.read_namespaced_stateful_set("db", ns).metadata.uid
     # the first release stopped after deleting the template (the policy keeps preserveResourcesOnDeletion)
     apis(lab, "karmada")[1].delete_namespaced_stateful_set("db", ns)

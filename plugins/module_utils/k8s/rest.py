@@ -64,6 +64,7 @@ KINDS = {
     "Ingress": ("apis/networking.k8s.io/v1", "ingresses", True),
     "HTTPRoute": ("apis/gateway.networking.k8s.io/v1", "httproutes", True),
     "HorizontalPodAutoscaler": ("apis/autoscaling/v2", "horizontalpodautoscalers", True),
+    "PodDisruptionBudget": ("apis/policy/v1", "poddisruptionbudgets", True),
     "PropagationPolicy": ("apis/policy.karmada.io/v1alpha1", "propagationpolicies", True),
     "ClusterPropagationPolicy": ("apis/policy.karmada.io/v1alpha1", "clusterpropagationpolicies", False),
     "OverridePolicy": ("apis/policy.karmada.io/v1alpha1", "overridepolicies", True),
@@ -72,6 +73,8 @@ KINDS = {
     "ClusterResourceBinding": ("apis/work.karmada.io/v1alpha2", "clusterresourcebindings", False),
     "Work": ("apis/work.karmada.io/v1alpha1", "works", True),
     "Cluster": ("apis/cluster.karmada.io/v1alpha1", "clusters", False),
+    "ResourceInterpreterCustomization": ("apis/config.karmada.io/v1alpha1", "resourceinterpretercustomizations",
+                                         False),
 }
 
 

@@ -51,6 +51,11 @@ WHOLE = "whole"
 MOVES = (ORDINALS, WHOLE)
 OVERRIDE_SUFFIX = "-cce-migration-identity"
 LABEL = "cce-migration.ctyun.cn/statefulset-identity"
+# Keeps a deleted identity override (a GitOps prune) in force until the shift lets it go: Karmada's
+# override manager lists OverridePolicies without looking at deletionTimestamp
+# (pkg/util/overridemanager/overridemanager.go, applyNamespacedOverrides), so a terminating override
+# still pins the members; the API server keeps the object while a finalizer is set.
+FINALIZER = "cce-migration.ctyun.cn/identity"
 
 
 def is_statefulset(workload):
@@ -81,6 +86,35 @@ def stages(before, after):
     s1, t1, k1 = after
     release = (min(s0, s1), min(t0, t1), max(k0, k1))
     return release, tuple(after)
+
+
+def same(a, b):
+    """Whether states ``a`` and ``b`` run the same pods (the start does not matter at 0 target replicas)."""
+    return a[0] == b[0] and a[1] == b[1] and (a[1] == 0 or a[2] == b[2])
+
+
+def hops(now, after, replicas, budget=None):
+    """``[(release, take), ...]`` from ``now`` to ``after`` moving at most ``budget`` ordinals per hop.
+
+    ``budget`` ``None``: one hop (:func:`stages`). Otherwise the source's count goes from ``now``'s
+    to ``after``'s by at most ``budget`` per hop through settled states ``(s, n - s, s)``; each hop's
+    release takes down at most ``budget`` ordinals (the ones it moves), so a replicated store keeps
+    ``n - budget`` members running throughout."""
+    s0, s1 = now[0], after[0]
+    if budget is None or abs(s1 - s0) <= budget:
+        return [stages(now, after)]
+    out = []
+    prev, s = tuple(now), s0
+    while s != s1:
+        s = max(s1, s - budget) if s1 < s else min(s1, s + budget)
+        point = tuple(after) if s == s1 else (s, replicas - s, s)
+        out.append(stages(prev, point))
+        prev = point
+    return out
+
+
+def terminating(policy):
+    return bool(((policy or {}).get("metadata") or {}).get("deletionTimestamp"))
 
 
 def observed(source_obj, target_obj, workload):
@@ -121,7 +155,7 @@ def override_policy(workload, state, source, target):
         "apiVersion": "policy.karmada.io/v1alpha1",
         "kind": "OverridePolicy",
         "metadata": {"name": override_name(workload), "namespace": workload["namespace"],
-                     "labels": {LABEL: workload["name"]}},
+                     "labels": {LABEL: workload["name"]}, "finalizers": [FINALIZER]},
         "spec": {
             "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": workload["name"],
                                    "namespace": workload["namespace"]}],

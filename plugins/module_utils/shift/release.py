@@ -239,7 +239,13 @@ class Releaser(object):
         found = self.identity_overrides(plans, namespaces)
         if not self.check_mode:
             for ns, name in found:
-                self.karmada.delete(object_path("OverridePolicy", ns, name), missing_ok=True)
+                path = object_path("OverridePolicy", ns, name)
+                stored = self.karmada.get(path, missing_ok=True) or {}
+                finalizers = (stored.get("metadata") or {}).get("finalizers") or []
+                if identity.FINALIZER in finalizers:    # the shift's hold on it (pins.py)
+                    self.karmada.merge_patch(path, {"metadata": {"finalizers": [
+                        f for f in finalizers if f != identity.FINALIZER] or None}})
+                self.karmada.delete(path, missing_ok=True)
         return ["OverridePolicy/%s/%s" % k for k in found]
 
     def identity_overrides(self, plans, namespaces=()):

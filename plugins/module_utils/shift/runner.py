@@ -21,6 +21,7 @@ from ..common.waiter import wait_until
 from . import gates as gates_mod
 from . import identity
 from . import hpa
+from . import pins as pins_mod
 from . import planner
 from . import state
 from ..k8s.rest import path_for as object_path
@@ -59,12 +60,17 @@ def workload_record(template, policy_key):
     replicas = spec.get("replicas")
     replicas = 1 if replicas is None else int(replicas)
     kind = template.get("kind") or "Deployment"
+    pod = (spec.get("template") or {}).get("spec") or {}
     return dict(key="%s/%s/%s" % (kind, meta.get("namespace"), meta.get("name")), kind=kind,
                 namespace=meta.get("namespace"), name=meta.get("name"), uid=meta.get("uid") or "",
                 replicas=replicas, max_unavailable=planner.workload_max_unavailable(template),
                 policy=policy_key, base_ordinal=int((spec.get("ordinals") or {}).get("start") or 0),
                 when_scaled=(spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenScaled"),
-                claim_templates=len(spec.get("volumeClaimTemplates") or []))
+                claim_templates=len(spec.get("volumeClaimTemplates") or []),
+                claim_volumes=len([v for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")]),
+                pod_labels=dict((spec.get("template") or {}).get("metadata", {}).get("labels") or {}),
+                max_unavailable_set=((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get(
+                    "maxUnavailable") is not None)
 
 
 def find_policies(karmada, policies, namespaces, policy_selector, missing_ok=False):
@@ -238,6 +244,10 @@ class Shifter(object):
         self.changed = False
         self.strategy = strategy
         self.statefulset_move = statefulset_move
+        self.pins = pins_mod.Pins(self)   # StatefulSet identity overrides (pins.py)
+        self.managed = _managed
+        self.spec_replicas = _spec_replicas
+        self.pinned_expectation = _pinned_expectation
 
     # -- members -------------------------------------------------------
     def snapshot(self, workloads):
@@ -340,14 +350,18 @@ class Shifter(object):
             for w in group["workloads"]:
                 if identity.is_statefulset(w):
                     # pinned by its identity override at the release state until the take stage
-                    expectations[w["key"]] = _pinned_expectation(group["identity"][w["key"]]["release"], w)
+                    expectations[w["key"]] = _pinned_expectation(pins_mod.Pins.holding(group, w), w)
                 else:
                     expectations[w["key"]] = phase["expect"][w["key"]]
-        self._wait(workloads, expectations, "%s stage" % stage)
+        self.wait(workloads, expectations, "%s stage" % stage)
 
-    def _wait(self, workloads, expectations, what):
+    def wait(self, workloads, expectations, what, probe=None):
+        """Until every workload runs its expectation; ``probe()``, called at each poll, may raise to
+        stop at once."""
         def check():
             snap = self.snapshot(workloads)
+            if probe is not None:
+                probe(snap)
             pending = []
             for w in workloads:
                 exp = expectations[w["key"]]
@@ -414,56 +428,6 @@ class Shifter(object):
             return True
         self._map(scale, jobs)
 
-    # -- StatefulSet identities (identity.py) ---------------------------------
-    def run_identity(self, groups, stage):
-        """Pin every StatefulSet of ``groups`` at its ``stage`` state (``release`` or ``take``) with
-        its identity override, then wait until both members run exactly that."""
-        jobs = [(g, w, g["identity"][w["key"]][stage]) for g in groups for w in g["workloads"]
-                if w["key"] in (g.get("identity") or {})]
-        if not jobs:
-            return
-        src, tgt = self.names["source"], self.names["target"]
-
-        def apply(job):
-            group, w, pinned_state = job
-            wanted = identity.override_policy(w, pinned_state, src, tgt)
-            path = object_path("OverridePolicy", w["namespace"], wanted["metadata"]["name"])
-            stored = self.karmada.get(path, missing_ok=True)
-            if identity.matches(stored, wanted):
-                return False
-            if stored is None:
-                self.karmada.create(object_path("OverridePolicy", w["namespace"]), wanted, dry_run=self.check_mode)
-            else:
-                self.karmada.merge_patch(path, {"metadata": {"labels": wanted["metadata"]["labels"]},
-                                                "spec": wanted["spec"]}, dry_run=self.check_mode)
-            self.changed = True
-            group["changed"] = True
-            return True
-        self._map(apply, jobs)
-        if self.check_mode:
-            return
-        workloads = [w for dummy, w, dummy2 in jobs]
-        # A member out of the schedule is not written by Karmada (no Work; Karmada's division can
-        # give a member 0 where the pin does not, e.g. `whole` with few replicas at 90 %): set its
-        # object to the stage's state ourselves. Release only lowers; take runs after the release
-        # has settled, so raising is as safe there as Karmada raising it.
-        snap = self.snapshot(workloads)
-        for group, w, (s, t, k) in jobs:
-            for side, value in (("source", s), ("target", t)):
-                obj = snap[side].get(w["key"])
-                if obj is None or _managed(obj) or _spec_replicas(obj) == value:
-                    continue
-                if stage == "release" and _spec_replicas(obj) < value:
-                    continue
-                patch = {"spec": {"replicas": value}}
-                if side == "target" and value > 0:
-                    patch["spec"]["ordinals"] = {"start": int(w.get("base_ordinal") or 0) + k}
-                self.members[side].merge_patch(object_path(w["kind"], w["namespace"], w["name"]), patch)
-                self.changed = True
-                group["changed"] = True
-        self._wait(workloads, dict((w["key"], _pinned_expectation(st, w)) for dummy, w, st in jobs),
-                   "StatefulSet identity %s stage" % stage)
-
     # -- one step for many policies --------------------------------------
     def apply_step(self, groups, percent, part=ALL):
         """Move every group to ``percent``; returns per-group phase lists (the plan).
@@ -495,28 +459,18 @@ class Shifter(object):
             if part == SETTLE:
                 phases = [p for p in phases if p["kind"] != "scale_detached" or not serves(p["member"], percent)]
             group["phases"] = phases
-            group["identity"] = {}
-            for w in group["workloads"]:
-                if identity.is_statefulset(w):
-                    if snap is not None:
-                        now = identity.observed(snap["source"].get(w["key"]), snap["target"].get(w["key"]), w)
-                    else:
-                        now = identity.settled(w, group["current"], src, tgt, self.statefulset_move)
-                    if identity.overlap(now):
-                        raise CceMigrationError(
-                            "StatefulSet %s/%s runs the same ordinals on both members (source 0..%d, target from "
-                            "%d): scale one of them down by hand before the shift"
-                            % (w["namespace"], w["name"], now[0] - 1, now[2]))
-                    after = identity.settled(w, percent, src, tgt, self.statefulset_move)
-                    release, take = identity.stages(now, after)
-                    group["identity"][w["key"]] = dict(release=release, take=take)
             for phase in phases:
                 key = "scale_detached" if phase["kind"] == "scale_detached" else phase["purpose"]
                 stages[key].append((group, phase))
-        self.run_identity(groups, "release")
+        self.pins.plan(groups, percent, snap, self.statefulset_move)
+        self.pins.run(groups, pins_mod.RELEASE, 0, percent)
         for stage in ("surge", "step", "scale_detached"):
             self.run_stage(stages[stage], stage)
-        self.run_identity(groups, "take")
+        self.pins.run(groups, pins_mod.TAKE, 0, percent)
+        for hop in range(1, self.pins.hop_count(groups)):
+            # a replicated store moves its budget of ordinals at a time (pins.py)
+            self.pins.run(groups, pins_mod.RELEASE, hop, percent)
+            self.pins.run(groups, pins_mod.TAKE, hop, percent)
         hpa.relax(self)   # HPA minimums raised for the step go back to the step's own (hpa.py)
 
     def observe(self, groups, percent):
@@ -553,6 +507,7 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
     rolled_back_to = None
     held = {}
     todo = {}
+    let_go = []
     for g in groups:
         todo[g["key"]] = planner.remaining_steps(steps, g["current"], stop_after)
     # Steps in order; a group joins a step only if that step is still ahead for it.
@@ -611,7 +566,10 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
                            url=first.get("url"), seen=first.get("seen"))
             for g in active:
                 g["current"] = step  # where the members are now; the annotation keeps the last good step
-            if on_failure == "rollback":
+            refused = _rollback_refused(shifter, active) if on_failure == "rollback" else []
+            if refused:
+                failure["rollback_refused"] = refused
+            if on_failure == "rollback" and not refused:
                 back = {}
                 for g in active:
                     back.setdefault(g["last_good"] if g["last_good"] is not None else 0, []).append(g)
@@ -635,26 +593,50 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
         for g in active:
             g["current"] = step
         shifter.record_step(active, step)
+        let_go.extend(shifter.pins.let_go(active, step))
         if pause and step != ordered[-1]:
             sleeper(pause)
-    return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to, held=held)
+    if failure is None:
+        # a run that reached 0 or 100 % earlier and stopped before letting go (a crash) does it now
+        for end in pins_mod.ENDS:
+            done = [g for g in groups if g["current"] == end and not held.get(g["key"])]
+            if done:
+                let_go.extend(x for x in shifter.pins.let_go(done, end) if x not in let_go)
+    return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to, held=held, let_go=let_go,
+                on_target=shifter.pins.on_target())
+
+
+def _rollback_refused(shifter, active):
+    """StatefulSets whose data is not ``external`` that ran ordinals on the target in this run and
+    have no consent to be rolled back: going back starts those ordinals on the source's volumes as
+    they were, without what was written on the target meanwhile."""
+    took = set(shifter.pins.took(active))
+    return sorted("%s/%s" % (w["namespace"], w["name"]) for g in active for w in g["workloads"]
+                  if w["key"] in took and w.get("data") not in (None, "external") and not w.get("rollback_consent"))
 
 
 def _plan_summary(group):
-    def pinned_stage(stage):
-        pinned_states = dict((k, v[stage]) for k, v in (group.get("identity") or {}).items())
-        if not pinned_states:
+    def pinned(hop, stage):
+        states = dict((k, v["hops"][hop][0 if stage == pins_mod.RELEASE else 1])
+                      for k, v in (group.get("identity") or {}).items() if len(v["hops"]) > hop)
+        if not states:
             return []
-        return [dict(kind="identity", purpose="StatefulSet ordinals: %s" % stage, percent=group.get("to"),
+        return [dict(kind="identity", purpose="StatefulSet ordinals: %s%s" % (stage, " (hop %d)" % (hop + 1) if hop
+                                                                             else ""),
+                     percent=group.get("to"),
                      replicas=dict((k, dict(source=v[0], target=v[1], target_start_offset=v[2]))
-                                   for k, v in pinned_states.items()))]
+                                   for k, v in states.items()))]
 
-    out = pinned_stage("release")
+    hops = max([len(v["hops"]) for v in (group.get("identity") or {}).values()] or [0])
+    out = pinned(0, pins_mod.RELEASE)
     for phase in group.get("phases") or []:
         out.append(dict(kind=phase["kind"], purpose=phase["purpose"], percent=phase["percent"],
                         replicas=dict((k, dict(source=e["source"], target=e["target"]))
                                       for k, e in phase["expect"].items())))
-    return out + pinned_stage("take")
+    out += pinned(0, pins_mod.TAKE)
+    for hop in range(1, hops):
+        out += pinned(hop, pins_mod.RELEASE) + pinned(hop, pins_mod.TAKE)
+    return out
 
 
 __all__ = ["Shifter", "run_shift", "find_policies", "load_workloads", "CceMigrationError"]
