@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from . import featuregates
 from .resources import KARMADA_EXTRA, Registry, crd_kinds
 from .store import Store, StoreError
 
@@ -44,6 +45,7 @@ def default_crd_dir():
     if cache is not None and (cache / "karmada" / "sim-crds").is_dir():
         return cache / "karmada" / "sim-crds"
     return REPO_CRDS
+
 
 VERSIONS = {
     "source": {"major": "1", "minor": "22", "gitVersion": "v1.22.17-aliyun.1", "platform": "linux/amd64"},
@@ -104,6 +106,8 @@ class Cluster:
             # control plane's time under load. What clients write (policies, clusters) is validated.
             if kind.schema is not None and kind.group != "work.karmada.io":
                 self.store.validators[kind.gk] = schema_validator(kind)
+        # LAB_FEATURE_GATES_<NAME>: the API server's --feature-gates, read on every write
+        self.store.strategies[("apps", "StatefulSet")] = featuregates.statefulset_strategy(lab, name)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.ensure_namespace(ns)
         for crd in self.crds:

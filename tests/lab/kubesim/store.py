@@ -11,6 +11,8 @@ API (used by the HTTP handlers, the controllers and the other simulations; one c
   bumps resourceVersion, and generation when ``spec`` changed; 409 on a stale resourceVersion
   when ``check_rv``.
 - ``update_status(obj) -> dict``: replaces ``status`` only.
+- ``mutators``, ``strategies``, ``validators`` (per (group, kind)): admission, the registry's
+  PrepareForCreate/PrepareForUpdate and validation of what a client (or a controller) writes.
 - ``delete(api_version, kind, namespace, name)``: with finalizers sets ``deletionTimestamp``, else
   removes the object and garbage-collects its dependents (ownerReferences), like the real GC. A
   Pod annotated ``lab.test/graceful: "true"`` is deleted gracefully, as a kubelet would: it stays,
@@ -220,6 +222,10 @@ class Store:
         # (group, kind) -> callable(obj, operation) editing obj in place: mutating admission
         # (Karmada's webhooks), run before validation like the apiserver's admission chain
         self.mutators = {}
+        # (group, kind) -> callable(new, old): the registry strategy's PrepareForCreate (old None)
+        # and PrepareForUpdate, editing new in place (fields dropped by a disabled feature gate);
+        # run after mutating admission and before validation, as in the apiserver
+        self.strategies = {}
         # later(seconds, callback): runs callback in the event loop after a delay; set by the
         # controllers of a member cluster (graceful pod deletion needs it), None elsewhere
         self.later = None
@@ -350,6 +356,9 @@ class Store:
         mutator = self.mutators.get(gk)
         if mutator:
             mutator(obj, "CREATE")
+        strategy = self.strategies.get(gk)
+        if strategy:
+            strategy(obj, None)
         if gk == ("", "Secret"):
             secret_string_data(obj)
         validator = self.validators.get(gk)
@@ -419,6 +428,9 @@ class Store:
                 mutator = self.mutators.get(gk)
                 if mutator:
                     mutator(new, "UPDATE")
+                strategy = self.strategies.get(gk)
+                if strategy:
+                    strategy(new, old)
                 if gk == ("", "Secret"):
                     secret_string_data(new)
                 validator = self.validators.get(gk)
