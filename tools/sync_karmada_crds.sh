@@ -15,7 +15,8 @@ rm -rf "$dest" && mkdir -p "$dest"
 for f in policy/policy.karmada.io_propagationpolicies.yaml policy/policy.karmada.io_clusterpropagationpolicies.yaml \
          policy/policy.karmada.io_overridepolicies.yaml policy/policy.karmada.io_clusteroverridepolicies.yaml \
          work/work.karmada.io_resourcebindings.yaml work/work.karmada.io_clusterresourcebindings.yaml \
-         work/work.karmada.io_works.yaml; do
+         work/work.karmada.io_works.yaml \
+         config/config.karmada.io_resourceinterpretercustomizations.yaml; do
   cp "$dir/charts/karmada/_crds/bases/$f" "$dest/"
 done
 chmod 644 "$dest"/*.yaml

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .controller import Karmada, admit_policy
+from .controller import RIC, Karmada, admit_policy, customization_validator
 
 _KEY = "_karmada"
 
@@ -18,6 +18,8 @@ async def start(lab):
     karmada = Karmada(lab)
     for kind in ("PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy", "ClusterOverridePolicy"):
         karmada.store.mutators[("policy.karmada.io", kind)] = admit_policy
+    if karmada.store.kind_info(RIC) is not None:
+        karmada.store.validators[RIC] = customization_validator(karmada.store, karmada.store.validators.get(RIC))
     setattr(lab, _KEY, karmada)
     members = [m.strip() for m in (lab.knobs.get("LAB_KARMADA_MEMBERS") or "").split(",") if m.strip()]
     for member in members:

@@ -106,6 +106,44 @@ def admit_policy(obj, operation):
         labels = meta.setdefault("labels", {})
         labels.setdefault(label, str(uuid.uuid4()))
 
+
+RIC = ("config.karmada.io", "ResourceInterpreterCustomization")
+# pkg/util/interpreter/rule.go AllResourceInterpreterCustomizationRules: (operation, field of
+# spec.customizations), in that order
+CUSTOMIZATION_RULES = (("Retain", "retention"), ("InterpretReplica", "replicaResource"),
+                       ("InterpretComponent", "componentResource"), ("ReviseReplica", "replicaRevision"),
+                       ("InterpretStatus", "statusReflection"), ("AggregateStatus", "statusAggregation"),
+                       ("InterpretHealth", "healthInterpretation"), ("InterpretDependency", "dependencyInterpretation"))
+
+
+def customization_validator(store, schema_validator=None):
+    """Karmada's validating webhook for ResourceInterpreterCustomizations, after the CRD's schema
+    (pkg/webhook/resourceinterpretercustomization/helper.go validateResourceInterpreterCustomizations):
+    another customization (by name) of the same target apiVersion and kind with a script for the
+    same operation is refused, InterpretDependency excepted (it takes several). The webhook then
+    loads every script in a Lua VM (checkCustomizationsRule) and refuses a syntax error: not
+    simulated, the scripts are stored as they come."""
+    def script(obj, field):
+        return (((obj.get("spec") or {}).get("customizations") or {}).get(field) or {}).get("luaScript") or ""
+
+    def validate(obj):
+        if schema_validator is not None:
+            schema_validator(obj)
+        target = (obj.get("spec") or {}).get("target") or {}
+        for other in store.iter_raw(RIC):
+            if other["metadata"]["name"] == obj["metadata"].get("name"):
+                continue
+            theirs = (other.get("spec") or {}).get("target") or {}
+            if (theirs.get("apiVersion"), theirs.get("kind")) != (target.get("apiVersion"), target.get("kind")):
+                continue
+            for operation, field in CUSTOMIZATION_RULES:
+                if operation != "InterpretDependency" and script(other, field) and script(obj, field):
+                    raise StoreError(403, "Forbidden", 'admission webhook "resourceinterpretercustomization.karmada.'
+                                     'io" denied the request: conflicting with InterpreterOperation(%s) of existing '
+                                     "ResourceInterpreterCustomization(%s)" % (operation, other["metadata"]["name"]))
+    return validate
+
+
 # pkg/resourceinterpreter/default/native/prune/prune.go: fields a member keeps that the
 # template does not carry (retained on update).
 RETAIN = {

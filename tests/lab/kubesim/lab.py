@@ -42,8 +42,12 @@ def default_crd_dir():
         cache = built()
     except ImportError:  # pragma: no cover
         cache = None
-    if cache is not None and (cache / "karmada" / "sim-crds").is_dir():
-        return cache / "karmada" / "sim-crds"
+    cached = cache / "karmada" / "sim-crds" if cache is not None else None
+    # a cache built before a CRD joined the repository's list lacks it (make real-build refreshes
+    # the folder): then the repository's copy, from the same module version
+    if cached is not None and cached.is_dir() and \
+            {p.name for p in REPO_CRDS.glob("*.yaml")} <= {p.name for p in cached.glob("*.yaml")}:
+        return cached
     return REPO_CRDS
 
 

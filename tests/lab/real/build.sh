@@ -57,8 +57,24 @@ gateway_api() {
   touch "$dest/.complete"
 }
 
+# --- The CRDs the simulation serves, from the same Karmada module (tools/sync_karmada_crds.sh keeps
+# the repository's copy of them for machines without this cache). Refreshed on a cache hit too, so
+# a CRD added to the repository's list reaches a cache built before it (the module is in GOMODCACHE).
+sim_crds() {
+  local kmod="$REAL_CACHE/go/mod/github.com/karmada-io/karmada@$KARMADA_VERSION" f b src
+  [ -d "$kmod/charts/karmada/_crds/bases" ] || return 0
+  rm -rf "$OUT/karmada/sim-crds" && mkdir -p "$OUT/karmada/sim-crds"
+  for f in "$HERE"/../karmada-crds/*.yaml; do
+    b=$(basename "$f"); src=$(find "$kmod/charts/karmada/_crds/bases" -name "$b")
+    [ -n "$src" ] || die "$b is not in the Karmada module $KARMADA_VERSION"
+    cp "$src" "$OUT/karmada/sim-crds/"
+  done
+  chmod -R u+w "$OUT/karmada/sim-crds"
+}
+
 if [ -f "$OUT/.complete" ]; then
   say "cache hit: $OUT (kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, karmada $KARMADA_VERSION)"
+  sim_crds
   gateway_api
   echo "$OUT"; exit 0
 fi
@@ -158,16 +174,11 @@ kmod="$GOMODCACHE/github.com/karmada-io/karmada@$KARMADA_VERSION"
 rm -rf "$OUT/karmada" && mkdir -p "$OUT/karmada"
 cp -r "$kmod/charts/karmada/_crds" "$OUT/karmada/crds"
 cp "$kmod/artifacts/deploy/webhook-configuration.yaml" "$OUT/karmada/"
-# the CRDs the simulation serves, from the same module (tools/sync_karmada_crds.sh keeps the
-# repository's copy of them for machines without this cache)
-mkdir -p "$OUT/karmada/sim-crds"
-for f in "$HERE"/../karmada-crds/*.yaml; do
-  b=$(basename "$f"); cp "$(find "$kmod/charts/karmada/_crds/bases" -name "$b")" "$OUT/karmada/sim-crds/"
-done
 wmod="$GOMODCACHE/sigs.k8s.io/kwok@$KWOK_VERSION"
 rm -rf "$OUT/kwok-stages" && mkdir -p "$OUT/kwok-stages"
 cp -r "$wmod/kustomize/stage/." "$OUT/kwok-stages/"
 chmod -R u+w "$OUT/karmada" "$OUT/kwok-stages"
+sim_crds
 cat > "$OUT/versions.json" <<JSON
 {"kubernetes": "$KUBE_VERSION", "etcd": "$ETCD_VERSION", "kwok": "$KWOK_VERSION", "karmada": "$KARMADA_VERSION"}
 JSON

@@ -140,3 +140,63 @@ def test_start_ordinal_gate_off_drops_spec_ordinals_unless_already_stored(lab):
         until(lambda: cl.ordinals("target", "shifted") == 8, 30, "a stored spec.ordinals updated with the gate off")
     finally:
         lab.set_knobs(FEATURE_GATES_TARGET="")
+
+
+# -- ResourceInterpreterCustomization -------------------------------------------------------------
+
+RIC = ("config.karmada.io", "v1alpha1", "resourceinterpretercustomizations")
+RETAIN = "function Retain(desiredObj, observedObj)\n  return desiredObj\nend"
+
+
+def test_resource_interpreter_customizations_are_served(lab):
+    custom = client.CustomObjectsApi(lab.api_client("karmada"))
+    resources = client.ApisApi(lab.api_client("karmada")).get_api_versions()
+    assert "config.karmada.io" in [g.name for g in resources.groups]
+    found = [r for r in custom.get_api_resources("config.karmada.io", "v1alpha1").resources
+             if r.name == "resourceinterpretercustomizations"]
+    assert found and found[0].namespaced is False and found[0].kind == "ResourceInterpreterCustomization"
+    number = next(_ns)
+    name = "lab-ric-%d" % number
+    # a kind of its own: Karmada's webhook refuses two customizations of one operation for one kind
+    body = {"apiVersion": "config.karmada.io/v1alpha1", "kind": "ResourceInterpreterCustomization",
+            "metadata": {"name": name},
+            "spec": {"target": {"apiVersion": "lab.example.io/v1", "kind": "Widget%d" % number},
+                     "customizations": {"retention": {"luaScript": RETAIN}}}}
+    created = custom.create_cluster_custom_object(*RIC, body)
+    assert created["metadata"]["uid"] and "namespace" not in created["metadata"]
+    got = custom.get_cluster_custom_object(*RIC, name)
+    assert got["spec"]["customizations"]["retention"]["luaScript"] == RETAIN
+    assert got["spec"]["target"] == body["spec"]["target"]
+    assert name in [i["metadata"]["name"] for i in custom.list_cluster_custom_object(*RIC)["items"]]
+    # Karmada's webhook: a second customization of the same operation for the same kind is refused,
+    # one of another operation is not
+    twin = dict(body, metadata={"name": name + "-twin"})
+    with pytest.raises(client.ApiException) as exc:
+        custom.create_cluster_custom_object(*RIC, twin)
+    assert exc.value.status == 403
+    assert "conflicting with InterpreterOperation(Retain) of existing ResourceInterpreterCustomization(%s)" % name \
+        in exc.value.body
+    health = dict(twin, spec=dict(body["spec"], customizations={"healthInterpretation": {
+        "luaScript": "function InterpretHealth(observedObj)\n  return true\nend"}}))
+    custom.create_cluster_custom_object(*RIC, health)
+    custom.delete_cluster_custom_object(*RIC, name + "-twin")
+    # the CRD's schema: spec.target is required
+    with pytest.raises(client.ApiException) as exc:
+        custom.create_cluster_custom_object(*RIC, dict(body, metadata={"name": name + "-bad"},
+                                                       spec={"customizations": {}}))
+    assert exc.value.status == 422
+    custom.delete_cluster_custom_object(*RIC, name)
+    until(lambda: _safe(lambda: custom.get_cluster_custom_object(*RIC, name)) is None, 30, "customization deleted")
+    assert name not in [i["metadata"]["name"] for i in custom.list_cluster_custom_object(*RIC)["items"]]
+
+
+@pytest.mark.real_only("the simulation stores customizations without loading their Lua (docs/lab.md)")
+def test_real_karmada_webhook_loads_the_lua_of_a_customization(lab):
+    custom = client.CustomObjectsApi(lab.api_client("karmada"))
+    body = {"apiVersion": "config.karmada.io/v1alpha1", "kind": "ResourceInterpreterCustomization",
+            "metadata": {"name": "lab-ric-broken"},
+            "spec": {"target": {"apiVersion": "lab.example.io/v1", "kind": "Broken"},
+                     "customizations": {"retention": {"luaScript": "function Retain(desiredObj, observedObj"}}}}
+    with pytest.raises(client.ApiException) as exc:
+        custom.create_cluster_custom_object(*RIC, body)
+    assert "Lua script error" in exc.value.body
