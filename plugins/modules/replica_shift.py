@@ -190,8 +190,8 @@ options:
         Required, before any write, for every StatefulSet with volumes (C(volumeClaimTemplates) or claims in its pod
         template) that a step left to run moves; the error names them. See docs/cutover.md, "StatefulSets and their
         data".
-      - A step that would start such a StatefulSet's ordinals on the target without an entry fails before any write,
-        and so does an entry naming no StatefulSet of the shifted policies.
+      - A step that would start such a StatefulSet's ordinals on the target without an entry fails before any write.
+        Entries for StatefulSets the shift does not move are ignored, so one list serves every run of a cutover.
     type: list
     elements: dict
     default: []

@@ -127,14 +127,9 @@ def budget(w, pdbs, quorum):
 def check_data(groups, ahead, chosen, source, target, move, steps, stop_after, pdbs_of):
     """Attach the data decisions (``data``, ``quorum``, ``rollback_consent``, ``ordinal_budget``) to the
     StatefulSets of ``groups``; refuse before any write a StatefulSet with volumes that a step left to
-    run moves and that has no decision, a decision naming no StatefulSet of the shift, and a budget of 0.
+    run moves and that has no decision, and a budget of 0. Entries for StatefulSets the shift does not
+    move are ignored, so one list serves every policy and every run of a cutover.
     ``pdbs_of(namespace)``: the source's PodDisruptionBudgets there."""
-    sets = dict(("%s/%s" % (w["namespace"], w["name"]), w) for g in groups for w in g["workloads"]
-                if identity.is_statefulset(w))
-    unknown = sorted(set(chosen) - set(sets))
-    if unknown:
-        raise ValidationError("statefulsets: %s is not a StatefulSet of the shifted policies (%s)"
-                              % (", ".join(unknown), ", ".join(sorted(sets)) or "none"))
     missing, stuck = [], []
     for g in ahead:
         percents = [g["current"]] + planner.remaining_steps(steps, g["current"], stop_after)
