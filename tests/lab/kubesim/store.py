@@ -201,6 +201,23 @@ def fields_match(obj, field_selector):
     return True
 
 
+def no_new_finalizers(gk, new, old):
+    """ValidateObjectMetaAccessorUpdate (k8s.io/apimachinery pkg/api/validation/objectmeta.go): "Finalizers
+    cannot be added if the object is already being deleted" (ValidateNoNewFinalizers). The spec, and
+    removing finalizers, stay open."""
+    extra = sorted(set(new["metadata"].get("finalizers") or ()) - set(old["metadata"].get("finalizers") or ()))
+    if not extra:
+        return
+    name = new["metadata"].get("name", "")
+    message = "no new finalizers can be added if the object is being deleted, found new finalizers []string{%s}" \
+        % ", ".join('"%s"' % f for f in extra)
+    raise StoreError(422, "Invalid", '%s "%s" is invalid: metadata.finalizers: Forbidden: %s' % (
+        "%s.%s" % (gk[1], gk[0]) if gk[0] else gk[1], name, message),
+        {"name": name, "group": gk[0], "kind": gk[1],
+         "causes": [{"reason": "FieldValueForbidden", "message": "Forbidden: " + message,
+                     "field": "metadata.finalizers"}]})
+
+
 class Store:
     HISTORY = 20000
 
@@ -436,6 +453,8 @@ class Store:
                 validator = self.validators.get(gk)
                 if validator:
                     validator(new)
+                if old["metadata"].get("deletionTimestamp"):
+                    no_new_finalizers(gk, new, old)
             if old.get("spec") != new.get("spec") and "generation" in old["metadata"]:
                 new["metadata"]["generation"] = old["metadata"]["generation"] + 1
             elif "generation" not in old["metadata"] and old.get("spec") != new.get("spec"):

@@ -6,6 +6,7 @@ are terminating (held by a finalizer)."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 from kubernetes import client
@@ -14,6 +15,7 @@ from tests.utils.polling import until
 
 _ns = itertools.count()
 GATE_OFF = "StatefulSetStartOrdinal=false"
+FINALIZER = "cce-migration.ctyun.cn/identity"
 POLICY = ("policy.karmada.io", "v1alpha1")
 
 
@@ -200,3 +202,42 @@ def test_real_karmada_webhook_loads_the_lua_of_a_customization(lab):
     with pytest.raises(client.ApiException) as exc:
         custom.create_cluster_custom_object(*RIC, body)
     assert "Lua script error" in exc.value.body
+
+
+# -- OverridePolicies held by a finalizer -----------------------------------------------------------
+
+def test_terminating_override_policy_applies_until_its_finalizer_goes(lab):
+    # pkg/util/overridemanager/overridemanager.go (applyNamespacedOverrides,
+    # getOverridersFromOverridePolicies) lists the policies from the cache without looking at
+    # deletionTimestamp, and the binding controller syncs the bindings again on every change of an
+    # OverridePolicy (newOverridePolicyFunc): a deleted policy held by a finalizer keeps applying
+    cl = Clusters(lab, members=())
+    cl.apps["karmada"].create_namespaced_stateful_set(cl.ns, sts_body("held", replicas=1))
+    cl.override("held-replicas", "held", [{"path": "/spec/replicas", "operator": "replace", "value": 3}],
+                finalizers=[FINALIZER])
+    cl.propagate("held")
+
+    def replicas():
+        member = cl.member("target", "held")
+        return None if member is None else member.spec.replicas
+
+    until(lambda: replicas() == 3, 60, "the overridden replicas on the member")
+    cl.custom.delete_namespaced_custom_object(*POLICY, cl.ns, "overridepolicies", "held-replicas")
+    policy = cl.custom.get_namespaced_custom_object(*POLICY, cl.ns, "overridepolicies", "held-replicas")
+    assert policy["metadata"]["deletionTimestamp"] and policy["metadata"]["finalizers"] == [FINALIZER]
+    for _ in range(10):                       # the deletion synced the binding again: nothing changes
+        assert replicas() == 3
+        time.sleep(0.2)
+    # no finalizer can be added to an object being deleted (ValidateNoNewFinalizers)
+    with pytest.raises(client.ApiException) as exc:
+        cl.patch_override("held-replicas", {"metadata": {"finalizers": [FINALIZER, "lab.test/another"]}})
+    assert exc.value.status == 422 and "no new finalizers can be added" in exc.value.body
+    # the spec of the terminating policy can still change, and the member follows
+    cl.patch_override("held-replicas", {"spec": {"overrideRules": cl.override_rules(
+        [{"path": "/spec/replicas", "operator": "replace", "value": 2}])}})
+    until(lambda: replicas() == 2, 60, "the terminating policy's new value on the member")
+    # the finalizer goes: so does the policy, and the member returns to the template's value
+    cl.patch_override("held-replicas", {"metadata": {"finalizers": None}})
+    until(lambda: _safe(lambda: cl.custom.get_namespaced_custom_object(
+        *POLICY, cl.ns, "overridepolicies", "held-replicas")) is None, 30, "the policy gone")
+    until(lambda: replicas() == 1, 60, "the template's replicas on the member")
