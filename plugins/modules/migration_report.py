@@ -96,6 +96,12 @@ report:
       description: Cutover steps with per-workload replicas and ready counts.
       type: list
       elements: dict
+    ordinals:
+      description:
+        - StatefulSet ordinals that ran on CTyun, with C(statefulset), C(ordinal), C(since), C(until) (C(still there)
+          while it runs there) and C(duration); empty without StatefulSets moved.
+      type: list
+      elements: dict
     images:
       description: Images synced with their digests.
       type: list

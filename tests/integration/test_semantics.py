@@ -7,6 +7,7 @@ test names per rule are listed in docs/development.md.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -709,6 +710,194 @@ def test_statefulset_pins_that_would_not_hold_are_refused_before_any_write(lab):
     refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
     assert refused.failed and "%s/db by db-scale" % ns in refused["msg"], refused.get("msg")
     assert lab.writes(mark) == [], lab.writes(mark)
+
+
+# -- issue 25 points 1, 2, 4, 5: StatefulSets' data, consent, identity override, start ordinal -------------
+def statefulset_with_volumes(name, replicas):
+    body = statefulset(name, replicas)
+    body["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+    body["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    return body
+
+
+class RunningSampler(object):
+    """Ready, not terminating pods of one StatefulSet summed over both members, sampled while a shift
+    runs; a sum is kept only when the source reads before and after the target read agree."""
+
+    def __init__(self, lab, ns, app):
+        import threading
+        self.cores = dict(source=apis(lab, "source")[0], target=apis(lab, "target")[0])
+        self.ns, self.app = ns, app
+        self.low = None
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def running(self, side):
+        return sorted(p.metadata.name for p in self.cores[side].list_namespaced_pod(
+            self.ns, label_selector="app=%s" % self.app).items
+            if p.metadata.deletion_timestamp is None and any(
+                c.type == "Ready" and c.status == "True" for c in (p.status.conditions or [])))
+
+    def run(self):
+        while not self.stop.is_set():
+            first, target, second = self.running("source"), self.running("target"), self.running("source")
+            if first == second:
+                total = len(set(first) | set(target))
+                self.low = total if self.low is None else min(self.low, total)
+                self.samples += 1
+            time.sleep(0.03)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def test_statefulset_with_volumes_needs_a_data_decision_and_a_quorum_moves_one_ordinal_at_a_time(lab):
+    """Point 1: a StatefulSet with volumes is refused before any write until the user says how its
+    data reaches CCE, naming it and the choices. As a replicated quorum store (3 replicas) it goes
+    through [0, 50, 100] one ordinal at a time: never fewer than 2 of its pods running and ready,
+    summed over both members, and never an ordinal on both. Before the data decision existed the
+    shift ran without a word; before the hops, 50 -> 100 moved ordinals 0 and 1 together and the
+    sampler saw 1 pod running."""
+    ns = "quorum"
+    apps, policies = promoted_statefulset(lab, ns, statefulset_with_volumes("zk", 3))
+    mark = lab.mark()
+    refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]))
+    assert refused.failed and "statefulsets:" in refused["msg"] and "%s/zk" % ns in refused["msg"] \
+        and "replicated|external|none" in refused["msg"], refused.get("msg")
+    assert lab.writes(mark) == [], lab.writes(mark)
+    decision = [dict(name="%s/zk" % ns, data="replicated", quorum=True)]
+    with RunningSampler(lab, ns, "zk") as running, IdentitySampler(lab, ns, "zk") as twice:
+        runs = []
+        for stop in (50, 100):
+            moved = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100], stop_after=stop,
+                                                             statefulsets=decision))
+            assert not moved.failed, moved.get("msg")
+            runs.append(moved)
+    assert running.samples > 20 and running.low is not None
+    assert running.low >= 2, "a majority of zk was not running: %d of 3" % running.low
+    assert twice.both == [], "pods ran on both members: %s" % twice.both[:5]
+    tgt = sts_state(lab, ns, "zk", "target")
+    assert tgt["pods"] == ["zk-0", "zk-1", "zk-2"] and tgt["ready"] == 3 and tgt["start"] == 0
+    # three ordinals moved over the two steps, one per hop: three releases in the plans
+    releases = [p["purpose"] for run in runs for step in run["steps"] for p in step["plan"]["%s/migration-pp" % ns]
+                if p["kind"] == "identity" and "release" in p["purpose"]]
+    assert len(releases) == 3 and "StatefulSet ordinals: release (hop 2)" in releases, releases
+    assert [o["ordinal"] for o in moved["on_target"]["%s/zk" % ns]] == [0, 1, 2]
+
+
+def test_rollback_of_a_statefulset_with_data_on_cce_needs_consent(lab):
+    """Point 2: a gate fails after the take stage started an ordinal on CCE; the StatefulSet's data is
+    replicated, not external, so the automatic rollback is not run without consent: the shift stops,
+    says why and which ordinal ran on CCE since when. With rollback_consent the same failure rolls
+    back to the source. Before, the rollback ran silently."""
+    ns = "consent"
+    apps, policies = promoted_statefulset(lab, ns, statefulset_with_volumes("db", 2))
+    failing = dict(command={"cmd": ["sh", "-c", 'test "$SHIFT_PERCENT" = 0'], "timeout": 10})   # fails at 50
+    decision = dict(name="%s/db" % ns, data="replicated")
+    stopped = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], gates=failing,
+                                                       statefulsets=[decision]))
+    assert stopped.failed and "not rolled back" in stopped["msg"] and "%s/db" % ns in stopped["msg"], \
+        stopped.get("msg")
+    assert stopped["failure"]["rollback_refused"] == ["%s/db" % ns]
+    spans = stopped["on_target"]["%s/db" % ns]
+    assert [s["ordinal"] for s in spans] == [1] and spans[0]["since"] and spans[0]["until"] is None
+    assert sts_state(lab, ns, "db", "target")["pods"] == ["db-1"]
+    # the history is kept on the policy, so the next run (another job) reports the same start
+    policy = apis(lab, "karmada")[2].get_namespaced_custom_object(*PP[:2], ns, PP[2], "migration-pp")
+    kept = json.loads(policy["metadata"]["annotations"]["cce-migration.ctyun.cn/statefulset-ordinals-on-target"])
+    assert kept == {"StatefulSet/%s/db" % ns: {"1": [spans[0]["since"], None]}}, kept
+    rolled = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], gates=failing,
+                                                      statefulsets=[dict(decision, rollback_consent=True)]))
+    assert rolled.failed and "rolled back to the last good step" in rolled["msg"], rolled.get("msg")
+    assert sts_state(lab, ns, "db", "source")["pods"] == ["db-0", "db-1"]
+    assert sts_state(lab, ns, "db", "target")["pods"] == []
+    assert rolled["on_target"]["%s/db" % ns] == [dict(ordinal=1, since=spans[0]["since"],
+                                                     until=rolled["on_target"]["%s/db" % ns][0]["until"])]
+    assert rolled["on_target"]["%s/db" % ns][0]["until"] is not None
+
+
+def test_identity_override_deleted_mid_shift_stops_the_shift_with_no_duplicate_identity(lab):
+    """Point 4: a GitOps prune deletes the identity override at 50 %. Its finalizer keeps it pinning
+    the members (Karmada applies a terminating OverridePolicy), so no ordinal starts twice; the next
+    step short of 100 % stops before any write, naming the override; a run to 100 % finishes and lets
+    it go. Before the finalizer, the deletion let Karmada start db-0 on the target beside the
+    source's db-0 at once."""
+    ns = "pruned"
+    apps, policies = promoted_statefulset(lab, ns, statefulset("db", 4))
+    steps = [0, 50, 75, 100]
+    with IdentitySampler(lab, ns, "db") as twice:
+        half = run_module("replica_shift", shift_params(lab, policies, steps=steps, stop_after=50))
+        assert not half.failed, half.get("msg")
+        custom = apis(lab, "karmada")[2]
+        custom.delete_namespaced_custom_object(*OP[:2], ns, OP[2], "db-cce-migration-identity")
+        stored = custom.get_namespaced_custom_object(*OP[:2], ns, OP[2], "db-cce-migration-identity")
+        assert stored["metadata"].get("deletionTimestamp")
+        # the sampler watches both members from here on: a re-render without the pins would start db-0 twice
+        wait_for("the members as they were", lambda: (
+            (sts_state(lab, ns, "db", "source")["pods"], sts_state(lab, ns, "db", "target")["pods"])
+            == (["db-0", "db-1"], ["db-2", "db-3"]), None), timeout=30)
+        mark = lab.mark()
+        refused = run_module("replica_shift", shift_params(lab, policies, steps=steps, stop_after=75))
+        assert refused.failed and "db-cce-migration-identity is being deleted" in refused["msg"], refused.get("msg")
+        assert lab.writes(mark) == [], lab.writes(mark)
+        done = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50, 100]))
+        assert not done.failed, done.get("msg")
+    assert done["identity_let_go"] == ["%s/db-cce-migration-identity" % ns]
+    assert custom.list_namespaced_custom_object(*OP[:2], ns, OP[2])["items"] == []
+    assert sts_state(lab, ns, "db", "target")["pods"] == ["db-0", "db-1", "db-2", "db-3"]
+    assert twice.samples > 10 and twice.both == [], "pods ran on both members: %s" % twice.both[:5]
+
+
+def test_retention_of_statefulset_replicas_is_refused_before_any_write(lab):
+    """Point 4: a ResourceInterpreterCustomization that retains a StatefulSet's replicas from the
+    members would keep them against the pins (Karmada retains after overriding); refused before any
+    write. Before, the shift ran and the pins did not hold."""
+    ns = "retained"
+    apps, policies = promoted_statefulset(lab, ns, statefulset("db", 2))
+    ric = ("config.karmada.io", "v1alpha1", "resourceinterpretercustomizations")
+    custom = apis(lab, "karmada")[2]
+    custom.create_cluster_custom_object(*ric, {
+        "apiVersion": "config.karmada.io/v1alpha1", "kind": "ResourceInterpreterCustomization",
+        "metadata": {"name": "keep-sts-replicas"},
+        "spec": {"target": {"apiVersion": "apps/v1", "kind": "StatefulSet"}, "customizations": {"retention": {
+            "luaScript": "function Retain(desiredObj, observedObj)\n"
+                         "  desiredObj.spec.replicas = observedObj.spec.replicas\n"
+                         "  return desiredObj\nend\n"}}}})
+    try:
+        mark = lab.mark()
+        refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+        assert refused.failed and "ResourceInterpreterCustomization keep-sts-replicas" in refused["msg"], \
+            refused.get("msg")
+        assert lab.writes(mark) == [], lab.writes(mark)
+    finally:
+        custom.delete_cluster_custom_object(*ric, "keep-sts-replicas")
+
+
+def test_a_target_that_drops_the_start_ordinal_is_refused_before_any_write(lab):
+    """Point 5: the target's API server drops spec.ordinals (gate off): a server-side dry run finds it
+    before any write, and the shift refuses, naming the gate. Before, the target object was created
+    at 0 replicas without ordinals and the take started db-0 on the target beside the source's."""
+    if lab.kube == "real":
+        pytest.skip("real Kubernetes 1.35 locks the StatefulSetStartOrdinal gate on (GA in 1.31); the simulation "
+                    "drops spec.ordinals like a 1.27-1.30 API server with the gate off")
+    ns = "nogate"
+    apps, policies = promoted_statefulset(lab, ns, statefulset("db", 2))
+    lab.set_knobs(LAB_FEATURE_GATES_TARGET="StatefulSetStartOrdinal=false")
+    try:
+        mark = lab.mark()
+        refused = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50]))
+        assert refused.failed and "StatefulSetStartOrdinal" in refused["msg"], refused.get("msg")
+        assert lab.writes(mark) == [], lab.writes(mark)
+        assert sts_state(lab, ns, "db", "source")["pods"] == ["db-0", "db-1"]
+    finally:
+        lab.set_knobs(LAB_FEATURE_GATES_TARGET="")
 
 
 # -- point 8 ----------------------------------------------------------------------------------------------

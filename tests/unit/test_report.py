@@ -131,3 +131,20 @@ def test_traffic_share_beside_the_replica_split():
     # without traffic moved by the collection: no column, no line
     plain = render.render_markdown(render.build_report(RECORDS))
     assert "Traffic on CTyun" not in plain and 'class="traffic"' not in render.render_html(render.build_report(RECORDS))
+
+
+def test_statefulset_ordinals_on_ctyun_with_their_times():
+    """The newest record's history of each StatefulSet's ordinals on CTyun (kept on the policy across
+    runs) is a section of its own; a report without StatefulSets has none."""
+    records = json.loads(json.dumps(RECORDS))
+    steps = records["cutover"]["steps"]
+    steps[0]["on_target"] = {"data/zk": [{"ordinal": 2, "since": "2026-11-25T10:01:00Z", "until": None}]}
+    steps[1]["on_target"] = {"data/zk": [
+        {"ordinal": 1, "since": "2026-11-25T10:02:00Z", "until": None},
+        {"ordinal": 2, "since": "2026-11-25T10:01:00Z", "until": "2026-11-25T10:03:30Z"}]}
+    text = render.render_markdown(render.build_report(records))
+    assert "## StatefulSet ordinals on CTyun" in text
+    assert "| data/zk | 1 | 2026-11-25 10:02:00 UTC | still there |  |" in text, text
+    assert "| data/zk | 2 | 2026-11-25 10:01:00 UTC | 2026-11-25 10:03:30 UTC | 2m 30s |" in text, text
+    assert "StatefulSet ordinals on CTyun" in render.render_html(render.build_report(records))
+    assert "StatefulSet ordinals" not in render.render_markdown(render.build_report(RECORDS))

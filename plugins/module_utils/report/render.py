@@ -158,6 +158,24 @@ def _steps(records):
     return out
 
 
+def _ordinals(records):
+    """Which StatefulSet ordinals ran on CTyun and from when until when: the newest step record that
+    carries ``on_target`` (the shift keeps the history on the policy, so it spans every run)."""
+    rec = records.get("cutover") or {}
+    latest = {}
+    for step in (rec.get("steps") if isinstance(rec, dict) else None) or []:
+        for name, spans in (step.get("on_target") or {}).items():
+            latest[name] = spans
+    rows = []
+    for name in sorted(latest):
+        for span in latest[name] or []:
+            until = span.get("until")
+            rows.append(dict(statefulset=name, ordinal=span.get("ordinal"), since=format_time(span.get("since")),
+                             until=format_time(until) if until else "still there",
+                             duration=_duration(span.get("since"), until) if until else ""))
+    return rows
+
+
 def _images(records):
     rec = records.get("data_migration") or {}
     images = _first(rec, "images", "image_results", default=[]) if isinstance(rec, dict) else []
@@ -194,6 +212,7 @@ def build_report(records, after_counts=None, title="Migration report", after_sco
         counts_scope=dict(before=_before_scope(records) if before else "",
                           after=(after_scope or "as given in after_counts") if after else ""),
         steps=_steps(records),
+        ordinals=_ordinals(records),
         images=_images(records),
     )
 
@@ -240,8 +259,14 @@ def sections(report):
     images = [("table", ["Source", "Target", "Digest", "Outcome"],
                [(i["source"], i["target"], i["digest"], i["outcome"]) for i in report["images"]])] \
         if report["images"] else [("text", "No image recorded.")]
+    ordinals = [("text", "An ordinal's writes on CTyun stay there: a rollback onto the source's volumes does not "
+                         "copy them back."),
+                ("table", ["StatefulSet", "Ordinal", "On CTyun since", "Until", "Duration"],
+                 [(o["statefulset"], o["ordinal"], o["since"], o["until"], o["duration"])
+                  for o in report.get("ordinals") or []])] if report.get("ordinals") else []
     return [("Stages", stages), ("Objects by kind", counts), ("Replica split over the cutover", split),
-            ("Cutover steps", steps or [("text", "No cutover step recorded.")]), ("Images synced", images)]
+            ("Cutover steps", steps or [("text", "No cutover step recorded.")])] \
+        + ([("StatefulSet ordinals on CTyun", ordinals)] if ordinals else []) + [("Images synced", images)]
 
 
 def render_markdown(report):

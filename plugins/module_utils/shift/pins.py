@@ -18,20 +18,24 @@ clients, for the runner:
   one member, the template's start), so once such a step is reached the override is let go
   (finalizer removed, deleted): scaling the template works again and nothing is left to prune.
   The members' objects do not change (the wait after the deletion checks it).
-* **History.** When each ordinal started and stopped on the target, for the rollback's consent
-  and the result (``on_target``).
+* **History.** When each ordinal started and stopped on the target, for the rollback's consent,
+  the result (``on_target``) and the report; kept on the policy (``ANNOTATION``) with the step.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
 from ..common.errors import CceMigrationError
 from ..k8s.rest import path_for
-from . import identity
+from . import identity, state as state_mod
 
 RELEASE, TAKE = "release", "take"
 ENDS = (0, 100)
+# on the PropagationPolicy, with the step annotations: when each ordinal ran on the target, so a later
+# run (another job, another runner) reports the same history
+ANNOTATION = "cce-migration.ctyun.cn/statefulset-ordinals-on-target"
 
 
 def _now():
@@ -87,6 +91,29 @@ class Pins(object):
         if stored is not None:
             self.written.add(w["key"])
 
+    # -- history ---------------------------------------------------------------
+    def load(self, group):
+        """Read the history kept on ``group``'s policy (once per StatefulSet and run)."""
+        raw = state_mod.annotations(group["policy"]).get(ANNOTATION)
+        try:
+            kept = json.loads(raw) if raw else {}
+        except ValueError:
+            kept = {}
+        for key, spans in (kept if isinstance(kept, dict) else {}).items():
+            if key not in self.spans and isinstance(spans, dict):
+                self.spans[key] = dict((int(o), list(v)) for o, v in spans.items() if str(o).isdigit())
+
+    def annotate(self, group, ann):
+        """``ann`` (a policy annotation patch) with ``group``'s history added when there is one."""
+        keys = sorted(w["key"] for w in group["workloads"] if identity.is_statefulset(w) and self.spans.get(w["key"]))
+        if not keys:
+            return ann
+        value = json.dumps(dict((k, dict((str(o), v) for o, v in sorted(self.spans[k].items()))) for k in keys),
+                           sort_keys=True, separators=(",", ":"))
+        out = dict(ann, metadata=dict(ann["metadata"], annotations=dict(ann["metadata"]["annotations"])))
+        out["metadata"]["annotations"][ANNOTATION] = value
+        return out
+
     # -- planning ------------------------------------------------------------
     def plan(self, groups, percent, snap, move):
         """``group["identity"][key] = {"hops": [(release, take), ...], "before": .., "after": ..}``."""
@@ -96,6 +123,7 @@ class Pins(object):
         stored = self.stored(sets) if sets else {}
         for group in groups:
             group["identity"] = {}
+            self.load(group)
             for w in group["workloads"]:
                 if not identity.is_statefulset(w):
                     continue
@@ -237,10 +265,14 @@ class Pins(object):
                     out.add(key)
         return sorted(out)
 
-    def on_target(self):
-        """``{statefulset: [{"ordinal": i, "since": .., "until": .. or None}]}`` for the result."""
+    def on_target(self, groups=None):
+        """``{statefulset: [{"ordinal": i, "since": .., "until": .. or None}]}`` for the result (the
+        StatefulSets of ``groups``, or all)."""
         out = {}
+        keys = None if groups is None else set(w["key"] for g in groups for w in g["workloads"])
         for key, spans in sorted(self.spans.items()):
+            if not spans or (keys is not None and key not in keys):
+                continue
             dummy, ns, name = key.split("/", 2)
             out["%s/%s" % (ns, name)] = [dict(ordinal=o, since=v[0], until=v[1]) for o, v in sorted(spans.items())]
         return out

@@ -316,12 +316,18 @@ class Shifter(object):
     def record_step(self, groups, percent):
         """Record ``percent`` as the step reached on every policy (bounded concurrency)."""
         ann = state.annotation_patch(step=percent, clear_progress=True)
-        self._map(lambda g: self.set_progress(g, ann), groups)
+        self._map(lambda g: self.set_progress(g, self.pins.annotate(g, ann)), groups)
+
+    def record_history(self, groups):
+        """Keep the StatefulSets' history on the target (pins.py) on the policies, nothing else."""
+        if not self.check_mode:
+            self._map(lambda g: self.set_progress(g, self.pins.annotate(g, {"metadata": {"annotations": {}}})),
+                      groups)
 
     def record_held(self, groups, percent):
         """Record ``percent`` as grown and held (``phase=grow``), not reached."""
         ann = state.annotation_patch(to=percent, phase="%s:%s" % (HELD, percent))
-        self._map(lambda g: self.set_progress(g, ann), groups)
+        self._map(lambda g: self.set_progress(g, self.pins.annotate(g, ann)), groups)
 
     # -- one stage -------------------------------------------------------
     def run_stage(self, entries, stage):
@@ -559,13 +565,15 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
         record = dict(percent=step, seconds=round(time.time() - started, 3),
                       finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                       workloads=rows, gates=gate_results, passed=gate_ok,
-                      plan=dict((g["key"], _plan_summary(g)) for g in active))
+                      plan=dict((g["key"], _plan_summary(g)) for g in active),
+                      on_target=shifter.pins.on_target(active))
         records.append(record)
         if not gate_ok:
             failure = dict(step=step, gate=first.get("gate"), workload=first.get("workload"),
                            url=first.get("url"), seen=first.get("seen"))
             for g in active:
                 g["current"] = step  # where the members are now; the annotation keeps the last good step
+            shifter.record_history(active)   # which ordinals ran on the target, kept whatever comes next
             refused = _rollback_refused(shifter, active) if on_failure == "rollback" else []
             if refused:
                 failure["rollback_refused"] = refused
