@@ -473,7 +473,11 @@ def run(mod):
         mod.warn(warning)
     for g in groups:
         g["current"] = state.current_step(g["policy"], src, tgt)
+        recorded = g["current"]
         g["current"] = runner.resume_point(g, steps, params["stop_after"])
+        # undoing a held or interrupted step (the role's rollback after a failing traffic gate): an
+        # automatic rollback for the StatefulSets' data too (runner.run_shift)
+        g["undoing"] = g["current"] if g["current"] != recorded else None
         ahead = planner.remaining_steps(steps, g["current"], params["stop_after"])
         if params["phase"] != "all" and len(ahead) > 1:
             raise ValidationError("phase: %s moves one step, and policy %s has the steps %s ahead; give stop_after "
@@ -583,6 +587,8 @@ def run(mod):
         result["failure"] = f
         where = f.get("workload") or f.get("url") or "all workloads"
         msg = "Gate %s failed at step %s%% on %s: %s" % (f["gate"], f["step"], where, f["seen"])
+        if f.get("gate") == runner.CONSENT:
+            msg = "Step %s%% (held or interrupted) not undone" % f["step"]
         if outcome["rolled_back_to"] is not None:
             result["rolled_back_to"] = outcome["rolled_back_to"]
             msg += "; rolled back to the last good step (%s)" % ", ".join(

@@ -821,6 +821,20 @@ def test_rollback_of_a_statefulset_with_data_on_cce_needs_consent(lab):
     assert rolled["on_target"]["%s/db" % ns] == [dict(ordinal=1, since=spans[0]["since"],
                                                      until=rolled["on_target"]["%s/db" % ns][0]["until"])]
     assert rolled["on_target"]["%s/db" % ns][0]["until"] is not None
+    # the cutover role's rollback after a failing traffic gate undoes a held step (phase=grow): the
+    # same consent, asked before anything moves
+    held = run_module("replica_shift", shift_params(lab, policies, steps=[0, 50], stop_after=50, phase="grow",
+                                                    statefulsets=[decision]))
+    assert not held.failed and held["held"] == {"%s/migration-pp" % ns: 50}, held.get("msg")
+    assert sts_state(lab, ns, "db", "target")["pods"] == ["db-1"]
+    mark = lab.mark()
+    kept = run_module("replica_shift", shift_params(lab, policies, target_percent=0, statefulsets=[decision]))
+    assert kept.failed and "not undone" in kept["msg"] and "rollback_consent" in kept["msg"], kept.get("msg")
+    assert lab.writes(mark) == [], lab.writes(mark)
+    undone = run_module("replica_shift", shift_params(lab, policies, target_percent=0,
+                                                      statefulsets=[dict(decision, rollback_consent=True)]))
+    assert not undone.failed, undone.get("msg")
+    assert sts_state(lab, ns, "db", "source")["pods"] == ["db-0", "db-1"]
 
 
 def test_identity_override_deleted_mid_shift_stops_the_shift_with_no_duplicate_identity(lab):

@@ -257,12 +257,15 @@ class Pins(object):
                 span[1] = now
 
     def took(self, groups):
-        """Keys of ``groups``' StatefulSets that ran an ordinal on the target, before this step or in it."""
+        """Keys of ``groups``' StatefulSets that run an ordinal on the target, or did before this step."""
         out = set()
         for g in groups:
             for key, entry in (g.get("identity") or {}).items():
-                if entry["before"][1] > 0 or self.spans.get(key):
+                if entry["before"][1] > 0:
                     out.add(key)
+            # ordinals still on the target (an open span), this run's or an earlier one's
+            out.update(w["key"] for w in g["workloads"]
+                       if any(span[1] is None for span in (self.spans.get(w["key"]) or {}).values()))
         return sorted(out)
 
     def on_target(self, groups=None):

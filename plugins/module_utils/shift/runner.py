@@ -30,6 +30,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 # replica_shift's phase option: the whole step, or the part before and the part after the traffic moves
 ALL, GROW, SETTLE = "all", "grow", "settle"
 HELD = "held"
+CONSENT = "rollback consent"
 
 
 def serves(side, percent):
@@ -523,6 +524,18 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
             ordered.append(step)
     if stop_after is not None and stop_after in ordered:
         ordered = ordered[:ordered.index(stop_after) + 1]
+    # undoing a held or interrupted step moves StatefulSet ordinals back like an automatic rollback:
+    # the same consent, asked before anything moves
+    for g in groups:
+        shifter.pins.load(g)
+    undoing = [g for g in groups if g.get("undoing") is not None and todo[g["key"]]
+               and todo[g["key"]][0] < g["undoing"]]
+    refused = _rollback_refused(shifter, undoing)
+    if refused:
+        failure = dict(step=undoing[0]["undoing"], gate=CONSENT, workload=None, url=None, rollback_refused=refused,
+                       seen="the step being undone ran StatefulSet ordinals on the target")
+        return dict(steps=[], failure=failure, rolled_back_to=None, held={}, let_go=[],
+                    on_target=shifter.pins.on_target(groups))
     index_for = dict((g["key"], 0) for g in groups)
     for step in ordered:
         active = []
