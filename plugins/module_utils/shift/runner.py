@@ -642,9 +642,8 @@ def _plan_summary(group):
                       for k, v in (group.get("identity") or {}).items() if len(v["hops"]) > hop)
         if not states:
             return []
-        return [dict(kind="identity", purpose="StatefulSet ordinals: %s%s" % (stage, " (hop %d)" % (hop + 1) if hop
-                                                                             else ""),
-                     percent=group.get("to"),
+        suffix = " (hop %d)" % (hop + 1) if hop else ""
+        return [dict(kind="identity", purpose="StatefulSet ordinals: %s%s" % (stage, suffix), percent=group.get("to"),
                      replicas=dict((k, dict(source=v[0], target=v[1], target_start_offset=v[2]))
                                    for k, v in states.items()))]
 
