@@ -520,7 +520,8 @@ def run(mod):
 
     ahead = [g for g in groups if planner.remaining_steps(steps, g["current"], params["stop_after"])]
     stateful.check_volume_retention(ahead, members, params, steps)
-    stateful.check_moves(groups, ahead, chosen, params, steps, members)
+    for warning in stateful.check_moves(groups, ahead, chosen, params, steps, members):
+        mod.warn(warning)
     if any(step > 0 for g in ahead for step in planner.remaining_steps(steps, g["current"], params["stop_after"])):
         missing = release.missing_dependencies(karmada, members["target"], ahead)
         if missing:

@@ -58,6 +58,7 @@ def test_hops_move_at_most_the_budget_and_never_overlap(now, after, budget, want
     (dict(minAvailable="51%"), 3, 1),          # desired ceil(1.53) = 2
     (dict(minAvailable=3), 3, 0),
     (dict(minAvailable=5), 3, 0),              # never below 0
+    (dict(maxUnavailable=5), 3, 3),            # desired healthy never below 0: all three
     (dict(), 3, None),
 ])
 def test_pdb_allowance_counts_like_the_disruption_controller(spec, replicas, allowed):
@@ -155,6 +156,7 @@ def ric(name, kind, script):
     ("function Retain(d, o) d.spec.replicas = o.spec.replicas return d end", True),
     ("function Retain(d, o) d.spec = o.spec return d end", True),
     ("function Retain(d, o) d.spec.ordinals = o.spec.ordinals return d end", True),
+    ("function Retain(desiredObj, observedObj) return observedObj end", True),
     ("function Retain(d, o) d.metadata.annotations = o.metadata.annotations return d end", False),
     ("function Retain(d, o) if d.spec == nil then return d end return d end", False),
 ])
@@ -167,3 +169,17 @@ def test_retention_of_statefulset_replicas_is_refused(script, refused):
         assert "ResourceInterpreterCustomization r " in err.value.msg
     else:
         stateful.check_interpreters(karmada, groups)
+
+
+def test_other_pins_keep_the_identity_override_at_the_ends():
+    """An OverridePolicy of any name that writes the StatefulSet's replicas or ordinals is hidden by
+    the identity override until it goes; one for another object or other fields is not."""
+    def op(name, path, target="db"):
+        return {"metadata": {"name": name}, "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": target}],
+            "overrideRules": [{"overriders": {"plaintext": [{"path": path, "operator": "replace", "value": 1}]}}]}}
+    w = sts("db")
+    overrides = [op("db-cce-migration-identity", "/spec/replicas"), op("a-scale", "/spec/replicas"),
+                 op("z-start", "/spec/ordinals/start"), op("b-image", "/spec/template"), op("c", "/spec/replicas", "x")]
+    assert identity.other_pins(w, overrides) == ["a-scale", "z-start"]
+    assert identity.shadowing_overrides(w, overrides) == ["z-start"]

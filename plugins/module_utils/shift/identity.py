@@ -182,23 +182,33 @@ def shadowing_overrides(workload, overrides):
     identity override names its StatefulSet (``PriorityMatchName``, the highest), so only another
     policy naming it, with a name sorting after it, comes later."""
     ours = override_name(workload)
-    out = []
-    for policy in overrides:
-        name = policy["metadata"]["name"]
-        spec = policy.get("spec") or {}
-        if name <= ours or not any(
-                sel.get("apiVersion") == "apps/v1" and sel.get("kind") == "StatefulSet"
-                and sel.get("name") == workload["name"]
-                and (sel.get("namespace") or workload["namespace"]) == workload["namespace"]
-                for sel in spec.get("resourceSelectors") or []):
-            continue
-        # overrideRules, or the deprecated top-level overriders (one rule; the webhook forbids both)
-        rules = spec.get("overrideRules") or [{"overriders": spec.get("overriders") or {}}]
-        paths = [item.get("path") or "" for rule in rules
-                 for item in (rule.get("overriders") or {}).get("plaintext") or []]
-        if any(path in ("", "/spec", "/spec/replicas") or path.startswith("/spec/ordinals") for path in paths):
-            out.append(name)
-    return sorted(out)
+    return sorted(policy["metadata"]["name"] for policy in overrides
+                  if policy["metadata"]["name"] > ours and writes_pins(policy, workload))
+
+
+def other_pins(workload, overrides):
+    """Names of the other OverridePolicies in ``overrides`` that name the StatefulSet and write its
+    replicas or ordinals, whatever their order: hidden by the identity override while it exists,
+    they take effect once it is let go."""
+    ours = override_name(workload)
+    return sorted(policy["metadata"]["name"] for policy in overrides
+                  if policy["metadata"]["name"] != ours and writes_pins(policy, workload))
+
+
+def writes_pins(policy, workload):
+    """Whether OverridePolicy ``policy`` names the StatefulSet and writes ``/spec/replicas``,
+    ``/spec/ordinals`` or the whole spec."""
+    spec = policy.get("spec") or {}
+    if not any(sel.get("apiVersion") == "apps/v1" and sel.get("kind") == "StatefulSet"
+               and sel.get("name") == workload["name"]
+               and (sel.get("namespace") or workload["namespace"]) == workload["namespace"]
+               for sel in spec.get("resourceSelectors") or []):
+        return False
+    # overrideRules, or the deprecated top-level overriders (one rule; the webhook forbids both)
+    rules = spec.get("overrideRules") or [{"overriders": spec.get("overriders") or {}}]
+    paths = [item.get("path") or "" for rule in rules
+             for item in (rule.get("overriders") or {}).get("plaintext") or []]
+    return any(path in ("", "/spec", "/spec/replicas") or path.startswith("/spec/ordinals") for path in paths)
 
 
 def pinned(policy):

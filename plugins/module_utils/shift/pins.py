@@ -17,7 +17,8 @@ clients, for the runner:
 * **Plain state.** At 0 and 100 % the override pins what Karmada does without it (all replicas on
   one member, the template's start), so once such a step is reached the override is let go
   (finalizer removed, deleted): scaling the template works again and nothing is left to prune.
-  The members' objects do not change (the wait after the deletion checks it).
+  The members' objects do not change. It stays when another OverridePolicy names the StatefulSet
+  and writes its replicas or ordinals (hidden by ours until then, it would apply once ours went).
 * **History.** When each ordinal started and stopped on the target, for the rollback's consent,
   the result (``on_target``) and the report; kept on the policy (``ANNOTATION``) with the step.
 """
@@ -187,6 +188,7 @@ class Pins(object):
                 patch = {"metadata": {"labels": wanted["metadata"]["labels"]}, "spec": wanted["spec"]}
                 if add_finalizer:
                     patch["metadata"]["finalizers"] = finalizers + [identity.FINALIZER]
+                    patch["metadata"]["resourceVersion"] = stored["metadata"].get("resourceVersion")
                 shifter.karmada.merge_patch(path, patch, dry_run=shifter.check_mode)
             shifter.changed = True
             group["changed"] = True
@@ -292,14 +294,21 @@ class Pins(object):
         sets = [w for g in groups for w in g["workloads"] if identity.is_statefulset(w)]
         stored = self.stored(sets) if sets else {}
         gone = []
+        others = {}
         for w in sets:
             policy = stored.get(w["key"])
             if policy is None:
                 continue
+            if w["namespace"] not in others:
+                others[w["namespace"]] = shifter.karmada.list(path_for("OverridePolicy", w["namespace"]))
+            if identity.other_pins(w, others[w["namespace"]]):
+                continue    # another override would set replicas or ordinals once ours went: it stays
             path = path_for("OverridePolicy", w["namespace"], policy["metadata"]["name"])
             finalizers = policy["metadata"].get("finalizers") or []
             if identity.FINALIZER in finalizers:
+                # with its resourceVersion: a finalizer another controller added meanwhile is not dropped
                 shifter.karmada.merge_patch(path, {"metadata": {
+                    "resourceVersion": policy["metadata"].get("resourceVersion"),
                     "finalizers": [f for f in finalizers if f != identity.FINALIZER] or None}},
                     dry_run=shifter.check_mode)
             if not identity.terminating(policy):

@@ -243,8 +243,9 @@ class Releaser(object):
                 stored = self.karmada.get(path, missing_ok=True) or {}
                 finalizers = (stored.get("metadata") or {}).get("finalizers") or []
                 if identity.FINALIZER in finalizers:    # the shift's hold on it (pins.py)
-                    self.karmada.merge_patch(path, {"metadata": {"finalizers": [
-                        f for f in finalizers if f != identity.FINALIZER] or None}})
+                    self.karmada.merge_patch(path, {"metadata": {
+                        "resourceVersion": stored["metadata"].get("resourceVersion"),
+                        "finalizers": [f for f in finalizers if f != identity.FINALIZER] or None}})
                 self.karmada.delete(path, missing_ok=True)
         return ["OverridePolicy/%s/%s" % k for k in found]
 

@@ -530,7 +530,11 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
         shifter.pins.load(g)
     undoing = [g for g in groups if g.get("undoing") is not None and todo[g["key"]]
                and todo[g["key"]][0] < g["undoing"]]
-    refused = _rollback_refused(shifter, undoing)
+    # what runs on the target now counts too: a crash after a take stage left no history
+    sets = [w for g in undoing for w in g["workloads"] if identity.is_statefulset(w)]
+    snap = shifter.snapshot(sets) if sets else {"target": {}}
+    refused = _rollback_refused(shifter, undoing, set(w["key"] for w in sets
+                                                     if planner.spec_replicas(snap["target"].get(w["key"])) > 0))
     if refused:
         failure = dict(step=undoing[0]["undoing"], gate=CONSENT, workload=None, url=None, rollback_refused=refused,
                        seen="the step being undone ran StatefulSet ordinals on the target")
@@ -600,6 +604,7 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
                     for g in gs:
                         g["current"] = percent
                     shifter.record_step(gs, percent)
+                    let_go.extend(shifter.pins.let_go(gs, percent))
                 rolled_back_to = dict((g["key"], g["current"]) for g in active)
                 records.append(dict(percent=sorted(back)[0] if len(back) == 1 else "last good",
                                     seconds=round(time.time() - rb_started, 3), rollback=True,
@@ -620,18 +625,18 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
     if failure is None:
         # a run that reached 0 or 100 % earlier and stopped before letting go (a crash) does it now
         for end in pins_mod.ENDS:
-            done = [g for g in groups if g["current"] == end and not held.get(g["key"])]
+            done = [g for g in groups if g["current"] == end and g["key"] not in held]
             if done:
                 let_go.extend(x for x in shifter.pins.let_go(done, end) if x not in let_go)
     return dict(steps=records, failure=failure, rolled_back_to=rolled_back_to, held=held, let_go=let_go,
                 on_target=shifter.pins.on_target())
 
 
-def _rollback_refused(shifter, active):
-    """StatefulSets whose data is not ``external`` that ran ordinals on the target in this run and
-    have no consent to be rolled back: going back starts those ordinals on the source's volumes as
-    they were, without what was written on the target meanwhile."""
-    took = set(shifter.pins.took(active))
+def _rollback_refused(shifter, active, running=()):
+    """StatefulSets whose data is not ``external`` that run ordinals on the target (``running``: keys
+    seen running there) and have no consent to be rolled back: going back starts those ordinals on
+    the source's volumes as they were, without what was written on the target meanwhile."""
+    took = set(shifter.pins.took(active)) | set(running)
     return sorted("%s/%s" % (w["namespace"], w["name"]) for g in active for w in g["workloads"]
                   if w["key"] in took and w.get("data") not in (None, "external") and not w.get("rollback_consent"))
 

@@ -32,7 +32,7 @@ REPLICATED, EXTERNAL, NONE = "replicated", "external", "none"
 DATA = (REPLICATED, EXTERNAL, NONE)
 PROBE_NAME = "cce-migration-ordinals-probe"
 # a retention script that keeps these member fields would undo the identity pins
-RETAINED = re.compile(r"replicas|ordinals|\.spec\s*=[^=]")
+RETAINED = re.compile(r"replicas|ordinals|\.spec\s*=[^=]|return\s+observed")
 
 
 def decisions(entries):
@@ -79,7 +79,7 @@ def pdb_allowance(pdb, replicas):
     it sets neither."""
     spec = pdb.get("spec") or {}
     if spec.get("maxUnavailable") is not None:
-        desired = replicas - scaled(spec["maxUnavailable"], replicas, True)
+        desired = max(0, replicas - scaled(spec["maxUnavailable"], replicas, True))
     elif spec.get("minAvailable") is not None:
         desired = scaled(spec["minAvailable"], replicas, True)
     else:
@@ -162,7 +162,8 @@ def check_data(groups, ahead, chosen, source, target, move, steps, stop_after, p
 
 def check_moves(groups, ahead, chosen, params, steps, members):
     """The data decisions (:func:`check_data`, PodDisruptionBudgets read on the source) and, when a
-    StatefulSet moves, whether the target keeps ``spec.ordinals`` (:func:`check_start_ordinal`)."""
+    StatefulSet moves to a start other than 0, whether the target keeps ``spec.ordinals``
+    (:func:`check_start_ordinal`). Returns warnings."""
     src, tgt = params["source_member"], params["target_member"]
     cache = {}
 
@@ -170,17 +171,28 @@ def check_moves(groups, ahead, chosen, params, steps, members):
         if ns not in cache:
             cache[ns] = members["source"].list(path_for("PodDisruptionBudget", ns))
         return cache[ns]
-    check_data(groups, ahead, chosen, src, tgt, params["statefulset_move"], steps, params["stop_after"], pdbs_of)
+    move = params["statefulset_move"]
+    check_data(groups, ahead, chosen, src, tgt, move, steps, params["stop_after"], pdbs_of)
+    # the target needs spec.ordinals for a start other than 0: ordinals moves, hops of a replicated set,
+    # a set with its own start; whole from 0 starts the target at 0 once the source runs nothing
     moving = sorted(set(
         "%s/%s" % (w["namespace"], w["name"]) for g in ahead for w in g["workloads"]
         if identity.is_statefulset(w) and moves(w, [g["current"]] + planner.remaining_steps(
-            steps, g["current"], params["stop_after"]), src, tgt, params["statefulset_move"])))
-    if moving and check_start_ordinal(members["target"], sorted(set(m.split("/")[0] for m in moving))) is False:
+            steps, g["current"], params["stop_after"]), src, tgt, move)
+        and (move == identity.ORDINALS or w.get("ordinal_budget") or w.get("base_ordinal"))))
+    if not moving:
+        return []
+    kept = check_start_ordinal(members["target"], sorted(set(m.split("/")[0] for m in moving)))
+    if kept is None:
+        return ["could not ask the target whether it keeps spec.ordinals (the dry run of a StatefulSet was refused); "
+                "the shift watches the target's pod ordinals instead and stops at the first one the source runs"]
+    if kept is False:
         raise ValidationError("the API server of %s drops spec.ordinals (the StatefulSetStartOrdinal feature gate is "
                               "off: Kubernetes 1.27-1.30 started with --feature-gates=StatefulSetStartOrdinal=false), "
                               "so the target would start StatefulSet %s from ordinal 0 beside the source's pods. "
                               "Turn the gate on, or move them at the step of 100 %% with "
                               "statefulset_move=whole and steps that end at 100" % (tgt, ", ".join(moving[:5])))
+    return []
 
 
 def check_interpreters(karmada, groups):
