@@ -45,7 +45,7 @@ def test_credentials_present_pass():
 
 
 def test_retry_policy_retries_throttling_and_server_errors_only_for_idempotent_methods():
-    policy = retry.build_retry()
+    policy = retry.DEFAULT_POLICY.urllib3_retry()
     assert set(policy.status_forcelist) == {429, 500, 502, 503, 504}
     assert "POST" not in policy.allowed_methods
     assert "GET" in policy.allowed_methods
@@ -61,7 +61,7 @@ def test_retry_after_is_capped():
         def getheader(self, name):
             return self.headers.get(name)
 
-    policy = retry.build_retry()
+    policy = retry.DEFAULT_POLICY.urllib3_retry()
     assert policy.get_retry_after(Answer("3")) == 3
     assert policy.get_retry_after(Answer("3600")) == retry.MAX_RETRY_AFTER
 

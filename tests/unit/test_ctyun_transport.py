@@ -6,12 +6,16 @@ import json
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from types import SimpleNamespace
 
 import pytest
 
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common import retry as common_retry
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ApiError, NotFoundError
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.retry import DEFAULT_POLICY, RetryPolicy
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import transport as tr
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.client import CtyunClient
 
@@ -149,11 +153,33 @@ def test_older_code_envelope_and_not_found(server):
 
 
 def test_retries_stop_at_the_time_budget(server):
-    client, script = make_client(server, [(503, {}, b"busy")], max_total=0.0)
+    client, script = make_client(server, [(503, {}, b"busy")], policy=DEFAULT_POLICY.replace(max_total=0.0))
     with pytest.raises(ApiError) as exc:
         client.call("GET", "/x")
     assert exc.value.status == 503
     assert len(script.requests) <= 2
+
+
+def test_a_session_with_the_policys_retry_stops_at_the_time_budget(server, monkeypatch):
+    """Every ``requests`` session mounting the common policy's urllib3 Retry (CTyun, registries, the
+    Kubernetes typed API) has the budget. Time is a fake clock that urllib3's waits advance."""
+    import requests
+    import urllib3.util.retry as urllib3_retry
+    from requests.adapters import HTTPAdapter
+
+    now = [0.0]
+    monkeypatch.setattr(common_retry, "time", SimpleNamespace(monotonic=lambda: now[0], time=time.time))
+    monkeypatch.setattr(urllib3_retry.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    server.script = Script([(503, {}, b"busy")])
+    policy = RetryPolicy(attempts=50, backoff_factor=1, backoff_max=10, jitter=0, max_total=20)
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", HTTPAdapter(max_retries=policy.urllib3_retry()))
+    answer = session.get("http://127.0.0.1:%d/x" % server.server_address[1], timeout=5)
+    assert answer.status_code == 503
+    # requests at 0, 0, 2, 6, 14 s and 20 s (the wait of 10 s after the fifth shortened to 6 s)
+    assert len(server.script.requests) == 6
+    assert now[0] == 20.0
 
 
 def test_signed_headers_sent_and_secret_never_sent(server):
@@ -167,7 +193,7 @@ def test_signed_headers_sent_and_secret_never_sent(server):
 
 
 def test_retry_after_is_capped_by_the_policy_and_budget():
-    retry = tr._bounded(DEFAULT_POLICY.urllib3_retry(), 5.0)
+    retry = DEFAULT_POLICY.replace(max_total=5.0).urllib3_retry()
 
     class Resp:
         headers = {"Retry-After": "3600"}
@@ -204,7 +230,7 @@ def test_backoff_has_jitter_and_a_ceiling():
 
     def retry_after_failures(count):
         history = tuple(RequestHistory("GET", "/x", None, 503, None) for _ in range(count))
-        return tr._bounded(DEFAULT_POLICY.urllib3_retry(), 120.0).new(history=history)
+        return DEFAULT_POLICY.urllib3_retry().new(history=history)
 
     values = {retry_after_failures(3).get_backoff_time() for _ in range(20)}
     assert len(values) > 1 and all(1.2 <= v <= 1.5 for v in values)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import HTTPResponse
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common import retry
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import (
@@ -167,3 +171,33 @@ def test_urllib3_retry_counts_retries_not_requests():
     r = policy.urllib3_retry()
     assert r.total == 3
     assert "POST" not in r.allowed_methods and "PATCH" not in r.allowed_methods
+
+
+def test_urllib3_retry_stops_once_the_time_budget_is_spent(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(retry, "time", SimpleNamespace(monotonic=clock, time=clock))
+    policy = retry.RetryPolicy(attempts=50, backoff_factor=2, backoff_max=10, jitter=0, max_total=20)
+
+    def busy(retry_after=None):
+        return HTTPResponse(status=503, headers={"Retry-After": retry_after} if retry_after else {})
+    r = policy.urllib3_retry()
+    r = r.increment("GET", "/x", response=busy())  # the first failure, at 0 s: the budget ends at 20 s
+    clock.now = 18.0
+    r = r.increment("GET", "/x", response=busy())
+    assert r.get_backoff_time() == 2.0  # 2 * 2 ** 1 = 4 s of backoff, shortened to what is left
+    assert r.get_retry_after(busy("10")) == 2.0
+    clock.now = 20.0
+    assert not r.is_retry("GET", 503)
+    with pytest.raises(MaxRetryError):
+        r.increment("GET", "/x", error=TimeoutError("no answer"))
+    assert r.total == 47  # attempts were left: the budget ended the call
+
+
+def test_urllib3_retry_budget_is_per_call_not_per_adapter(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(retry, "time", SimpleNamespace(monotonic=clock, time=clock))
+    mounted = retry.RetryPolicy(max_total=20).urllib3_retry()
+    mounted.increment("GET", "/x", response=HTTPResponse(status=503))
+    clock.now = 100.0
+    assert mounted.deadline is None and mounted.is_retry("GET", 503)
+    assert mounted.increment("GET", "/y", response=HTTPResponse(status=503)).deadline == 120.0

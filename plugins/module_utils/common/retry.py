@@ -15,7 +15,9 @@ The policy (:data:`DEFAULT_POLICY`):
   up to ``jitter`` seconds, at most ``backoff_max`` (0.3 s, 0.6 s, 1.2 s ... 8 s), as urllib3 2
   computes it;
 * ``Retry-After`` is honoured when longer than the backoff, capped at ``max_retry_after``;
-* ``max_total``: no attempt starts later than this many seconds after the first one;
+* ``max_total``: the time budget of one call (120 s): no attempt starts later than this many
+  seconds after the first one (in a urllib3 ``Retry``: after the first failure, the earliest
+  moment urllib3 lets a ``Retry`` see; the wait before an attempt is shortened to fit);
 * which failures: no answer at all (connection refused or reset, timeout) and the statuses in
   ``statuses`` (429, 500, 502, 503, 504). Every other answer is final;
 * which methods: ``methods`` (GET, HEAD, OPTIONS, PUT, DELETE) may be replayed after any of
@@ -40,9 +42,11 @@ import random
 import time
 
 try:
+    from urllib3.exceptions import MaxRetryError
     from urllib3.util.retry import Retry
     HAS_URLLIB3 = True
 except ImportError:  # pragma: no cover - urllib3 comes with requests
+    MaxRetryError = Exception
     Retry = object
     HAS_URLLIB3 = False
 
@@ -195,7 +199,8 @@ class RetryPolicy(object):
         ``total`` is ``attempts - 1`` (urllib3 counts retries, not requests). Status retries
         are limited to ``methods`` (default: the policy's); connection errors before the
         request was sent are retried for every method, as urllib3 does. ``connect_only``:
-        nothing but those (for calls whose caller retries them whole).
+        nothing but those (for calls whose caller retries them whole). Every call gets the
+        policy's time budget ``max_total``, counted from its first failure.
         """
         retries = self.attempts - 1
         kwargs = dict(
@@ -219,6 +224,7 @@ class RetryPolicy(object):
             kwargs["backoff_max"] = self.backoff_max
         retry = CappedRetry(**kwargs)
         retry.max_retry_after = self.max_retry_after
+        retry.max_total = self.max_total
         if not native:
             retry.policy_jitter = self.jitter
             retry.policy_backoff_max = self.backoff_max
@@ -233,9 +239,19 @@ def _is_collection_error(exc):
 
 
 class CappedRetry(Retry):
-    """urllib3 Retry that caps ``Retry-After`` (the policy's ``max_retry_after``)."""
+    """urllib3 Retry with the policy's caps: ``Retry-After`` at most ``max_retry_after``, and a
+    time budget of ``max_total`` seconds per call.
+
+    The budget starts at the first failure of a call (``deadline`` is set on the ``Retry`` that
+    ``increment`` returns; the instance mounted on an adapter is never changed, so one adapter
+    serves many calls). Once it is spent no further attempt is made: a failed answer is handed
+    back as it is, a failure without an answer ends in ``MaxRetryError``. The wait before an
+    attempt never reaches past the deadline.
+    """
 
     max_retry_after = MAX_RETRY_AFTER
+    max_total = RetryPolicy().max_total
+    deadline = None
     # Set only on urllib3 1.26, which has neither jitter nor a per-instance backoff ceiling.
     policy_jitter = None
     policy_backoff_max = None
@@ -243,32 +259,46 @@ class CappedRetry(Retry):
     def new(self, **kw):
         retry = super().new(**kw)
         retry.max_retry_after = self.max_retry_after
+        retry.max_total = self.max_total
+        retry.deadline = self.deadline
         retry.policy_jitter = self.policy_jitter
         retry.policy_backoff_max = self.policy_backoff_max
         return retry
 
+    def remaining(self):
+        """Seconds left of the call's time budget (all of it before the first failure)."""
+        if self.deadline is None:
+            return self.max_total
+        return self.deadline - time.monotonic()
+
+    def is_retry(self, method, status_code, has_retry_after=False):
+        if self.remaining() <= 0:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if self.remaining() <= 0:
+            raise MaxRetryError(_pool, url, error)
+        retry = super().increment(method=method, url=url, response=response, error=error, _pool=_pool,
+                                  _stacktrace=_stacktrace)
+        if retry.deadline is None:
+            retry.deadline = time.monotonic() + self.max_total
+        return retry
+
     def get_backoff_time(self):
         delay = super().get_backoff_time()
-        if self.policy_jitter is None or delay <= 0:
-            return delay
-        return min(self.policy_backoff_max, delay + random.uniform(0, self.policy_jitter))
+        if self.policy_jitter is not None and delay > 0:
+            delay = min(self.policy_backoff_max, delay + random.uniform(0, self.policy_jitter))
+        return max(0.0, min(delay, self.remaining()))
 
     def get_retry_after(self, response):
         value = super().get_retry_after(response)
         if value is None:
             return None
-        return min(value, self.max_retry_after)
+        return max(0.0, min(value, self.max_retry_after, self.remaining()))
 
 
 DEFAULT_POLICY = RetryPolicy()
-
-
-def build_retry(total=None, methods=IDEMPOTENT_METHODS, policy=None):
-    """urllib3 ``Retry`` of ``policy`` (default :data:`DEFAULT_POLICY`); ``total`` overrides retries."""
-    policy = policy or DEFAULT_POLICY
-    if total is not None:
-        policy = policy.replace(attempts=int(total) + 1)
-    return policy.urllib3_retry(methods=methods)
 
 
 def create_with_lookup(send, lookup, policy=None, sleeper=time.sleep, clock=time.monotonic, log=None,

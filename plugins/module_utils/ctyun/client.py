@@ -39,7 +39,7 @@ from ..common.arg_spec import DEFAULT_CTYUN_ENDPOINT, require_ctyun_credentials
 from ..common.errors import ApiError, NotFoundError
 from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, create_with_lookup
 from . import signer
-from .transport import DEFAULT_MAX_TOTAL, Transport, TransportError
+from .transport import Transport, TransportError
 
 SUCCESS = ("800", 800)
 # The provider sends a fixed browser User-Agent (a missing one may trip the gateway's risk control);
@@ -67,7 +67,7 @@ def _is_not_found(status, code):
 class CtyunClient(object):
     """Signed calls to the CTyun OpenAPI for one region. See the module docstring."""
 
-    def __init__(self, params, log=None, transport=None, max_total=DEFAULT_MAX_TOTAL, sleeper=time.sleep):
+    def __init__(self, params, log=None, transport=None, policy=None, sleeper=time.sleep):
         require_ctyun_credentials(params)
         self._ak = params["access_key"]
         self._sk = params["secret_key"]
@@ -75,20 +75,19 @@ class CtyunClient(object):
         self.endpoint = (params.get("endpoint") or DEFAULT_CTYUN_ENDPOINT).rstrip("/")
         self._log = log or (lambda msg: None)
         self._sleep = sleeper
-        self.max_total = max_total
         self.last_request_id = None
         validate = params.get("validate_certs")
         self._params = dict(params)
-        self.policy = DEFAULT_POLICY
+        self.policy = policy or DEFAULT_POLICY
         self.transport = transport or Transport(
             self.endpoint, validate_certs=True if validate is None else validate,
-            ca_path=params.get("ca_path"), timeout=params.get("timeout") or 30, max_total=max_total)
+            ca_path=params.get("ca_path"), timeout=params.get("timeout") or 30, policy=self.policy)
 
     def for_endpoint(self, endpoint):
         """A client with the same credentials and region for another CTyun endpoint (``self`` when the same)."""
         if endpoint.rstrip("/") == self.endpoint:
             return self
-        return CtyunClient(dict(self._params, endpoint=endpoint), log=self._log, max_total=self.max_total,
+        return CtyunClient(dict(self._params, endpoint=endpoint), log=self._log, policy=self.policy,
                            sleeper=self._sleep)
 
     def __repr__(self):

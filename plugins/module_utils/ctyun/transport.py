@@ -4,8 +4,7 @@
 """The one HTTP layer of the CTyun client: ``requests`` with the collection's urllib3 retry policy.
 
 * Retries (``common/retry.py``): exponential backoff with jitter on 429/5xx and connection
-  errors, ``Retry-After`` honoured (capped); here additionally bounded in total time: once
-  ``max_total`` seconds have passed since the first failure no further attempt is made.
+  errors, ``Retry-After`` honoured (capped), and the policy's time budget (``max_total``).
 * Calls marked safe to repeat (reads, absolute updates) are retried on every failure.
   Calls that are not (a create) are only retried when the request provably never left
   (connection refused); everything else is handed back to the caller, which must check
@@ -17,28 +16,17 @@ Nothing here logs or raises headers, so the signature never leaves this module.
 
 from __future__ import annotations
 
-import time
-
 from ..common.errors import ApiError, TransportError  # noqa: F401  (TransportError: re-exported)
-from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, CappedRetry, exception_reason as _reason
+from ..common.retry import DEFAULT_POLICY, IDEMPOTENT_METHODS, exception_reason as _reason
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import MaxRetryError
     HAS_REQUESTS = True
 except ImportError:  # pragma: no cover - checked by the modules
     HAS_REQUESTS = False
     HTTPAdapter = object
-    MaxRetryError = Exception
 
-try:
-    from urllib3.util.retry import Retry as _Retry
-except ImportError:  # pragma: no cover
-    _Retry = object
-
-# Seconds after the first failure of one call during which retries may still happen.
-DEFAULT_MAX_TOTAL = 120.0
 SAFE_METHODS = frozenset(IDEMPOTENT_METHODS) | frozenset(["POST"])
 
 
@@ -51,59 +39,9 @@ class Response(object):
         self.content = content
 
 
-def _bounded(base, max_total):
-    """A copy of the Retry ``base`` that stops retrying ``max_total`` seconds after the first failure."""
-    retry = base.new()
-    retry.__class__ = BoundedRetry
-    retry.max_total = max_total
-    retry.deadline = None
-    return retry
-
-
-class BoundedRetry(CappedRetry):
-    """Retry with a total time budget; the budget starts at the first failure of a call."""
-
-    max_total = DEFAULT_MAX_TOTAL
-    deadline = None
-
-    def new(self, **kw):
-        retry = super().new(**kw)
-        retry.max_total = self.max_total
-        retry.deadline = self.deadline
-        return retry
-
-    def _remaining(self):
-        if self.deadline is None:
-            return self.max_total
-        return self.deadline - time.monotonic()
-
-    def is_retry(self, method, status_code, has_retry_after=False):
-        if self._remaining() <= 0:
-            return False
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if self._remaining() <= 0:
-            raise MaxRetryError(_pool, url, error)
-        retry = super().increment(method=method, url=url, response=response, error=error,
-                                  _pool=_pool, _stacktrace=_stacktrace)
-        if retry.deadline is None:
-            retry.deadline = time.monotonic() + self.max_total
-        return retry
-
-    def get_backoff_time(self):
-        return max(0.0, min(super().get_backoff_time(), self._remaining()))
-
-    def get_retry_after(self, response):
-        value = super().get_retry_after(response)
-        if value is None:
-            return None
-        return max(0.0, min(value, self._remaining()))
-
-
-def _adapter(max_total, methods=None, connect_only=False, pool_maxsize=4, policy=DEFAULT_POLICY):
-    retry = policy.urllib3_retry(methods=methods, connect_only=connect_only)
-    return HTTPAdapter(max_retries=_bounded(retry, max_total), pool_maxsize=pool_maxsize)
+def _adapter(policy, methods=None, connect_only=False, pool_maxsize=4):
+    return HTTPAdapter(max_retries=policy.urllib3_retry(methods=methods, connect_only=connect_only),
+                       pool_maxsize=pool_maxsize)
 
 
 class Transport(object):
@@ -113,7 +51,7 @@ class Transport(object):
     ``safe`` replays on any failure, ``unsafe`` only when nothing was sent.
     """
 
-    def __init__(self, endpoint, validate_certs=True, ca_path=None, timeout=30, max_total=DEFAULT_MAX_TOTAL):
+    def __init__(self, endpoint, validate_certs=True, ca_path=None, timeout=30, policy=DEFAULT_POLICY):
         if not HAS_REQUESTS:
             raise ApiError("The python 'requests' library is required for the CTyun OpenAPI")
         self.endpoint = endpoint.rstrip("/")
@@ -125,7 +63,7 @@ class Transport(object):
         for name, kwargs in (("safe", dict(methods=SAFE_METHODS)), ("unsafe", dict(connect_only=True))):
             session = requests.Session()
             session.trust_env = False
-            adapter = _adapter(max_total, **kwargs)
+            adapter = _adapter(policy, **kwargs)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._sessions[name] = session
