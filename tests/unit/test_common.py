@@ -115,3 +115,12 @@ def test_outcome_counts():
         [{"outcome": "promoted"}, {"outcome": "unchanged"}, {"outcome": "promoted"}, {"outcome": "failed"}])
     assert counts["promoted"] == 2 and counts["unchanged"] == 1 and counts["failed"] == 1
     assert counts["total"] == 4
+
+
+def test_wait_until_gives_up_after_the_polls_allowed():
+    checks = []
+    with pytest.raises(errors.WaitTimeoutError) as exc:
+        waiter.wait_until(lambda: (checks.append(1), (False, "still 3"))[1], 60, "pool at 5",
+                          clock=lambda: 0.0, sleeper=lambda s: None, polls=3)
+    assert len(checks) == 3
+    assert "Gave up after 3 checks waiting for pool at 5; last seen: still 3" in exc.value.msg

@@ -2,7 +2,7 @@
 # Copyright: ctyun.cce_migration contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Polling with a deadline: :func:`wait_until` polls with a delay growing from 0.2 s to ``sleep``
-and, on timeout, says what it waited for and what it saw last.
+(optionally at most ``polls`` times) and, on timeout, says what it waited for and what it saw last.
 
 The waits of the CTyun and CCE One resources, of replica_shift's steps and of cceone_fleet_bind
 go through it. karmada_promote polls adoption in its own loop (the pending set narrowed on every
@@ -23,15 +23,16 @@ def delays(sleep, first=0.2):
         delay = min(sleep, delay * 2)
 
 
-def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=time.sleep):
+def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=time.sleep, polls=None):
     """Call ``check()`` until it returns ``(True, seen)``.
 
     ``check`` returns a tuple ``(done, seen)``; ``seen`` is a short description
     of the current state, used in the timeout message. Returns the last ``seen``.
+    ``polls``: at most this many calls of ``check`` (``None``: as many as ``timeout`` allows).
     """
     deadline = clock() + timeout
     seen = None
-    for delay in delays(sleep):
+    for count, delay in enumerate(delays(sleep), 1):
         done, seen = check()
         if done:
             return seen
@@ -39,4 +40,8 @@ def wait_until(check, timeout, what, sleep=2.0, clock=time.monotonic, sleeper=ti
             raise WaitTimeoutError(
                 "Timed out after %ss waiting for %s; last seen: %s" % (timeout, what, seen),
                 waited_for=what, last_seen=seen, timeout=timeout)
+        if polls is not None and count >= polls:
+            raise WaitTimeoutError(
+                "Gave up after %d checks waiting for %s; last seen: %s" % (count, what, seen),
+                waited_for=what, last_seen=seen, timeout=timeout, polls=polls)
         sleeper(min(delay, max(0.0, deadline - clock())))

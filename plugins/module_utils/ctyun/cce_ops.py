@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..common.errors import ApiError, CceMigrationError, ConflictError, ValidationError
 from ..common.files import write_file
+from ..common.waiter import wait_until
 from . import cce, cce_plan, endpoints, waiters
 from .transformations import (BIZ_RUNNING, RUNNING, cluster_from_api, cluster_to_api, kubeconfig_from_api,
                               nodepool_to_api, tags_from_api, tags_to_api, versions_from_api)
@@ -216,8 +217,12 @@ def scale_pool(client, cluster_id, pool_id, wanted, params, result, name):
     the difference left, so the step as a whole may be repeated: a call whose answer was lost is never
     added a second time, the next step sees the nodes it made. The steps are retried by the
     collection's policy (``RetryPolicy.run`` with ``idempotent=True``); the relative call itself is
-    never replayed by the transport.
+    never replayed by the transport. Steps are repeated, with a pause between them, until one finds
+    nothing left to do, at most the policy's ``attempts`` times and within its ``max_total`` seconds
+    (:class:`WaitTimeoutError` otherwise: the pool's count did not follow the calls).
     """
+    policy = client.policy
+
     def step():
         pool = cce.get_nodepool(client, cluster_id, pool_id)
         if pool is None:
@@ -231,12 +236,16 @@ def scale_pool(client, cluster_id, pool_id, wanted, params, result, name):
             cce.scale_down(client, cluster_id, pool_id, arg)
         return kind, have
 
-    while True:
-        kind, have = client.policy.run(step, method="PUT", idempotent=True, sleeper=client._sleep, log=client._log,
-                                       what="scale node pool %s" % name)
+    def check():
+        kind, have = policy.run(step, method="PUT", idempotent=True, sleeper=client._sleep, log=client._log,
+                                what="scale node pool %s" % name)
         if kind == "none":
-            break
+            return True, "%d nodes" % have
         result["actions"].append("scale node pool %s from %d to %d" % (name, have, wanted))
+        return False, "nodeTotalNum %d before a scale %s" % (have, kind)
+
+    wait_until(check, policy.max_total, "node pool %s to count %d nodes (nodeTotalNum)" % (name, wanted),
+               sleep=policy.backoff_max, sleeper=client._sleep, polls=policy.attempts)
     if params.get("wait"):
         waiters.wait_pool(client, cluster_id, pool_id, wanted, *_wait_params(params))
 
