@@ -1,6 +1,7 @@
 """An in-memory model of Karmada and two members, following Karmada's rules.
 
-Static-weight division (``karmada/division.py``), a cluster with 0 replicas leaves the
+Static-weight division (the lab's own re-implementation, ``tests/lab/karmadasim/division.py``,
+not the collection's, so the tests do not check the collection against itself), a cluster with 0 replicas leaves the
 schedule, ``preserveResourcesOnDeletion`` keeps the member object as it was and drops
 Karmada's labels; new pods become ready one per member LIST, removed pods go at once.
 Every state change samples the ready replicas, so the capacity invariant is checked at
@@ -16,7 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import NotFoundError
-from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada.division import divide_static
+from tests.lab.karmadasim.division import divide
 
 SRC, TGT = "src", "tgt"
 PATH = re.compile(r"^/apis?/(?P<group>.+)/namespaces/(?P<ns>[^/]+)/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?$")
@@ -67,8 +68,9 @@ class World(object):
             rs = placement.get("replicaScheduling")
             replicas = tpl["spec"]["replicas"]
             if rs:
-                div = divide_static(replicas, names, rs["weightPreference"]["staticWeightList"],
-                                    tpl["metadata"]["uid"])
+                div = dict((d["name"], d["replicas"]) for d in divide(
+                    replicas, [{"metadata": {"name": n}} for n in names],
+                    rs["weightPreference"]["staticWeightList"], tpl["metadata"]["uid"]))
             else:
                 div = dict((n, replicas) for n in names)
             for cluster in (SRC, TGT):
