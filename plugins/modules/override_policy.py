@@ -124,6 +124,7 @@ images_not_rewritten:
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
     k8s_auth_argument_spec, merge_specs)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common import validate
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
@@ -136,6 +137,7 @@ CONVENIENCE = ("target_cluster", "registry_map", "storage_class_map", "storage_c
 
 def wanted_policy(p):
     kind = "OverridePolicy" if p["namespace"] else "ClusterOverridePolicy"
+    validate.dns_subdomain("name", p["name"])
     if p["state"] == "absent":
         return pol.build(kind, p["name"], p["namespace"], {})
     if p["spec"] is not None:

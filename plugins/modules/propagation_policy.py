@@ -130,6 +130,7 @@ patch:
 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.arg_spec import (
     k8s_auth_argument_spec, merge_specs)
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.common import validate
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import policy as pol
@@ -141,6 +142,7 @@ CONVENIENCE = ("resource_selectors", "cluster_names", "replica_scheduling", "wei
 
 def wanted_policy(p):
     kind = p["kind"] or ("PropagationPolicy" if p["namespace"] else "ClusterPropagationPolicy")
+    validate.dns_subdomain("name", p["name"])
     if kind == "PropagationPolicy" and not p["namespace"]:
         raise ValidationError("namespace is required for a PropagationPolicy (or use kind=ClusterPropagationPolicy)")
     if p["state"] == "absent":

@@ -412,6 +412,8 @@ def _validate(params):
     except ValueError as exc:
         raise ValidationError(str(exc).replace("steps:", "target_percent:" if params["target_percent"]
                                                is not None else "steps:"))
+    if params["policy_selector"] is not None and not params["namespaces"]:
+        raise ValidationError("namespaces: give the namespaces to search with policy_selector")
     if not params["policies"] and params["policy_selector"] is None:
         raise ValidationError("policies: name the PropagationPolicies (namespace/name) or give policy_selector "
                               "with namespaces")

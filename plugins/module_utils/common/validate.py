@@ -107,6 +107,38 @@ def int_range(option, value, low=None, high=None):
         raise ValidationError("%s: %s is out of range; use a value %s" % (option, value, bounds))
 
 
+# Object names as the API server checks them (k8s.io/apimachinery/pkg/util/validation IsDNS1123Label,
+# IsDNS1123Subdomain): a namespace is a label, most objects (custom resources included) a subdomain.
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+_DNS_LABEL_RE = re.compile(r"^%s$" % _DNS_LABEL)
+_DNS_SUBDOMAIN_RE = re.compile(r"^%s(?:\.%s)*$" % (_DNS_LABEL, _DNS_LABEL))
+
+
+def dns_label(option, value):
+    """A Namespace name (RFC 1123 label, at most 63 characters)."""
+    if value is not None and (len(value) > 63 or not _DNS_LABEL_RE.match(value)):
+        raise ValidationError("%s: %r is not a valid Kubernetes namespace name; use at most 63 lower case letters, "
+                              "digits and '-', starting and ending with a letter or digit" % (option, value))
+
+
+def dns_subdomain(option, value):
+    """An object name (RFC 1123 subdomain, at most 253 characters)."""
+    if value is not None and (len(value) > 253 or not _DNS_SUBDOMAIN_RE.match(value)):
+        raise ValidationError("%s: %r is not a valid Kubernetes object name; use at most 253 lower case letters, "
+                              "digits, '-' and '.', starting and ending with a letter or digit" % (option, value))
+
+
+def object_ref(option, value):
+    """``namespace/name`` of a namespaced object."""
+    if value is None:
+        return
+    if value.count("/") != 1:
+        raise ValidationError("%s: %r must be written namespace/name" % (option, value))
+    namespace, name = value.split("/")
+    dns_label(option, namespace)
+    dns_subdomain(option, name)
+
+
 def _is_k8s_auth(value):
     """A nested option holding Kubernetes access (``k8s_auth_suboptions``), not, say, a database
     endpoint that also has a ``host``."""
@@ -130,3 +162,12 @@ def common(params):
     for name in ("label_selector", "policy_selector"):
         if isinstance(params.get(name), str):
             label_selector(name, params[name])
+    # Kubernetes names the modules send (an invalid one would only be refused by the server, or, worse,
+    # used in a selector that matches nothing)
+    for index, value in enumerate(params.get("namespaces") or []):
+        dns_label("namespaces[%d]" % index, value)
+    if isinstance(params.get("namespace"), str):
+        dns_label("namespace", params["namespace"])
+    dns_subdomain("policy_name", params.get("policy_name"))
+    for index, value in enumerate(params.get("policies") or []):
+        object_ref("policies[%d]" % index, value)

@@ -533,8 +533,8 @@ def run_shift(shifter, groups, steps, on_failure="rollback", pause=0, log=None, 
     # what runs on the target now counts too: a crash after a take stage left no history
     sets = [w for g in undoing for w in g["workloads"] if identity.is_statefulset(w)]
     snap = shifter.snapshot(sets) if sets else {"target": {}}
-    refused = _rollback_refused(shifter, undoing, set(w["key"] for w in sets
-                                                     if planner.spec_replicas(snap["target"].get(w["key"])) > 0))
+    running = set(w["key"] for w in sets if planner.spec_replicas(snap["target"].get(w["key"])) > 0)
+    refused = _rollback_refused(shifter, undoing, running)
     if refused:
         failure = dict(step=undoing[0]["undoing"], gate=CONSENT, workload=None, url=None, rollback_refused=refused,
                        seen="the step being undone ran StatefulSet ordinals on the target")

@@ -39,6 +39,68 @@ import string
 import uuid
 
 
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_SUBDOMAIN_RE = re.compile(r"^%s(\.%s)*$" % (_LABEL, _LABEL))
+_LABEL_RE = re.compile(r"^%s$" % _LABEL)
+_DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                  "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+                  "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+              "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+              "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+_DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+                "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+
+
+def name_errors(gk, name):
+    """The messages of the API server's name rule for ``gk`` (k8s.io/apimachinery/pkg/util/validation,
+    as in 1.35): a Namespace's name is an RFC 1123 label (ValidateNamespaceName, IsDNS1123Label, with
+    "must not contain dots" for a valid subdomain), a Service's an RFC 1035 label
+    (ValidateServiceName, IsDNS1035Label), RBAC objects' a path segment (ValidatePathSegmentName), any
+    other kind's, custom resources included, an RFC 1123 subdomain (NameIsDNSSubdomain). Length is
+    checked first and apart from the pattern."""
+    if gk[0] == "rbac.authorization.k8s.io":
+        if name in (".", ".."):
+            return ["may not be '%s'" % name]
+        return ["may not contain '%s'" % c for c in ("/", "%") if c in name]
+    errs = []
+    if gk == ("", "Namespace"):
+        if len(name) > 63:
+            errs.append("must be no more than 63 characters")
+        if not _LABEL_RE.match(name):
+            errs.append("must not contain dots" if _SUBDOMAIN_RE.match(name) else _LABEL_MSG)
+    elif gk == ("", "Service"):
+        if len(name) > 63:
+            errs.append("must be no more than 63 characters")
+        if not _DNS1035_RE.match(name):
+            errs.append(_DNS1035_MSG)
+    else:
+        if len(name) > 253:
+            errs.append("must be no more than 253 characters")
+        if not _SUBDOMAIN_RE.match(name):
+            errs.append(_SUBDOMAIN_MSG)
+    return errs
+
+
+def invalid_name(gk, kind, name):
+    """Raise the API server's 422 for a name its rule refuses (ValidateObjectMeta: one field error
+    per message, several joined in brackets)."""
+    errs = name_errors(gk, name)
+    if not errs:
+        return
+    fields = ['metadata.name: Invalid value: "%s": %s' % (name, msg) for msg in errs]
+    group = ".%s" % gk[0] if gk[0] else ""
+    raise StoreError(422, "Invalid", '%s%s "%s" is invalid: %s' % (
+        kind, group, name, fields[0] if len(fields) == 1 else "[%s]" % ", ".join(fields)),
+        {"name": name, "group": gk[0], "kind": kind,
+         "causes": [{"field": "metadata.name", "reason": "FieldValueInvalid",
+                     "message": 'Invalid value: "%s": %s' % (name, msg)} for msg in errs]})
+
+
 class StoreError(Exception):
     def __init__(self, code, reason, message, details=None):
         super().__init__(message)
@@ -363,6 +425,7 @@ class Store:
                 raise StoreError(422, "Invalid", "%s.%s is invalid: metadata.name: Required value: name or "
                                  "generateName is required" % (obj.get("kind"), gk[0]),
                                  {"causes": [{"field": "metadata.name", "reason": "FieldValueRequired"}]})
+        invalid_name(gk, obj.get("kind") or gk[1], meta["name"])
         self._check_namespace(gk, obj)
         key = (meta.get("namespace") or "", meta["name"])
         if key in self.objects[gk]:

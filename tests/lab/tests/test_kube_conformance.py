@@ -214,3 +214,30 @@ def test_every_server_takes_kubectl_and_both_clients(lab, context):
     kubectl(lab, "--context", context, "-n", ns, "delete", "configmap", "conf")
     missing = kubectl(lab, "--context", context, "-n", ns, "get", "configmap", "conf", ok=False)
     assert missing.returncode != 0 and "NotFound" in missing.stderr
+
+
+@pytest.mark.parametrize("context, kind, body, rule", [
+    ("karmada", "PropagationPolicy", {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+                                      "metadata": {"name": "Bad_Name", "namespace": "default"},
+                                      "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}]}},
+     "RFC 1123 subdomain"),
+    ("source", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "has.dot"}},
+     "must not contain dots"),
+    ("source", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "Upper"}},
+     "RFC 1123 label"),
+    ("source", "Service", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1st", "namespace": "default"},
+                           "spec": {"ports": [{"port": 80}]}}, "DNS-1035 label"),
+    ("source", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": "x" * 254, "namespace": "default"}},
+     "must be no more than 253 characters"),
+])
+def test_names_the_api_server_refuses(lab, context, kind, body, rule):
+    """An object name the API server's validation refuses (ValidateObjectMeta with the kind's name
+    rule) is refused with 422 on both backends. Before the simulation checked names, it stored
+    PropagationPolicy Bad_Name and the others."""
+    dyn = dynamic.DynamicClient(api(lab, context))
+    resource = dyn.resources.get(api_version=body["apiVersion"], kind=kind)
+    with pytest.raises(ApiException) as err:
+        resource.create(body=body, namespace=body["metadata"].get("namespace"))
+    assert err.value.status == 422, err.value.body
+    assert "metadata.name: Invalid value" in err.value.body and rule in err.value.body, err.value.body
