@@ -26,11 +26,6 @@ from tests.utils import shift_lab
 from tests.utils.devpath import DEV_ROOT
 from tests.utils.modrun import run_module
 
-REPO = Path(__file__).resolve().parents[2]
-LABCTL = REPO / "tests/lab/labctl.py"
-
-pytestmark = pytest.mark.skipif(not LABCTL.exists(), reason="the lab (tests/lab/labctl.py) is not available")
-
 # name, replicas, maxUnavailable: different counts and budgets, including 0 (surge needed)
 WORKLOADS = [("web", 6, 0), ("api", 4, 1), ("cart", 5, "40%"), ("solo", 1, 0)]
 
@@ -80,13 +75,18 @@ def _assert_invariant(low, specs=WORKLOADS):
             name, low[name], _floor(replicas, mu))
 
 
-def _assert_all_on(lab, ns, side, uids, specs=WORKLOADS):
+def _assert_all_on(lab, ns, side, uids, specs=WORKLOADS, never_on_target=()):
+    """Every workload ready on ``side`` and kept at 0 replicas on the other member (the target
+    object of a workload in ``never_on_target``, one Karmada may never have placed there, may be
+    absent instead)."""
     state = shift_lab.member_state(lab["clients"], ns)
     other = "target" if side == "source" else "source"
     for name, replicas, _ in specs:
         assert shift_lab.ready(state[name][side]) == replicas, (name, state[name][side].get("status"))
-        if other in state[name]:
-            assert state[name][other]["spec"]["replicas"] == 0
+        if name in never_on_target and other not in state[name]:
+            continue
+        assert other in state[name], (name, other, "member object missing")
+        assert state[name][other]["spec"]["replicas"] == 0, (name, other, state[name][other]["spec"])
         # the source object is never deleted nor re-created
         assert state[name]["source"]["metadata"]["uid"] == uids[name]
 
@@ -170,7 +170,8 @@ def test_rollback_restores_the_source(lab, reach):
     assert not back.failed, back.get("msg")
     _assert_invariant(low)
     _assert_invariant(low_back)
-    _assert_all_on(lab, ns, "source", uids)
+    # at 50 %, solo's one replica goes to the source or the target depending on its UID
+    _assert_all_on(lab, ns, "source", uids, never_on_target=("solo",) if reach == 50 else ())
 
 
 def test_release_from_karmada_keeps_source_running(lab):
@@ -211,13 +212,21 @@ def test_sigkill_then_rerun_converges(lab):
     sampler = shift_lab.Sampler(lab["clients"], ns, names)
     sampler.start()
     try:
+        # how long a whole run takes here, there and back: the kills fall within its first 60 %
+        spans = []
+        for steps in ([0, 50, 100], [100, 50, 0]):
+            start = time.monotonic()
+            assert _spawn(shift_lab.module_params(lab["kubeconfig"], policies, steps=steps)).wait() == 0
+            spans.append(time.monotonic() - start)
+        latest = max(0.4, 0.6 * min(spans))
         steps = [0, 50, 100]
         for index in range(rounds):
             params = shift_lab.module_params(lab["kubeconfig"], policies, steps=steps)
             proc = _spawn(params)
-            time.sleep(rng.uniform(0.3, 4.0))
+            time.sleep(rng.uniform(0.3, latest))
+            assert proc.poll() is None, (index, "the module ended before the kill", proc.returncode)
             proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            assert proc.wait() == -signal.SIGKILL, (index, proc.returncode)
             result = run_module("replica_shift", params)
             assert not result.failed, (index, result.get("msg"))
             steps = list(reversed(steps))  # back and forth, so every round has work to do
