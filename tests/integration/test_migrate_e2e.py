@@ -14,11 +14,8 @@ from kubernetes import client
 from tests.lab.fixtures import start_lab
 from tests.lab.kubesim.seed import NAMESPACES as SEEDED_NAMESPACES
 from tests.lab.pytest_lab import backends
-from tests.utils.devpath import REPO
 from tests.utils.migrate_run import run_playbook
 
-pytestmark = pytest.mark.skipif(not (REPO / "playbooks" / "federation.yml").exists(),
-                                reason="the federation stage (playbooks/federation.yml) is not available")
 
 NAMESPACES = list(SEEDED_NAMESPACES)
 

@@ -11,11 +11,8 @@ import pytest
 
 from tests.lab.fixtures import start_lab
 from tests.reliability.state import snapshot
-from tests.utils.devpath import REPO
 from tests.utils.migrate_run import run_playbook
 
-pytestmark = pytest.mark.skipif(not (REPO / "playbooks" / "federation.yml").exists(),
-                                reason="the federation stage (playbooks/federation.yml) is not available")
 SEEDS = [s for s in os.environ.get("RELIABILITY_SEEDS", "1,2,3").split(",") if s]
 KNOBS = dict(LAB_WORKLOADS="8", LAB_READY_S="0.3", LAB_CLUSTER_READY_S="1")
 
