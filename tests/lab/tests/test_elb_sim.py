@@ -25,6 +25,7 @@ import requests
 from tests.lab.ctyunsim import table
 from tests.lab.ctyunsim.standalone import StubLab, serve
 from tests.lab.tests.test_ctyun_sim import sign
+from tests.utils.polling import steady
 
 SEED = table.ELB_SEED
 REGION = SEED["region"]
@@ -226,8 +227,8 @@ def test_health_unknown_then_online_without_load_balancer(sim):
     assert show(sim, target_id)["healthCheckStatus"] == "unknown"
     assert wait_health(sim, target_id, "online", timeout=5)[0] == "unknown"
     unchecked = create(sim, 8443, group=NOHC)
-    time.sleep(0.5)
-    assert show(sim, unchecked)["healthCheckStatus"] == "unknown"          # no health check, no verdict
+    steady(lambda: show(sim, unchecked)["healthCheckStatus"], "unknown", 0.5,  # no health check, no verdict
+           what="health of a target without health check")
 
 
 def test_realtime_monitor_shape_and_paging(sim):
@@ -415,7 +416,7 @@ def test_no_request_fails_while_weights_change_and_a_target_leaves(lb):
     removed_at = time.monotonic()
     time.sleep(0.8)
     source_hits = lb.backends["source"].hits
-    time.sleep(0.5)
+    steady(lambda: lb.backends["source"].hits, source_hits, 0.5, 0.05, what="requests on the removed target")
     stop.set()
     for thread in threads + slow_threads:
         thread.join(15)

@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client
 
 from tests.lab.karmadasim import division
-from tests.utils.polling import until
+from tests.utils.polling import steady, until
 
 EMPTY, EVEN, ODD = "", "4858ca61-3ff8-4095-8267-f3d059d8074c", "d43fdeeb-d750-4e2b-bee3-64eb94534f4c"
 
@@ -165,8 +165,7 @@ def test_identical_template_adopted_with_overwrite_keeps_pods(world):
     member = world.apps["source"].read_namespaced_deployment("same", world.ns)
     assert member.metadata.annotations["work.karmada.io/name"]
     assert member.metadata.labels["karmada.io/managed"] == "true"
-    time.sleep(1)
-    assert world.uids("same") == before
+    steady(lambda: world.uids("same"), before, 1, what="member pod UIDs")
     tmpl = _wait(lambda: (lambda d: d if (d.status.ready_replicas or 0) == 2 else None)(
         world.apps["karmada"].read_namespaced_deployment("same", world.ns)), what="template status aggregated")
     assert tmpl.status.replicas == 2
@@ -366,9 +365,8 @@ def test_claim_is_kept_until_a_preempting_policy_takes_it(world):
 
     _wait(lambda: claimer() == "first", what="claimed by the first policy")
     world.policy("higher", "claimed", clusters=("target",), priority=10)
-    time.sleep(1)
-    assert claimer() == "first"
-    assert [c["name"] for c in world.binding("claimed")["spec"]["clusters"]] == ["source"]
+    steady(lambda: (claimer(), [c["name"] for c in world.binding("claimed")["spec"]["clusters"]]),
+           ("first", ["source"]), 1, what="claimer and binding clusters")
     world.policy("higher", "claimed", clusters=("target",), priority=10, preemption="Always")
     _wait(lambda: claimer() == "higher", what="preempted by the higher-priority policy")
     _wait(lambda: [c["name"] for c in (world.binding("claimed") or {}).get("spec", {}).get("clusters") or []]

@@ -6,12 +6,11 @@ are terminating (held by a finalizer)."""
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 from kubernetes import client
 
-from tests.utils.polling import until
+from tests.utils.polling import steady, until
 
 _ns = itertools.count()
 GATE_OFF = "StatefulSetStartOrdinal=false"
@@ -225,9 +224,8 @@ def test_terminating_override_policy_applies_until_its_finalizer_goes(lab):
     cl.custom.delete_namespaced_custom_object(*POLICY, cl.ns, "overridepolicies", "held-replicas")
     policy = cl.custom.get_namespaced_custom_object(*POLICY, cl.ns, "overridepolicies", "held-replicas")
     assert policy["metadata"]["deletionTimestamp"] and policy["metadata"]["finalizers"] == [FINALIZER]
-    for _ in range(10):                       # the deletion synced the binding again: nothing changes
-        assert replicas() == 3
-        time.sleep(0.2)
+    # the deletion synced the binding again: nothing changes
+    steady(replicas, 3, 2, 0.2, what="the member's replicas under the terminating policy")
     # no finalizer can be added to an object being deleted (ValidateNoNewFinalizers)
     with pytest.raises(client.ApiException) as exc:
         cl.patch_override("held-replicas", {"metadata": {"finalizers": [FINALIZER, "lab.test/another"]}})
