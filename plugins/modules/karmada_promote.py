@@ -216,6 +216,13 @@ restarted:
   returned: when verify_no_restart and wait
   type: list
   elements: str
+unchecked:
+  description:
+    - Workloads asking for pods of which none was found with their selector (C(matchLabels) and C(matchExpressions))
+      before the promotion, so that no restart of theirs could be seen; check them by hand (should be empty).
+  returned: when verify_no_restart and wait
+  type: list
+  elements: str
 """
 
 import time
@@ -366,8 +373,10 @@ def run(mod):
             return out
         if p["verify_no_restart"]:
             after = promoter.pod_uids(objects)
-            restarted = sorted(k for k, uids in before.items() if uids and set(uids) - set(after.get(k, [])))
+            restarted = sorted(k for k, uids in before.items() if uids and set(uids) - set(after.get(k) or []))
             out["restarted"] = restarted
+            # a workload with running pods none of which its selector found cannot be vouched for
+            out["unchecked"] = sorted(k for k, uids in before.items() if not uids and _runs(objects, k))
             if restarted:
                 out["failed_msg"] = "Pods were replaced during the promotion of: %s" % ", ".join(restarted)
                 return out
@@ -375,6 +384,15 @@ def run(mod):
         out["failed_msg"] = "%d of %d object(s) failed: %s" % (len(failed), len(results), "; ".join(
             "%s %s/%s: %s" % (r["kind"], r["namespace"] or "", r["name"], r.get("reason")) for r in failed[:5]))
     return out
+
+
+def _runs(objects, key):
+    """Whether the workload ``key`` (kind/namespace/name) asks for pods."""
+    for obj in objects:
+        if "%s/%s/%s" % (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]) == key:
+            replicas = (obj.get("spec") or {}).get("replicas")
+            return obj["kind"] == "DaemonSet" or replicas is None or int(replicas) > 0
+    return False
 
 
 def main():

@@ -27,6 +27,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
 
 from ..common.errors import ApiError, CceMigrationError, ConflictError, NotFoundError, ValidationError
+from ..k8s import selectors as label_selectors
 from ..k8s.rest import KINDS, api_version_of, path_for
 from . import dependencies, hpa as hpa_mod, names, policy as pol, prune, schemas as schema
 
@@ -702,7 +703,8 @@ class Promoter(object):
 
     # -- verification ------------------------------------------------------------------
     def pod_uids(self, objects):
-        """{workload key: sorted pod UIDs} for the workloads, one pod list per namespace."""
+        """{workload key: sorted pod UIDs, or None when it has no selector} for the workloads, one pod
+        list per namespace; the whole selector (``matchLabels`` and ``matchExpressions``) counts."""
         by_ns = {}
         for obj in objects:
             if obj["kind"] in WORKLOAD_KINDS and obj["kind"] not in ("Job", "CronJob"):
@@ -717,12 +719,15 @@ class Promoter(object):
                 for pair in (pod["metadata"].get("labels") or {}).items():
                     by_label.setdefault(pair, []).append(pod)
             for obj in by_ns[ns]:
-                match = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-                first = next(iter(sorted(match.items())), None)
-                candidates = by_label.get(first, []) if first else []
-                uids = sorted(p["metadata"]["uid"] for p in candidates if all(
-                    (p["metadata"].get("labels") or {}).get(k) == v for k, v in match.items()))
-                out["%s/%s/%s" % (obj["kind"], ns, obj["metadata"]["name"])] = uids
+                selector = (obj.get("spec") or {}).get("selector")
+                key = "%s/%s/%s" % (obj["kind"], ns, obj["metadata"]["name"])
+                if not selector:
+                    out[key] = None      # no selector (the API server requires one): not checked
+                    continue
+                first = next(iter(sorted((selector.get("matchLabels") or {}).items())), None)
+                candidates = by_label.get(first, []) if first else pods
+                out[key] = sorted(p["metadata"]["uid"] for p in candidates
+                                  if label_selectors.matches(p["metadata"].get("labels"), selector))
         return out
 
     def adoption(self, results):

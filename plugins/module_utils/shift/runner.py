@@ -24,6 +24,7 @@ from . import hpa
 from . import pins as pins_mod
 from . import planner
 from . import state
+from ..k8s import selectors
 from ..k8s.rest import path_for as object_path
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -116,24 +117,6 @@ def load_all_workloads(karmada, groups):
         group["workloads"] = load_workloads(karmada, group, templates)
 
 
-def _matches(labels, label_selector):
-    labels = labels or {}
-    for key, value in ((label_selector or {}).get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in (label_selector or {}).get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def load_workloads(karmada, group, templates=None):
     if templates is None:
         def templates(kind, ns):
@@ -151,7 +134,7 @@ def load_workloads(karmada, group, templates=None):
             if sel.get("name"):
                 if meta.get("name") != sel["name"]:
                     continue
-            elif not _matches(meta.get("labels"), sel.get("labelSelector")):
+            elif not selectors.matches(meta.get("labels"), sel.get("labelSelector")):
                 continue
             tpl = dict(tpl, kind=tpl.get("kind") or kind)
             rec = workload_record(tpl, group["key"])

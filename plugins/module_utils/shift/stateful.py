@@ -25,6 +25,7 @@ import math
 import re
 
 from ..common.errors import ApiError, NotFoundError, ValidationError
+from ..k8s import selectors
 from ..k8s.rest import path_for
 from . import identity, planner
 
@@ -92,16 +93,7 @@ def selects(pdb, labels):
     selector = (pdb.get("spec") or {}).get("selector")
     if selector is None:
         return False
-    labels = labels or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) \
-                or (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
-            return False
-    return True
+    return selectors.matches(labels, selector)
 
 
 def budget(w, pdbs, quorum):
