@@ -492,34 +492,24 @@ def promoted_statefulset(lab, ns, body, ready=True):
     return apps, batch_promote(lab, ns, ["StatefulSet"])[1]
 
 
-class IdentitySampler(object):
-    """Pod names of one StatefulSet on both members, sampled while the shift runs. A name counts as
-    running on both only when the source had it in a read before AND after the target read that saw
-    it (so a slow read cannot pair an old source with a new target)."""
+class Sampler(object):
+    """A thread that calls ``sample()`` every ``interval`` seconds while a shift runs (``with``)."""
 
-    def __init__(self, lab, ns, app):
+    interval = 0.03
+
+    def __init__(self):
         import threading
-        self.cores = dict(source=apis(lab, "source")[0], target=apis(lab, "target")[0])
-        self.ns, self.app = ns, app
-        self.both = []
         self.samples = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
-    def names(self, side):
-        return set(p.metadata.name for p in self.cores[side].list_namespaced_pod(
-            self.ns, label_selector="app=%s" % self.app).items)
+    def sample(self):
+        raise NotImplementedError
 
     def run(self):
         while not self.stop.is_set():
-            first = self.names("source")
-            on_target = self.names("target")
-            second = self.names("source")
-            twice = first & on_target & second
-            if twice:
-                self.both.append(sorted(twice))
-            self.samples += 1
-            time.sleep(0.05)
+            self.sample()
+            time.sleep(self.interval)
 
     def __enter__(self):
         self.thread.start()
@@ -528,6 +518,33 @@ class IdentitySampler(object):
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(10)
+
+
+class IdentitySampler(Sampler):
+    """Pod names of one StatefulSet on both members, sampled while the shift runs. A name counts as
+    running on both only when the source had it in a read before AND after the target read that saw
+    it (so a slow read cannot pair an old source with a new target)."""
+
+    interval = 0.05
+
+    def __init__(self, lab, ns, app):
+        super().__init__()
+        self.cores = dict(source=apis(lab, "source")[0], target=apis(lab, "target")[0])
+        self.ns, self.app = ns, app
+        self.both = []
+
+    def names(self, side):
+        return set(p.metadata.name for p in self.cores[side].list_namespaced_pod(
+            self.ns, label_selector="app=%s" % self.app).items)
+
+    def sample(self):
+        first = self.names("source")
+        on_target = self.names("target")
+        second = self.names("source")
+        twice = first & on_target & second
+        if twice:
+            self.both.append(sorted(twice))
+        self.samples += 1
 
 
 def sts_state(lab, ns, name, context):
@@ -721,18 +738,15 @@ def statefulset_with_volumes(name, replicas):
     return body
 
 
-class RunningSampler(object):
+class RunningSampler(Sampler):
     """Ready, not terminating pods of one StatefulSet summed over both members, sampled while a shift
     runs; a sum is kept only when the source reads before and after the target read agree."""
 
     def __init__(self, lab, ns, app):
-        import threading
+        super().__init__()
         self.cores = dict(source=apis(lab, "source")[0], target=apis(lab, "target")[0])
         self.ns, self.app = ns, app
         self.low = None
-        self.samples = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
 
     def running(self, side):
         return sorted(p.metadata.name for p in self.cores[side].list_namespaced_pod(
@@ -740,22 +754,12 @@ class RunningSampler(object):
             if p.metadata.deletion_timestamp is None and any(
                 c.type == "Ready" and c.status == "True" for c in (p.status.conditions or [])))
 
-    def run(self):
-        while not self.stop.is_set():
-            first, target, second = self.running("source"), self.running("target"), self.running("source")
-            if first == second:
-                total = len(set(first) | set(target))
-                self.low = total if self.low is None else min(self.low, total)
-                self.samples += 1
-            time.sleep(0.03)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(10)
+    def sample(self):
+        first, target, second = self.running("source"), self.running("target"), self.running("source")
+        if first == second:
+            total = len(set(first) | set(target))
+            self.low = total if self.low is None else min(self.low, total)
+            self.samples += 1
 
 
 def test_statefulset_with_volumes_needs_a_data_decision_and_a_quorum_moves_one_ordinal_at_a_time(lab):
@@ -1053,42 +1057,29 @@ def test_hpa_moves_to_the_target_with_its_bounds(lab):
 
 
 # -- issue 25 point 3: HPA capacity and small autoscaled workloads ----------------------------------------
-class ReadySampler(object):
+class ReadySampler(Sampler):
     """Ready replicas of Deployments summed over both members, sampled while a shift runs; a sum is
     kept only when the source read before and after the target read agree (so a slow read cannot
     pair an old source with a new target)."""
 
     def __init__(self, lab, ns, names):
-        import threading
+        super().__init__()
         self.apps = dict(source=apis(lab, "source")[1], target=apis(lab, "target")[1])
         self.ns, self.names = ns, names
         self.low = {}
-        self.samples = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
 
     def ready(self, side):
         return dict((d.metadata.name, d.status.ready_replicas or 0)
                     for d in self.apps[side].list_namespaced_deployment(self.ns).items)
 
-    def run(self):
-        while not self.stop.is_set():
-            first, target, second = self.ready("source"), self.ready("target"), self.ready("source")
-            for name in self.names:
-                if first.get(name, 0) != second.get(name, 0):
-                    continue
-                total = first.get(name, 0) + target.get(name, 0)
-                self.low[name] = min(self.low.get(name, total), total)
-            self.samples += 1
-            time.sleep(0.03)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(10)
+    def sample(self):
+        first, target, second = self.ready("source"), self.ready("target"), self.ready("source")
+        for name in self.names:
+            if first.get(name, 0) != second.get(name, 0):
+                continue
+            total = first.get(name, 0) + target.get(name, 0)
+            self.low[name] = min(self.low.get(name, total), total)
+        self.samples += 1
 
 
 def test_one_replica_with_an_hpa_moves_without_waiting_for_a_deployment_karmada_does_not_send(lab):
@@ -1168,17 +1159,17 @@ def test_loaded_hpa_never_leaves_fewer_ready_replicas_than_it_started_with(lab):
 GRACEFUL = "lab.test/graceful"   # the lab keeps such a pod Terminating for its grace period (docs/lab.md)
 
 
-class OrderSampler(object):
+class OrderSampler(Sampler):
     """The pods of one StatefulSet (name -> "ready", "up" or "terminating", from one LIST, so one
     consistent view) and then the StatefulSet's ``status.replicas``, sampled in a loop."""
 
+    interval = 0.02
+
     def __init__(self, lab, ns, name, context):
-        import threading
+        super().__init__()
         self.core, self.apps = apis(lab, context)[0], apis(lab, context)[1]
         self.ns, self.name = ns, name
         self.samples = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
 
     def pods(self):
         out = {}
@@ -1188,29 +1179,19 @@ class OrderSampler(object):
             out[pod.metadata.name] = "terminating" if pod.metadata.deletion_timestamp else "ready" if ready else "up"
         return out
 
-    def run(self):
-        while not self.stop.is_set():
-            pods = self.pods()
-            try:
-                status = self.apps.read_namespaced_stateful_set(self.name, self.ns).status.replicas or 0
-            except Exception as exc:   # not created yet
-                if getattr(exc, "status", None) != 404:
-                    raise
-                status = None
-            self.samples.append((pods, status))
-            time.sleep(0.02)
+    def sample(self):
+        pods = self.pods()
+        try:
+            status = self.apps.read_namespaced_stateful_set(self.name, self.ns).status.replicas or 0
+        except Exception as exc:   # not created yet
+            if getattr(exc, "status", None) != 404:
+                raise
+            status = None
+        self.samples.append((pods, status))
 
     def take(self):
         out, self.samples = self.samples, []
         return out
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(10)
 
 
 def test_statefulset_pods_come_and_go_in_order(lab):
