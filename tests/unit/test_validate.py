@@ -104,10 +104,11 @@ def test_bad_names_fail_before_the_first_call(module, params, option):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     host = "https://127.0.0.1:%d" % server.getsockname()[1]
-    base = dict(host=host, api_key="lab-token-0123456789")
+    token = "lab-token-0123456789"
+    base = dict(host=host, api_key=token)
     if module == "replica_shift":
-        base.update(source_member="src", target_member="tgt", source_cluster=dict(host=host, api_key="lab-token-0123456789"),
-                    target_cluster=dict(host=host, api_key="lab-token-0123456789"))
+        base.update(source_member="src", target_member="tgt", source_cluster=dict(host=host, api_key=token),
+                    target_cluster=dict(host=host, api_key=token))
     try:
         result = run_module(module, dict(base, **params))
     finally:
