@@ -61,12 +61,21 @@ def _assert_invariant(world):
         assert world.low["app/" + name] >= replicas - mu, (name, world.low)
 
 
-def _assert_all_on(world, side):
+# At 50 % solo's one replica is a tie Karmada breaks by the UID: "s-1" has three odd bytes, so
+# its FNV-32a hash (odd basis, odd prime) is even and the smaller name, the source, keeps it.
+NEVER_ON_TARGET_AT_50 = ("solo",)
+
+
+def _assert_all_on(world, side, absent=()):
+    """Every workload ready on ``side``; on the other member kept at 0 replicas, or, for the names
+    in ``absent`` (never placed there), not there at all."""
     other = TGT if side == SRC else SRC
     for name, replicas, _, _ in WORKLOADS:
         assert world.members[side]["app/" + name]["status"]["readyReplicas"] == replicas
-        if "app/" + name in world.members[other]:
-            assert world.members[other]["app/" + name]["spec"]["replicas"] == 0
+        if name in absent:
+            assert "app/" + name not in world.members[other], (name, other)
+        else:
+            assert world.members[other]["app/" + name]["spec"]["replicas"] == 0, (name, other)
 
 
 def test_full_shift_then_rerun_is_unchanged(model):
@@ -124,7 +133,7 @@ def test_failing_http_gate_rolls_back(model):
     assert url in result["msg"] and "500" in result["msg"] and "rolled back" in result["msg"]
     assert set(result["rolled_back_to"].values()) == {0}
     _assert_invariant(world)
-    _assert_all_on(world, SRC)
+    _assert_all_on(world, SRC, absent=NEVER_ON_TARGET_AT_50)
     assert world.policies["app/web"]["metadata"]["annotations"]["cce-migration.ctyun.cn/shift-step"] == "0"
 
 
@@ -135,7 +144,7 @@ def test_rollback_restores_the_source(model, reach):
     back = run_module("replica_shift", _params(kubeconfig, target_percent=0))
     assert not back.failed, back.get("msg")
     _assert_invariant(world)
-    _assert_all_on(world, SRC)
+    _assert_all_on(world, SRC, absent=NEVER_ON_TARGET_AT_50 if reach == 50 else ())
 
 
 def test_release_keeps_source_running(model):
@@ -166,12 +175,20 @@ def _spawn(params):
 def test_sigkill_at_random_points_then_rerun_converges(model):
     world, kubeconfig = model
     rng = random.Random(int(os.environ.get("SHIFT_KILL_SEED", "11")))
+    # how long a whole run takes here, there and back: the kills fall within its first 60 %
+    spans = []
+    for steps in ([0, 50, 100], [100, 50, 0]):
+        start = time.monotonic()
+        assert _spawn(_params(kubeconfig, steps=steps)).wait() == 0
+        spans.append(time.monotonic() - start)
+    latest = max(0.4, 0.6 * min(spans))
     steps = [0, 50, 100]
     for index in range(int(os.environ.get("SHIFT_KILL_ROUNDS", "4"))):
         proc = _spawn(_params(kubeconfig, steps=steps))
-        time.sleep(rng.uniform(0.3, 3.0))
+        time.sleep(rng.uniform(0.3, latest))
+        assert proc.poll() is None, (index, "the module ended before the kill", proc.returncode)
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        assert proc.wait() == -signal.SIGKILL, (index, proc.returncode)
         result = run_module("replica_shift", _params(kubeconfig, steps=steps))
         assert not result.failed, (index, result.get("msg"))
         _assert_all_on(world, TGT if steps[-1] == 100 else SRC)

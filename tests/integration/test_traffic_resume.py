@@ -60,7 +60,7 @@ def resumed(request, tmp_path_factory):
                 if out["alive_when_killed"]:
                     os.killpg(job.pid, signal.SIGKILL)
             finally:
-                job.wait(timeout=60)
+                out["returncode"] = job.wait(timeout=60)
             out["killed_mark"] = users.mark()
             # a new job, in a directory of its own: nothing on disk from the first
             out["resume"] = run_playbook(lab, work / "second", playbook="cutover.yml", extra=extra)
@@ -72,6 +72,7 @@ def resumed(request, tmp_path_factory):
 
 def test_a_killed_cutover_resumes_from_the_systems_without_a_failed_request(resumed):
     assert resumed["alive_when_killed"], "the first job ended before the step of 100 was held"
+    assert resumed["returncode"] == -signal.SIGKILL, resumed["returncode"]
     proc, _recap = resumed["resume"]
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert "Cutover done: 100 % on CTyun" in proc.stdout
