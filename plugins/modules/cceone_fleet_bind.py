@@ -80,6 +80,9 @@ from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.errors 
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.module import CceMigrationModule
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.common.waiter import wait_until
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun import fleet
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
+from ansible_collections.ctyun.cce_migration.plugins.module_utils.karmada import clusters
 from ansible_collections.ctyun.cce_migration.plugins.module_utils.ctyun.cceone_args import (
     cceone_argument_spec, cceone_client)
 
@@ -97,26 +100,27 @@ def run(mod):
     plan = fleet.plan_fleet(f, lambda state: one.is_state(state, "connected"), p["name"], p["federation"], fed_id,
                             p["members"], one.list_clusters(), one.list_fleets())
     if plan["action"] != "none":
-        mod.changed()
         names = plan["names"]
         mod.add_diff(before=dict(fleet=p["name"] if plan["fleet"] else None,
                                  members=[names.get(i) for i in plan["before_ids"]]),
                      after=dict(fleet=p["name"], federation=p["federation"],
                                 members=[names.get(i) for i in plan["wanted_ids"]]), header="fleet %s" % p["name"])
         if mod.check_mode:
+            mod.changed()    # would write; a real run is changed by fleet.bind's writes, once they happened
             return dict(fleet=dict(name=p["name"], federation_id=fed_id),
                         members=[dict(name=names.get(i), cluster_id=i, state="would be bound")
                                  for i in plan["wanted_ids"]])
     fleet_id = fleet.bind(mod, one, plan, p["name"], fed_id)
-    rest = None
+    rest = ready_of = None
     if p["karmada"] and (p["karmada"].get("kubeconfig") or p["karmada"].get("host")):
-        from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.client import auth_params
-        from ansible_collections.ctyun.cce_migration.plugins.module_utils.k8s.rest import Rest
         rest = Rest(auth_params(p, "karmada"), what="the Karmada control plane")
+
+        def ready_of(names):
+            return clusters.ready(rest, names)
 
     if p["wait"]:
         def check():
-            waiting = [r for r in fleet.members_state(one, fleet_id, rest)
+            waiting = [r for r in fleet.members_state(one, fleet_id, ready_of)
                        if not one.is_state(r["state"], "connected") or (rest and not r["ready"])]
 
             def why(r):
@@ -127,7 +131,7 @@ def run(mod):
             return not waiting, seen or "all connected"
         wait_until(check, p["wait_timeout"], "fleet %s members %s to be connected and Ready in Karmada"
                    % (p["name"], ", ".join(p["members"])), sleep=p["wait_sleep"])
-    rows = fleet.members_state(one, fleet_id, rest)
+    rows = fleet.members_state(one, fleet_id, ready_of)
     return dict(fleet=dict(id=fleet_id, name=p["name"], federation_id=fed_id), members=rows)
 
 

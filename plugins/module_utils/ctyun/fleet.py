@@ -86,21 +86,9 @@ def bind(mod, one, plan, name, fed_id):
     return fleet.get(f["fleet_id"])
 
 
-def karmada_ready(rest, names):
-    """{name: ready} for the Karmada Cluster objects."""
-    from ..k8s.rest import path_for
-
-    out = dict((n, False) for n in names)
-    for cluster in rest.iter_list(path_for("Cluster")):
-        cname = cluster["metadata"]["name"]
-        if cname in out:
-            conds = (cluster.get("status") or {}).get("conditions") or []
-            out[cname] = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
-    return out
-
-
-def members_state(one, fleet_id, rest=None):
-    """The fleet's members as CCE One describes them, with ``ready`` from Karmada when ``rest``."""
+def members_state(one, fleet_id, ready_of=None):
+    """The fleet's members as CCE One describes them, with ``ready`` from ``ready_of(names)`` ({name:
+    bool}, Karmada's view, read on the Karmada side) when given, else None."""
     f = one.f
     described = one.describe_fleet(fleet_id)
     rows = []
@@ -108,7 +96,7 @@ def members_state(one, fleet_id, rest=None):
         rows.append(dict(name=m.get(f["cluster_name"]), cluster_id=m.get(f["cluster_id"]),
                          state=m.get(f["member_state"]),
                          karmada_name=m.get(f["member_name"]) or m.get(f["cluster_name"])))
-    ready = karmada_ready(rest, [r["karmada_name"] for r in rows]) if rest else {}
+    ready = ready_of([r["karmada_name"] for r in rows]) if ready_of else {}
     for r in rows:
-        r["ready"] = ready.get(r["karmada_name"]) if rest else None
+        r["ready"] = ready.get(r["karmada_name"]) if ready_of else None
     return rows
