@@ -363,14 +363,17 @@ def test_claim_is_kept_until_a_preempting_policy_takes_it(world):
         ann = world.apps["karmada"].read_namespaced_deployment("claimed", world.ns).metadata.annotations or {}
         return ann.get("propagationpolicy.karmada.io/name")
 
+    def placed():
+        return [c["name"] for c in ((world.binding("claimed") or {}).get("spec") or {}).get("clusters") or []]
+
     _wait(lambda: claimer() == "first", what="claimed by the first policy")
+    # scheduled first: the binding has no clusters until the scheduler placed it
+    _wait(lambda: placed() == ["source"], what="binding placed by the first policy")
     world.policy("higher", "claimed", clusters=("target",), priority=10)
-    steady(lambda: (claimer(), [c["name"] for c in world.binding("claimed")["spec"]["clusters"]]),
-           ("first", ["source"]), 1, what="claimer and binding clusters")
+    steady(lambda: (claimer(), placed()), ("first", ["source"]), 1, what="claimer and binding clusters")
     world.policy("higher", "claimed", clusters=("target",), priority=10, preemption="Always")
     _wait(lambda: claimer() == "higher", what="preempted by the higher-priority policy")
-    _wait(lambda: [c["name"] for c in (world.binding("claimed") or {}).get("spec", {}).get("clusters") or []]
-          == ["target"], what="binding follows the new claimer")
+    _wait(lambda: placed() == ["target"], what="binding follows the new claimer")
 
 
 # Static-weight cases run through the lab's Karmada: on the real backend the real
