@@ -30,13 +30,20 @@ import time
 
 from ..common.errors import CceMigrationError
 from ..k8s.rest import path_for
-from . import identity, state as state_mod
+from . import identity, planner, release, state as state_mod
 
 RELEASE, TAKE = "release", "take"
 ENDS = (0, 100)
 # on the PropagationPolicy, with the step annotations: when each ordinal ran on the target, so a later
 # run (another job, another runner) reports the same history
 ANNOTATION = "cce-migration.ctyun.cn/statefulset-ordinals-on-target"
+
+
+def expectation(state, workload):
+    """The runner's wait expectation for a StatefulSet pinned at ``state`` ``(s, t, k)``."""
+    s, t, k = state
+    return dict(source=s, target=t, source_detached=False, target_detached=False,
+                start=int(workload.get("base_ordinal") or 0) + k)
 
 
 def _now():
@@ -205,9 +212,9 @@ class Pins(object):
         for group, w, (s, t, k) in jobs:
             for side, value in (("source", s), ("target", t)):
                 obj = snap[side].get(w["key"])
-                if obj is None or shifter.managed(obj) or shifter.spec_replicas(obj) == value:
+                if obj is None or release.managed(obj) or planner.spec_replicas(obj) == value:
                     continue
-                if stage == RELEASE and shifter.spec_replicas(obj) < value:
+                if stage == RELEASE and planner.spec_replicas(obj) < value:
                     continue
                 patch = {"spec": {"replicas": value}}
                 if side == "target" and value > 0:
@@ -216,7 +223,7 @@ class Pins(object):
                 shifter.changed = True
                 group["changed"] = True
         states = dict((w["key"], st) for dummy, w, st in jobs)
-        shifter.wait(workloads, dict((w["key"], shifter.pinned_expectation(states[w["key"]], w)) for w in workloads),
+        shifter.wait(workloads, dict((w["key"], expectation(states[w["key"]], w)) for w in workloads),
                      "StatefulSet identity %s stage" % stage, probe=lambda snap_: self.guard(workloads, states))
         for w in workloads:
             self.record(w, states[w["key"]])
@@ -318,7 +325,7 @@ class Pins(object):
             gone.append("%s/%s" % (w["namespace"], policy["metadata"]["name"]))
         if gone and not shifter.check_mode:
             moved = [w for w in sets if stored.get(w["key"]) is not None]
-            shifter.wait(moved, dict((w["key"], shifter.pinned_expectation(
+            shifter.wait(moved, dict((w["key"], expectation(
                 identity.settled(w, percent, src, tgt, shifter.statefulset_move), w)) for w in moved),
                 "identity overrides let go at %s %%" % percent)
         return gone

@@ -23,6 +23,7 @@ from . import identity
 from . import hpa
 from . import pins as pins_mod
 from . import planner
+from . import release
 from . import state
 from ..k8s import selectors
 from ..k8s.rest import path_for as object_path
@@ -50,10 +51,6 @@ def resume_point(group, steps, stop_after):
     if pending is None or planner.remaining_steps(steps, group["current"], stop_after):
         return group["current"]
     return None if pending == group["current"] else pending
-
-
-MANAGED_LABEL = "karmada.io/managed"
-WORK_NAME_ANNOTATION = "work.karmada.io/name"
 
 
 def workload_record(template, policy_key):
@@ -188,11 +185,6 @@ def _ready(obj):
 _spec_replicas = planner.spec_replicas
 
 
-def _managed(obj):
-    meta = (obj or {}).get("metadata") or {}
-    return MANAGED_LABEL in (meta.get("labels") or {}) or WORK_NAME_ANNOTATION in (meta.get("annotations") or {})
-
-
 def _settled(obj, expected):
     if obj is None:
         return expected == 0
@@ -204,12 +196,6 @@ def _settled(obj, expected):
     total = status.get("replicas")
     return (_spec_replicas(obj) == expected and _ready(obj) == expected
             and (total is None or int(total) == expected))
-
-
-def _pinned_expectation(state, workload):
-    s, t, k = state
-    return dict(source=s, target=t, source_detached=False, target_detached=False,
-                start=int(workload.get("base_ordinal") or 0) + k)
 
 
 class Shifter(object):
@@ -229,9 +215,6 @@ class Shifter(object):
         self.strategy = strategy
         self.statefulset_move = statefulset_move
         self.pins = pins_mod.Pins(self)   # StatefulSet identity overrides (pins.py)
-        self.managed = _managed
-        self.spec_replicas = _spec_replicas
-        self.pinned_expectation = _pinned_expectation
 
     # -- members -------------------------------------------------------
     def snapshot(self, workloads):
@@ -340,7 +323,7 @@ class Shifter(object):
             for w in group["workloads"]:
                 if identity.is_statefulset(w):
                     # pinned by its identity override at the release state until the take stage
-                    expectations[w["key"]] = _pinned_expectation(pins_mod.Pins.holding(group, w), w)
+                    expectations[w["key"]] = pins_mod.expectation(pins_mod.Pins.holding(group, w), w)
                 else:
                     expectations[w["key"]] = phase["expect"][w["key"]]
         self.wait(workloads, expectations, "%s stage" % stage)
@@ -396,7 +379,7 @@ class Shifter(object):
             # or the execution controller would set the replicas back.
             def released():
                 snap = self.snapshot([w for dummy, w in jobs])
-                held = ["%s on %s" % (w["key"], side) for side, w in jobs if _managed(snap[side].get(w["key"]))]
+                held = ["%s on %s" % (w["key"], side) for side, w in jobs if release.managed(snap[side].get(w["key"]))]
                 return not held, "still managed by Karmada: %s" % ", ".join(held[:5])
             wait_until(released, self.wait_timeout, "Karmada to release the member objects left out of the schedule",
                        sleep=self.wait_sleep)
