@@ -71,11 +71,8 @@ def test_create_unchanged_check_mode_immutable_and_delete(lab, tmp_path):
 
 def test_faults_never_duplicate_a_cluster(lab):
     env = lab.ctyun_env
-    lab.set_knobs(FAULT_RATE="0.25")
-    try:
+    with lab.faults(rate=0.25):
         created = run_module("cce_cluster", dict(PLAN, name="cce-lab-faults"), env=env)
-    finally:
-        lab.set_knobs(FAULT_RATE="0")
     assert not created.failed, created.get("msg")
     assert names(lab).count("cce-lab-faults") == 1
     faults = [r for r in lab.requests() if r["server"] == "ctyun" and r.get("fault")]

@@ -106,21 +106,15 @@ def test_fleet_bind_is_truthful_about_members_and_partial_writes(lab, tmp_path):
     # the fleet's creation fails: nothing was written, and the result says so (before, changed was
     # set as soon as a write was planned, so this run reported changed=true)
     params["members"] = ["aliyun-prod"]
-    lab.set_knobs(FAULT_RATE="1", FAULT_METHODS="POST", FAULT_KIND="500")
-    try:
+    with lab.faults(FAULT_METHODS="POST", FAULT_KIND="500"):
         mark = lab.mark()
         refused = run_module("cceone_fleet_bind", params)
-    finally:
-        lab.set_knobs(FAULT_RATE="0")
     assert refused.failed and refused["changed"] is False, refused
     assert [r for r in lab.writes(mark, server="ctyun") if r["status"] < 400] == []
 
-    lab.set_knobs(FAULT_RATE="1", FAULT_METHODS="PUT", FAULT_KIND="500")
-    try:
+    with lab.faults(FAULT_METHODS="PUT", FAULT_KIND="500"):
         mark = lab.mark()
         broken = run_module("cceone_fleet_bind", params)
-    finally:
-        lab.set_knobs(FAULT_RATE="0")
     assert broken.failed and broken["changed"] is True, broken
     assert broken["fleet"]["name"] == "second-fleet" and broken["fleet"]["id"]
     methods = [r["method"] for r in lab.writes(mark, server="ctyun")]

@@ -65,6 +65,16 @@ class LabHandle:
                                          headers={"Content-Type": "application/json"})
             urllib.request.urlopen(req, context=ctx, timeout=10).read()
 
+    @contextlib.contextmanager
+    def faults(self, rate=1, **knobs):
+        """Injected faults (``LAB_FAULT_RATE`` and knobs such as ``FAULT_METHODS``, ``FAULT_KIND``) for
+        the ``with`` block, off again after it, also when it raises."""
+        self.set_knobs(FAULT_RATE=str(rate), **knobs)
+        try:
+            yield
+        finally:
+            self.set_knobs(FAULT_RATE="0", **dict((k, "") for k in knobs))
+
     def stop(self):
         subprocess.run([sys.executable, str(LABCTL), "down", "--dir", str(self.dir)], capture_output=True,
                        check=False)
